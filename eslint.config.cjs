@@ -1,0 +1,40 @@
+// Lint: typescript-eslint plus Nx module boundaries. Tags are on two axes (scope:*, type:*);
+// the constraints below are the dependency direction of ARCHITECTURE.md, with no wildcard rule.
+const nx = require('@nx/eslint-plugin');
+
+module.exports = [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/fixtures/**/*.js', '**/corpus/**'] },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:httpd', onlyDependOnLibsWithTags: ['scope:shared', 'scope:httpd'] },
+            { sourceTag: 'scope:fpm', onlyDependOnLibsWithTags: ['scope:shared', 'scope:fpm'] },
+            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:tools'] },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
+            { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:util', 'type:runtime'] },
+            { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:util', 'type:runtime', 'type:core'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:util', 'type:runtime', 'type:core'] },
+            { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['type:util', 'type:runtime'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    // The log lib is the one place allowed to write to the console; tools are CLIs.
+    files: ['libs/log/**/*.ts', 'tools/**/*.ts', '**/*.spec.ts', '**/test/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+];

@@ -1,0 +1,2 @@
+// Public surface of @libs/fdevent.
+export {};

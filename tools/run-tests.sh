@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: setup, typecheck, lint, unit and process tests, then the
+# end-to-end tests under a real systemd in a container.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+
+bash tools/setup/setup.sh
+npx tsc -p tsconfig.json
+npx nx run-many -t lint --parallel=2
+npx nx run-many -t build --parallel=2
+npx nx run-many -t test --parallel=1
+npx nx run-many -t e2e --parallel=1
