@@ -1,2 +1,2 @@
 // Public surface of @libs/log.
-export {};
+export type { ServiceLog } from './lib/service-log';

@@ -1,0 +1,2 @@
+// Public surface of @libs/testing: helpers for specs only (real processes, real sockets).
+export { spawnTs, tsEnv, tsNodeArgs, workspaceRoot } from './lib/spawn-ts';
