@@ -1,2 +1,27 @@
-// Public surface of @libs/fastcgi.
-export {};
+// Public surface of @libs/fastcgi: the FastCGI 1.0 record codec (no I/O), the server and client
+// helpers built on it, a CGI response head parser, and thin net.Socket adapters.
+export * from './lib/constants';
+export { FastcgiError, isFastcgiError, errors as fastcgiErrors, type FastcgiErrorCode } from './lib/errors';
+export {
+  encodeNameValuePairs,
+  decodeNameValuePairs,
+  NameValueDecoder,
+  type NameValueDecoderOptions,
+  type NameValueInput,
+  type ParamsEncoding,
+} from './lib/name-value';
+export {
+  paddingFor,
+  writeHeader,
+  encodeRecord,
+  encodeStream,
+  encodeStreamEnd,
+  encodeBeginRequest,
+  encodeAbortRequest,
+  encodeEndRequest,
+  encodeUnknownType,
+  encodeParams,
+  encodeGetValues,
+  encodeGetValuesResult,
+} from './lib/record-encoder';
+export { RecordParser, type FastcgiRecord, type ParseStatus, type RecordParserOptions } from './lib/record-parser';

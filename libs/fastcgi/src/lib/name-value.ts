@@ -1,0 +1,143 @@
+// FastCGI name-value pairs (spec section 3.4): lengths of 1 byte (< 128) or 4 bytes (high bit
+// set, 31 bits), then name and value bytes. Used by PARAMS, GET_VALUES and GET_VALUES_RESULT.
+import { errors } from './errors';
+
+export type ParamsEncoding = 'utf8' | 'latin1';
+export type NameValueInput = Iterable<readonly [string, string | Uint8Array]> | Readonly<Record<string, string>>;
+
+/** Largest length a 4-byte length field can express. */
+const MAX_NV_LENGTH = 0x7fffffff;
+
+function toEntries(pairs: NameValueInput): Iterable<readonly [string, string | Uint8Array]> {
+  if (typeof (pairs as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    return pairs as Iterable<readonly [string, string | Uint8Array]>;
+  }
+  return Object.entries(pairs as Record<string, string>);
+}
+
+function lengthSize(n: number): number {
+  return n < 0x80 ? 1 : 4;
+}
+
+function writeLength(buf: Buffer, offset: number, n: number): number {
+  if (n < 0x80) {
+    buf[offset] = n;
+    return offset + 1;
+  }
+  buf.writeUInt32BE((n | 0x80000000) >>> 0, offset);
+  return offset + 4;
+}
+
+/** Encode pairs into one contiguous body (two passes: measure, then write into one Buffer). */
+export function encodeNameValuePairs(pairs: NameValueInput, encoding: ParamsEncoding = 'utf8'): Buffer {
+  const items: Array<[string, string | Uint8Array, number, number]> = [];
+  let total = 0;
+  for (const [name, value] of toEntries(pairs)) {
+    const nameLen = Buffer.byteLength(name, encoding);
+    const valueLen = typeof value === 'string' ? Buffer.byteLength(value, encoding) : value.byteLength;
+    if (nameLen > MAX_NV_LENGTH || valueLen > MAX_NV_LENGTH) {
+      throw errors.params(`pair ${name} is longer than 2^31-1 bytes`);
+    }
+    items.push([name, value, nameLen, valueLen]);
+    total += lengthSize(nameLen) + lengthSize(valueLen) + nameLen + valueLen;
+  }
+  const buf = Buffer.allocUnsafe(total);
+  let off = 0;
+  for (const [name, value, nameLen, valueLen] of items) {
+    off = writeLength(buf, off, nameLen);
+    off = writeLength(buf, off, valueLen);
+    off += buf.write(name, off, nameLen, encoding);
+    if (typeof value === 'string') {
+      off += buf.write(value, off, valueLen, encoding);
+    } else {
+      buf.set(value, off);
+      off += valueLen;
+    }
+  }
+  return buf;
+}
+
+export interface NameValueDecoderOptions {
+  encoding?: ParamsEncoding;
+  /** Upper bound on the total bytes of the stream (FASTCGI_ERR_PARAMS_TOO_LARGE past it). */
+  maxLength?: number;
+}
+
+/**
+ * Streaming name-value decoder: feed it the content of consecutive PARAMS records in any
+ * split; it calls onPair for each complete pair and keeps only the unfinished tail.
+ */
+export class NameValueDecoder {
+  private readonly encoding: ParamsEncoding;
+  private readonly maxLength: number;
+  private pending: Buffer | null = null;
+  private seen = 0;
+
+  constructor(
+    private readonly onPair: (name: string, value: string) => void,
+    options: NameValueDecoderOptions = {},
+  ) {
+    this.encoding = options.encoding ?? 'utf8';
+    this.maxLength = options.maxLength ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  push(chunk: Buffer): void {
+    this.seen += chunk.length;
+    if (this.seen > this.maxLength) throw errors.paramsTooLarge(this.seen, this.maxLength);
+    const buf = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    let off = 0;
+    for (;;) {
+      const pair = this.readPair(buf, off);
+      if (pair === null) break;
+      off = pair;
+    }
+    this.pending = off === buf.length ? null : Buffer.from(buf.subarray(off));
+  }
+
+  /** The stream ended: leftover bytes mean a pair was cut short. */
+  end(): void {
+    if (this.pending !== null) {
+      throw errors.params(`stream ended inside a pair (${this.pending.length} bytes left over)`);
+    }
+  }
+
+  /** Decode one pair at off; returns the offset after it, or null when it is not complete yet. */
+  private readPair(buf: Buffer, off: number): number | null {
+    const nameLen = readLength(buf, off);
+    if (nameLen === null) return null;
+    const valueAt = off + fieldSize(buf, off);
+    const valueLen = readLength(buf, valueAt);
+    if (valueLen === null) return null;
+    const start = valueAt + fieldSize(buf, valueAt);
+    if (nameLen + valueLen > this.maxLength) throw errors.paramsTooLarge(nameLen + valueLen, this.maxLength);
+    const end = start + nameLen + valueLen;
+    if (end > buf.length) return null;
+    this.onPair(
+      buf.toString(this.encoding, start, start + nameLen),
+      buf.toString(this.encoding, start + nameLen, end),
+    );
+    return end;
+  }
+}
+
+/** Size of the length field starting at off (the caller checked off is in range). */
+function fieldSize(buf: Buffer, off: number): number {
+  return (buf[off]! & 0x80) === 0 ? 1 : 4;
+}
+
+function readLength(buf: Buffer, off: number): number | null {
+  if (off >= buf.length) return null;
+  const b = buf[off]!;
+  if ((b & 0x80) === 0) return b;
+  if (off + 4 > buf.length) return null;
+  return buf.readUInt32BE(off) & 0x7fffffff;
+}
+
+/** Decode a complete body (GET_VALUES, GET_VALUES_RESULT, or a whole PARAMS stream). */
+export function decodeNameValuePairs(body: Buffer, encoding: ParamsEncoding = 'utf8'): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const decoder = new NameValueDecoder((n, v) => out.push([n, v]), { encoding });
+  decoder.push(body);
+  decoder.end();
+  return out;
+}
