@@ -1,0 +1,133 @@
+// Loads php-fpm.conf into a validated FpmConfig: fpm_conf.c's load (entry by entry, with
+// file:line in every error), $pool expansion, then post-processing of each pool
+// (fpm_conf_process_all_pools) with php-fpm's messages.
+import path from 'node:path';
+import { badValue, noPools, poolInvalid, unknownEntry, type FpmError } from '../errors';
+import { GLOBAL_DIRECTIVES, PHP_ONLY_KEYS, PHP_ONLY_PREFIXES, POOL_DIRECTIVES, globalDefaults, poolDefaults } from './directives';
+import { readIni, type IniEntry } from './ini-reader';
+import type { FpmConfig, GlobalConfig, PoolConfig } from './types';
+import { parseValueOf, type ValueKind } from './values';
+
+export interface LoadOptions {
+  readonly prefix?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** php-fpm refuses pools without `user` when started as root (unless -R). */
+  readonly requireUser?: boolean;
+}
+
+/** Throws an FpmError on the first problem, like php-fpm (which stops at the first bad entry). */
+export function loadConfig(file: string, options: LoadOptions = {}): FpmConfig {
+  const prefix = path.resolve(options.prefix ?? '/var');
+  const entries = readIni(file, { prefix, env: options.env ?? process.env });
+  const global = globalDefaults();
+  const pools = new Map<string, PoolConfig>();
+  const warnings: string[] = [];
+
+  for (const entry of entries) {
+    if (entry.section === null || entry.section === 'global') {
+      applyEntry(global as unknown as Record<string, unknown>, GLOBAL_DIRECTIVES, entry);
+      continue;
+    }
+    let pool = pools.get(entry.section);
+    if (!pool) {
+      pool = poolDefaults(entry.section);
+      pools.set(entry.section, pool);
+    }
+    applyPoolEntry(pool, entry, warnings);
+  }
+
+  if (pools.size === 0) throw noPools();
+  const resolvedGlobal = resolveGlobalPaths(global, prefix);
+  const processed = [...pools.values()].map((pool) => postProcessPool(pool, prefix, options.requireUser ?? false, warnings));
+  return Object.freeze({
+    file: path.resolve(file),
+    prefix,
+    global: Object.freeze(resolvedGlobal),
+    pools: Object.freeze(processed.map((p) => Object.freeze(p))),
+    warnings: Object.freeze(warnings),
+  });
+}
+
+function applyEntry(target: Record<string, unknown>, table: Readonly<Record<string, ValueKind>>, entry: IniEntry): void {
+  const kind = table[entry.key];
+  if (kind === undefined) throw unknownEntry(entry.file, entry.line, entry.key);
+  const parsed = parseValueOf(kind, entry.value);
+  if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    throw badValue(entry.file, entry.line, entry.key, parsed.error);
+  }
+  target[entry.key] = parsed;
+}
+
+function applyPoolEntry(pool: PoolConfig, rawEntry: IniEntry, warnings: string[]): void {
+  // php-fpm expands $pool in pool values (listen = /run/php/$pool.sock).
+  const entry = { ...rawEntry, value: rawEntry.value.split('$pool').join(pool.name) };
+  const envMatch = /^env\[(.+)\]$/.exec(entry.key);
+  if (envMatch?.[1] !== undefined) {
+    pool.env[envMatch[1]] = entry.value;
+    return;
+  }
+  if (PHP_ONLY_KEYS.has(entry.key) || PHP_ONLY_PREFIXES.some((p) => entry.key.startsWith(p))) {
+    warnings.push(`[${entry.file}:${entry.line}] '${entry.key}' only applies to PHP and is ignored by fpm-ts`);
+    return;
+  }
+  applyEntry(pool as unknown as Record<string, unknown>, POOL_DIRECTIVES, entry);
+}
+
+function absolute(prefix: string, p: string): string {
+  return path.isAbsolute(p) ? p : path.join(prefix, p);
+}
+
+function resolveGlobalPaths(global: GlobalConfig, prefix: string): GlobalConfig {
+  const errorLog = global.error_log === 'syslog' ? 'syslog' : absolute(prefix, global.error_log);
+  return { ...global, error_log: errorLog, pid: global.pid === null ? null : absolute(prefix, global.pid) };
+}
+
+function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: boolean, warnings: string[]): PoolConfig {
+  const fail = (detail: string): FpmError => poolInvalid(pool.name, detail);
+  const prefix = pool.prefix ?? globalPrefix;
+  if (pool.listen === null || pool.listen === '') throw fail('no listen address have been defined!');
+  if (requireUser && pool.user === null && pool.program === null) throw fail('user has not been defined');
+  if (pool['pm.max_children'] < 1) throw fail('pm.max_children must be a positive value');
+
+  if (pool.pm === 'dynamic') {
+    const min = pool['pm.min_spare_servers'];
+    const max = pool['pm.max_spare_servers'];
+    const children = pool['pm.max_children'];
+    if (min <= 0) throw fail(`pm.min_spare_servers(${min}) must be a positive value`);
+    if (max <= 0) throw fail(`pm.max_spare_servers(${max}) must be a positive value`);
+    if (min > children || max > children) {
+      throw fail(`pm.min_spare_servers(${min}) and pm.max_spare_servers(${max}) cannot be greater than pm.max_children(${children})`);
+    }
+    if (max < min) throw fail(`pm.max_spare_servers(${max}) must not be less than pm.min_spare_servers(${min})`);
+    if (pool['pm.start_servers'] === 0) {
+      pool['pm.start_servers'] = min + Math.floor((max - min) / 2);
+      warnings.push(`[pool ${pool.name}] pm.start_servers is not set. It's been set to ${pool['pm.start_servers']}.`);
+    } else if (pool['pm.start_servers'] < min || pool['pm.start_servers'] > max) {
+      throw fail(`pm.start_servers(${pool['pm.start_servers']}) must not be less than pm.min_spare_servers(${min}) and not greater than pm.max_spare_servers(${max})`);
+    }
+  } else if (pool.pm === 'ondemand' && pool['pm.process_idle_timeout'] < 1) {
+    throw fail(`pm.process_idle_timeout(${pool['pm.process_idle_timeout']}s) must be greater than 0s`);
+  }
+  if (pool['pm.max_spawn_rate'] < 1) throw fail('pm.max_spawn_rate must be a positive value');
+
+  for (const [key, what] of [['pm.status_path', 'status path'], ['ping.path', 'ping path']] as const) {
+    const value = pool[key];
+    if (value !== null && !value.startsWith('/')) throw fail(`the ${what} '${value}' must start with a '/'`);
+  }
+  if (pool['ping.path'] !== null && pool['ping.response'].length < 1) {
+    throw fail(`the ping response page '${pool['ping.response']}' is not long enough`);
+  }
+  if (pool.request_slowlog_timeout > 0 && pool.slowlog === null) {
+    throw fail("'slowlog' must be specified for use with 'request_slowlog_timeout'");
+  }
+  for (const ext of pool['security.limit_extensions']) {
+    if (!ext.startsWith('.')) throw fail(`security.limit_extensions: '${ext}' must start with a dot`);
+  }
+
+  return {
+    ...pool,
+    listen: pool.listen.startsWith('/') || /^[\d[]|^[a-z0-9.-]+:\d+$/i.test(pool.listen) ? pool.listen : absolute(prefix, pool.listen),
+    'access.log': pool['access.log'] === null ? null : absolute(prefix, pool['access.log']),
+    slowlog: pool.slowlog === null ? null : absolute(prefix, pool.slowlog),
+  };
+}
