@@ -1,0 +1,58 @@
+// Differential test: the same php-fpm.conf fed to Debian's php-fpm8.2 -t and to our loader.
+// Both must accept or both reject, and for the errors we reproduce, with php-fpm's own words.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../src/config';
+
+const PHP_FPM = '/usr/sbin/php-fpm8.2';
+let dir: string;
+beforeAll(() => {
+  if (!fs.existsSync(PHP_FPM)) throw new Error(`${PHP_FPM} is missing: run tools/setup/install-debian-packages.sh`);
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fpm-parity-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const head = (log: string): string => `[global]\nerror_log = ${log}\n[www]\nuser = nobody\n`;
+const cases: Array<[string, string]> = [
+  ['static pool', 'listen = 127.0.0.1:9999\npm = static\npm.max_children = 3\n'],
+  ['dynamic pool with defaults', 'listen = 9000\npm = dynamic\npm.max_children = 5\npm.min_spare_servers = 1\npm.max_spare_servers = 3\n'],
+  ['ondemand with idle timeout', 'listen = /tmp/$pool.sock\npm = ondemand\npm.max_children = 2\npm.process_idle_timeout = 5s\n'],
+  ['time suffixes', 'listen = 9000\npm = static\npm.max_children = 2\nrequest_terminate_timeout = 1h\nslowlog = /tmp/slow.log\nrequest_slowlog_timeout = 2m\n'],
+  ['unknown entry', 'listen = 9000\npm = static\npm.max_children = 3\nfoo = bar\n'],
+  ['bad integer', 'listen = 9000\npm = static\npm.max_children = abc\n'],
+  ['bad time suffix', 'listen = 9000\npm = static\npm.max_children = 3\nrequest_terminate_timeout = 5x\n'],
+  ['bad pm', 'listen = 9000\npm = bogus\npm.max_children = 3\n'],
+  ['bad boolean', 'listen = 9000\npm = static\npm.max_children = 2\ncatch_workers_output = maybe\n'],
+  ['no listen', 'pm = static\npm.max_children = 3\n'],
+  ['max_children zero', 'listen = 9000\npm = ondemand\npm.max_children = 0\n'],
+  ['spare servers reversed', 'listen = 9000\npm = dynamic\npm.max_children = 3\npm.min_spare_servers = 2\npm.max_spare_servers = 1\n'],
+  ['start_servers out of range', 'listen = 9000\npm = dynamic\npm.max_children = 3\npm.min_spare_servers = 1\npm.max_spare_servers = 2\npm.start_servers = 5\n'],
+  ['relative status path', 'listen = 9000\npm = static\npm.max_children = 2\npm.status_path = status\n'],
+  ['slowlog timeout without slowlog', 'listen = 9000\npm = static\npm.max_children = 2\nrequest_slowlog_timeout = 1s\n'],
+  ['zero idle timeout', 'listen = 9000\npm = ondemand\npm.max_children = 2\npm.process_idle_timeout = 0\n'],
+  ['empty ping response', 'listen = 9000\npm = static\npm.max_children = 2\nping.path = /ping\nping.response =\n'],
+];
+
+describe('php-fpm.conf parity with php-fpm8.2 -t', () => {
+  it.each(cases)('%s', (name, body) => {
+    const file = path.join(dir, `${name.replace(/\W+/g, '-')}.conf`);
+    const log = `${file}.log`;
+    fs.writeFileSync(file, head(log) + body);
+    const peer = spawnSync(PHP_FPM, ['-t', '-y', file], { encoding: 'utf8' });
+    const peerAccepts = peer.status === 0;
+    // php-fpm's first ERROR/ALERT line, without its timestamp: on stderr before its log is open.
+    const peerOutput = peer.stderr + (fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '');
+    const peerError = /(?:ERROR|ALERT): (.*)/.exec(peerOutput)?.[1];
+
+    let ours: string | null = null;
+    try {
+      loadConfig(file, { prefix: dir, requireUser: true });
+    } catch (err) {
+      ours = (err as Error).message;
+    }
+    expect({ accepts: ours === null }).toEqual({ accepts: peerAccepts });
+    if (!peerAccepts) expect(ours).toBe(peerError);
+  });
+});
