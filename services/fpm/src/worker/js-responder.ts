@@ -1,0 +1,81 @@
+// Runs one FastCGI request through a JavaScript handler module: php-fpm's request path
+// (fpm_main.c) with SCRIPT_FILENAME naming a module instead of a PHP script, and its answers:
+// 404 "File not found." for an unknown script, 403 "Access denied." outside
+// security.limit_extensions, 500 with the stack logged when the handler throws.
+import path from 'node:path';
+import type { FastcgiServerRequest } from '@libs/fastcgi';
+import type { ServiceLog } from '@libs/log';
+import { cgiError, cgiHead, requestFromParams } from './fetch-bridge';
+import { HandlerCache, HandlerNotFound } from './handler-cache';
+
+export interface JsResponderOptions {
+  readonly pool: string;
+  readonly limitExtensions: readonly string[];
+  readonly revalidateSeconds: number;
+  readonly log: ServiceLog;
+}
+
+export type JsResponder = (request: FastcgiServerRequest) => Promise<void>;
+
+export function createJsResponder(options: JsResponderOptions): JsResponder {
+  const cache = new HandlerCache(options.revalidateSeconds);
+  const { log } = options;
+
+  return async function respond(fcgi: FastcgiServerRequest): Promise<void> {
+    const script = fcgi.params.get('SCRIPT_FILENAME') ?? '';
+    if (script === '') return finish(fcgi, 404, 'File not found.', 'Primary script unknown');
+    if (options.limitExtensions.length > 0 && !options.limitExtensions.includes(path.extname(script))) {
+      log.warn(`[pool ${options.pool}] Access to the script '${script}' has been denied (see security.limit_extensions)`);
+      return finish(fcgi, 403, 'Access denied.', null);
+    }
+
+    let response: Response;
+    try {
+      const handler = await cache.get(script);
+      const request = requestFromParams(fcgi.params, fcgi.stdin);
+      response = await handler(request, { params: fcgi.params, pool: options.pool });
+      if (!(response instanceof Response)) throw new TypeError(`${script} returned ${typeof response}, not a Response`);
+    } catch (err) {
+      if (err instanceof HandlerNotFound) return finish(fcgi, 404, 'File not found.', 'Primary script unknown');
+      const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      log.error(`[pool ${options.pool}] ${script}: uncaught ${stack}`);
+      return finish(fcgi, 500, 'Internal Server Error', null);
+    }
+    await stream(fcgi, response, log, options.pool, script);
+  };
+}
+
+function finish(fcgi: FastcgiServerRequest, status: number, body: string, stderr: string | null): void {
+  if (fcgi.finished) return;
+  if (stderr !== null) fcgi.writeStderr(stderr);
+  fcgi.write(cgiError(status, body));
+  fcgi.end(0);
+}
+
+async function stream(fcgi: FastcgiServerRequest, response: Response, log: ServiceLog, pool: string, script: string): Promise<void> {
+  fcgi.write(cgiHead(response));
+  const isHead = fcgi.params.get('REQUEST_METHOD') === 'HEAD';
+  if (response.body !== null && !isHead) {
+    const reader = response.body.getReader();
+    const cancel = (): void => void reader.cancel().catch(() => undefined);
+    fcgi.once('abort', cancel);
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || fcgi.aborted) break;
+        if (!fcgi.write(value)) {
+          cancel();
+          break;
+        }
+      }
+    } catch (err) {
+      // Headers are gone already: the web server sees a truncated body, the log says why.
+      log.error(`[pool ${pool}] ${script}: response body failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      fcgi.off('abort', cancel);
+    }
+  } else {
+    await response.body?.cancel();
+  }
+  if (!fcgi.finished && !fcgi.aborted) fcgi.end(0);
+}
