@@ -25,3 +25,8 @@ export {
   encodeGetValuesResult,
 } from './lib/record-encoder';
 export { RecordParser, type FastcgiRecord, type ParseStatus, type RecordParserOptions } from './lib/record-parser';
+export {
+  FastcgiServerConnection,
+  FastcgiServerRequest,
+  type FastcgiServerConnectionOptions,
+} from './lib/server-connection';

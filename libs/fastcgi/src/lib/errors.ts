@@ -12,6 +12,7 @@ export type FastcgiErrorCode =
   | 'FASTCGI_ERR_PARSER_FAILED'
   | 'FASTCGI_ERR_CGI_HEAD'
   | 'FASTCGI_ERR_CLOSED'
+  | 'FASTCGI_ERR_HANDLER'
   | 'FASTCGI_ERR_REQUEST_REJECTED';
 
 export class FastcgiError extends Error {
@@ -43,6 +44,7 @@ export const errors = {
   protocol: (reason: string) => new FastcgiError('FASTCGI_ERR_PROTOCOL', `protocol violation: ${reason}`),
   parserFailed: () => new FastcgiError('FASTCGI_ERR_PARSER_FAILED', 'parser already failed; input is no longer accepted'),
   cgiHead: (reason: string) => new FastcgiError('FASTCGI_ERR_CGI_HEAD', `malformed CGI response head: ${reason}`),
+  handler: (reason: string) => new FastcgiError('FASTCGI_ERR_HANDLER', `request handler failed: ${reason}`),
   closed: (what: string) => new FastcgiError('FASTCGI_ERR_CLOSED', `${what} is closed`),
   requestRejected: (protocolStatus: number) =>
     new FastcgiError('FASTCGI_ERR_REQUEST_REJECTED', `application rejected the request (protocolStatus ${protocolStatus})`),

@@ -122,12 +122,12 @@ export class NameValueDecoder {
 
 /** Size of the length field starting at off (the caller checked off is in range). */
 function fieldSize(buf: Buffer, off: number): number {
-  return (buf[off]! & 0x80) === 0 ? 1 : 4;
+  return (buf.readUInt8(off) & 0x80) === 0 ? 1 : 4;
 }
 
 function readLength(buf: Buffer, off: number): number | null {
   if (off >= buf.length) return null;
-  const b = buf[off]!;
+  const b = buf.readUInt8(off);
   if ((b & 0x80) === 0) return b;
   if (off + 4 > buf.length) return null;
   return buf.readUInt32BE(off) & 0x7fffffff;

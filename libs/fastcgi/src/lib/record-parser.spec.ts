@@ -56,10 +56,10 @@ describe('record encoder', () => {
     const parts = encodeStream(FCGI_STDOUT, 1, body);
     // header, content for two full records; header, content, padding for the tail
     expect(parts).toHaveLength(7);
-    expect(parts[1]!.buffer).toBe(body.buffer);
-    expect(parts[0]!.readUInt16BE(4)).toBe(FCGI_MAX_STREAM_CHUNK);
-    expect(parts[4]!.readUInt16BE(4)).toBe(5);
-    expect(parts[4]![6]).toBe(3);
+    expect(parts[1]?.buffer).toBe(body.buffer);
+    expect(parts[0]?.readUInt16BE(4)).toBe(FCGI_MAX_STREAM_CHUNK);
+    expect(parts[4]?.readUInt16BE(4)).toBe(5);
+    expect(parts[4]?.[6]).toBe(3);
     const recs = parseAll(Buffer.concat(parts));
     const data = Buffer.concat(recs.map((r) => (r.kind === 'stream' ? r.data : Buffer.alloc(0))));
     expect(data.equals(body)).toBe(true);
@@ -97,10 +97,10 @@ describe('record parser', () => {
       'get-values-result',
       'unknown-type',
     ]);
-    expect(whole[0]).toEqual({ kind: 'begin-request', requestId: 1, role: FCGI_RESPONDER, flags: FCGI_KEEP_CONN });
-    expect(whole[6]).toEqual({ kind: 'end-request', requestId: 1, appStatus: 7, protocolStatus: FCGI_CANT_MPX_CONN });
-    expect(whole[7]).toEqual({ kind: 'get-values', requestId: 0, names: ['FCGI_MAX_CONNS'] });
-    expect(whole[9]).toEqual({ kind: 'unknown-type', requestId: 0, unknownType: 42 });
+    expect(whole[0]).toEqual({ kind: 'begin-request', type: 1, requestId: 1, role: FCGI_RESPONDER, flags: FCGI_KEEP_CONN });
+    expect(whole[6]).toEqual({ kind: 'end-request', type: 3, requestId: 1, appStatus: 7, protocolStatus: FCGI_CANT_MPX_CONN });
+    expect(whole[7]).toEqual({ kind: 'get-values', type: 9, requestId: 0, names: ['FCGI_MAX_CONNS'] });
+    expect(whole[9]).toEqual({ kind: 'unknown-type', type: 11, requestId: 0, unknownType: 42 });
     for (const step of [1, 3, 7, 9, 13]) {
       const recs = parseAll(request, step);
       const merged = recs.filter((r) => r.kind !== 'stream');

@@ -11,6 +11,7 @@ import {
   FCGI_GET_VALUES_RESULT,
   FCGI_HEADER_LEN,
   FCGI_MAX_CONTENT_LENGTH,
+  FCGI_NULL_REQUEST_ID,
   FCGI_UNKNOWN_TYPE,
   FCGI_UNKNOWN_TYPE_BODY_LEN,
   FCGI_VERSION_1,
@@ -20,16 +21,25 @@ import {
 import { errors, type FastcgiError } from './errors';
 import { decodeNameValuePairs, type ParamsEncoding } from './name-value';
 
-/** A decoded record. Stream content arrives as one or more "stream" pieces, then "stream-end". */
+/**
+ * A decoded record. Stream content arrives as one or more "stream" pieces, then "stream-end".
+ * Stream types sent with request id 0 are not streams: they arrive whole as "unrecognized".
+ */
 export type FastcgiRecord =
-  | { kind: 'begin-request'; requestId: number; role: number; flags: number }
-  | { kind: 'abort-request'; requestId: number }
-  | { kind: 'end-request'; requestId: number; appStatus: number; protocolStatus: number }
+  | { kind: 'begin-request'; type: typeof FCGI_BEGIN_REQUEST; requestId: number; role: number; flags: number }
+  | { kind: 'abort-request'; type: typeof FCGI_ABORT_REQUEST; requestId: number }
+  | {
+      kind: 'end-request';
+      type: typeof FCGI_END_REQUEST;
+      requestId: number;
+      appStatus: number;
+      protocolStatus: number;
+    }
   | { kind: 'stream'; type: StreamRecordType; requestId: number; data: Buffer }
   | { kind: 'stream-end'; type: StreamRecordType; requestId: number }
-  | { kind: 'get-values'; requestId: number; names: string[] }
-  | { kind: 'get-values-result'; requestId: number; values: Map<string, string> }
-  | { kind: 'unknown-type'; requestId: number; unknownType: number }
+  | { kind: 'get-values'; type: typeof FCGI_GET_VALUES; requestId: number; names: string[] }
+  | { kind: 'get-values-result'; type: typeof FCGI_GET_VALUES_RESULT; requestId: number; values: Map<string, string> }
+  | { kind: 'unknown-type'; type: typeof FCGI_UNKNOWN_TYPE; requestId: number; unknownType: number }
   | { kind: 'unrecognized'; type: number; requestId: number; content: Buffer };
 
 export interface RecordParserOptions {
@@ -60,6 +70,8 @@ export class RecordParser {
   private headerFill = 0;
   private type = 0;
   private requestId = 0;
+  /** Stream types carry request data only for a real request; with id 0 they are management records. */
+  private streaming = false;
   private contentLeft = 0;
   private paddingLeft = 0;
   /** Buffered content of a non-stream record that spans chunks. */
@@ -140,19 +152,21 @@ export class RecordParser {
   }
 
   private startRecord(buf: Buffer, at: number): void {
-    const version = buf[at]!;
+    const version = buf.readUInt8(at);
     if (version !== FCGI_VERSION_1) throw errors.version(version);
-    const type = buf[at + 1]!;
+    const type = buf.readUInt8(at + 1);
     const requestId = buf.readUInt16BE(at + 2);
     const contentLength = buf.readUInt16BE(at + 4);
-    const paddingLength = buf[at + 6]!;
+    const paddingLength = buf.readUInt8(at + 6);
     const fixed = fixedBodyLength(type);
     if (fixed !== -1 && contentLength !== fixed) throw errors.recordLength(type, contentLength, fixed);
-    if (!isStreamRecordType(type) && contentLength > this.maxContentLength) {
+    const streaming = requestId !== FCGI_NULL_REQUEST_ID && isStreamRecordType(type);
+    if (!streaming && contentLength > this.maxContentLength) {
       throw errors.recordTooLarge(contentLength, this.maxContentLength);
     }
     this.type = type;
     this.requestId = requestId;
+    this.streaming = streaming;
     this.contentLeft = contentLength;
     this.paddingLeft = paddingLength;
     if (contentLength === 0) {
@@ -165,9 +179,10 @@ export class RecordParser {
 
   private content(chunk: Buffer, off: number): number {
     const n = Math.min(this.contentLeft, chunk.length - off);
-    if (isStreamRecordType(this.type)) {
+    if (this.streaming) {
       this.contentLeft -= n;
-      this.onRecord({ kind: 'stream', type: this.type, requestId: this.requestId, data: chunk.subarray(off, off + n) });
+      const type = this.type as StreamRecordType;
+      this.onRecord({ kind: 'stream', type, requestId: this.requestId, data: chunk.subarray(off, off + n) });
     } else if (this.body === null && n === this.contentLeft) {
       this.contentLeft = 0;
       this.complete(chunk.subarray(off, off + n));
@@ -193,28 +208,30 @@ export class RecordParser {
   private complete(content: Buffer): void {
     const requestId = this.requestId;
     const type = this.type;
-    if (isStreamRecordType(type)) {
+    if (this.streaming && isStreamRecordType(type)) {
       this.onRecord({ kind: 'stream-end', type, requestId });
       return;
     }
     switch (type) {
       case FCGI_BEGIN_REQUEST:
-        this.onRecord({ kind: 'begin-request', requestId, role: content.readUInt16BE(0), flags: content[2]! });
+        this.onRecord({ kind: 'begin-request', type, requestId, role: content.readUInt16BE(0), flags: content.readUInt8(2) });
         return;
       case FCGI_ABORT_REQUEST:
-        this.onRecord({ kind: 'abort-request', requestId });
+        this.onRecord({ kind: 'abort-request', type, requestId });
         return;
       case FCGI_END_REQUEST:
         this.onRecord({
           kind: 'end-request',
+          type,
           requestId,
           appStatus: content.readUInt32BE(0),
-          protocolStatus: content[4]!,
+          protocolStatus: content.readUInt8(4),
         });
         return;
       case FCGI_GET_VALUES:
         this.onRecord({
           kind: 'get-values',
+          type,
           requestId,
           names: decodeNameValuePairs(content, this.encoding).map(([name]) => name),
         });
@@ -222,12 +239,13 @@ export class RecordParser {
       case FCGI_GET_VALUES_RESULT:
         this.onRecord({
           kind: 'get-values-result',
+          type,
           requestId,
           values: new Map(decodeNameValuePairs(content, this.encoding)),
         });
         return;
       case FCGI_UNKNOWN_TYPE:
-        this.onRecord({ kind: 'unknown-type', requestId, unknownType: content[0]! });
+        this.onRecord({ kind: 'unknown-type', type, requestId, unknownType: content.readUInt8(0) });
         return;
       default:
         this.onRecord({ kind: 'unrecognized', type, requestId, content: Buffer.from(content) });

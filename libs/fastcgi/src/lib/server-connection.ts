@@ -1,0 +1,360 @@
+// Application side of one FastCGI connection, without sockets: bytes in (execute), bytes out
+// (write callback) and requests as objects. Follows the spec's application rules as libfcgi's
+// fcgiapp.c and php's fastcgi.c apply them (management records, CANT_MPX_CONN, KEEP_CONN).
+import { EventEmitter } from 'node:events';
+import { Readable } from 'node:stream';
+import type { ServiceLog } from '@libs/log';
+import {
+  FCGI_CANT_MPX_CONN,
+  FCGI_DATA,
+  FCGI_FILTER,
+  FCGI_KEEP_CONN,
+  FCGI_MAX_CONNS,
+  FCGI_MAX_REQS,
+  FCGI_MPXS_CONNS,
+  FCGI_NULL_REQUEST_ID,
+  FCGI_OVERLOADED,
+  FCGI_PARAMS,
+  FCGI_REQUEST_COMPLETE,
+  FCGI_RESPONDER,
+  FCGI_STDERR,
+  FCGI_STDIN,
+  FCGI_STDOUT,
+  FCGI_UNKNOWN_ROLE,
+} from './constants';
+import { errors, type FastcgiError, isFastcgiError } from './errors';
+import { NameValueDecoder, type ParamsEncoding } from './name-value';
+import { encodeEndRequest, encodeGetValuesResult, encodeStream, encodeUnknownType, writeHeader } from './record-encoder';
+import { RecordParser, type FastcgiRecord } from './record-parser';
+
+export interface FastcgiServerConnectionOptions {
+  log: ServiceLog;
+  /** Bytes for the peer, in order (an array meant for writev). */
+  write(chunks: Buffer[]): void;
+  /**
+   * The transport must close: reason null after the last request without FCGI_KEEP_CONN (close
+   * once written output is flushed), a FastcgiError when the peer broke the protocol.
+   */
+  close(reason: FastcgiError | null): void;
+  /** A request whose PARAMS stream has ended. */
+  onRequest(request: FastcgiServerRequest): void;
+  /** FCGI_MPXS_CONNS: accept concurrent requests on this connection (default false). */
+  mpxsConns?: boolean;
+  /** Reported as FCGI_MAX_CONNS (default 1). */
+  maxConns?: number;
+  /** Reported as FCGI_MAX_REQS and enforced with OVERLOADED when multiplexing (default 1). */
+  maxReqs?: number;
+  /** Roles this application plays; others get UNKNOWN_ROLE (default: responder only). */
+  roles?: readonly number[];
+  /** Upper bound on one request's PARAMS stream in bytes (default 1 MiB). */
+  maxParamsLength?: number;
+  paramsEncoding?: ParamsEncoding;
+  /** Names the peer in log lines. */
+  peer?: string;
+}
+
+const DEFAULT_MAX_PARAMS_LENGTH = 1024 * 1024;
+
+/**
+ * One request on the application side. stdin (and data for the filter role) are Readables fed
+ * from STDIN/DATA records; write/writeStderr/end produce STDOUT, STDERR and END_REQUEST.
+ * Emits 'abort' when the web server sends ABORT_REQUEST.
+ */
+export class FastcgiServerRequest extends EventEmitter {
+  readonly params = new Map<string, string>();
+  readonly stdin: Readable;
+  /** The FCGI_DATA stream; only filled for the filter role. */
+  readonly data: Readable;
+  aborted = false;
+  finished = false;
+  /** True once the PARAMS stream ended and the request was handed to onRequest. */
+  started = false;
+  /** @internal decoder for the PARAMS stream */
+  readonly paramsDecoder: NameValueDecoder;
+  private stderrUsed = false;
+
+  constructor(
+    readonly id: number,
+    readonly role: number,
+    readonly flags: number,
+    private readonly conn: FastcgiServerConnection,
+    maxParamsLength: number,
+    encoding: ParamsEncoding,
+  ) {
+    super();
+    this.stdin = new Readable({ read: noop });
+    this.data = new Readable({ read: noop });
+    this.paramsDecoder = new NameValueDecoder((name, value) => this.params.set(name, value), {
+      maxLength: maxParamsLength,
+      encoding,
+    });
+  }
+
+  /** FCGI_KEEP_CONN: the web server keeps the connection open after this request. */
+  get keepConn(): boolean {
+    return (this.flags & FCGI_KEEP_CONN) !== 0;
+  }
+
+  /** Send response bytes on STDOUT. Returns false when the connection is already gone. */
+  write(chunk: string | Uint8Array): boolean {
+    return this.send(FCGI_STDOUT, chunk);
+  }
+
+  /** Send bytes on STDERR (the web server logs them). */
+  writeStderr(chunk: string | Uint8Array): boolean {
+    this.stderrUsed = true;
+    return this.send(FCGI_STDERR, chunk);
+  }
+
+  /** Close STDOUT (and STDERR if used) and send END_REQUEST with the application's exit status. */
+  end(appStatus = 0): void {
+    if (this.finished) throw errors.closed(`FastCGI request ${this.id}`);
+    this.finished = true;
+    const out = Buffer.alloc(8 + (this.stderrUsed ? 8 : 0) + 16);
+    writeHeader(out, 0, FCGI_STDOUT, this.id, 0, 0);
+    if (this.stderrUsed) writeHeader(out, 8, FCGI_STDERR, this.id, 0, 0);
+    encodeEndRequest(this.id, appStatus, FCGI_REQUEST_COMPLETE).copy(out, out.length - 16);
+    this.conn.finishRequest(this, [out]);
+  }
+
+  private send(type: typeof FCGI_STDOUT | typeof FCGI_STDERR, chunk: string | Uint8Array): boolean {
+    if (this.finished) throw errors.closed(`FastCGI request ${this.id}`);
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (data.byteLength === 0) return !this.conn.closed;
+    return this.conn.output(encodeStream(type, this.id, data));
+  }
+}
+
+function noop(): void {
+  // Data is pushed as records arrive; there is nothing to pull.
+}
+
+export class FastcgiServerConnection {
+  closed = false;
+  private readonly parser: RecordParser;
+  private readonly requests = new Map<number, FastcgiServerRequest>();
+  private readonly mpxsConns: boolean;
+  private readonly maxConns: number;
+  private readonly maxReqs: number;
+  private readonly roles: ReadonlySet<number>;
+  private readonly maxParamsLength: number;
+  private readonly encoding: ParamsEncoding;
+  private readonly peer: string;
+  /** A request without FCGI_KEEP_CONN finished: close as soon as no request is active. */
+  private closeWhenIdle = false;
+
+  constructor(private readonly options: FastcgiServerConnectionOptions) {
+    this.mpxsConns = options.mpxsConns ?? false;
+    this.maxConns = options.maxConns ?? 1;
+    this.maxReqs = options.maxReqs ?? 1;
+    this.roles = new Set(options.roles ?? [FCGI_RESPONDER]);
+    this.maxParamsLength = options.maxParamsLength ?? DEFAULT_MAX_PARAMS_LENGTH;
+    this.encoding = options.paramsEncoding ?? 'utf8';
+    this.peer = options.peer ?? 'peer';
+    this.parser = new RecordParser({
+      onRecord: (record) => this.onRecord(record),
+      encoding: this.encoding,
+      // Management records we understand are tiny; nobody needs 64 KiB GET_VALUES.
+      maxContentLength: 16 * 1024,
+    });
+  }
+
+  /** Active requests (begun and not yet ended). */
+  get activeRequests(): number {
+    return this.requests.size;
+  }
+
+  /** Feed bytes from the peer. Never throws: malformed input closes the connection. */
+  execute(chunk: Buffer): void {
+    if (this.closed) return;
+    try {
+      this.parser.execute(chunk);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** The peer closed its side: outstanding requests are aborted. */
+  end(): void {
+    if (this.closed) return;
+    try {
+      this.parser.finish();
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.shutdown(null);
+  }
+
+  /** The transport failed or was closed by the caller: abort whatever is in flight. */
+  destroy(): void {
+    if (!this.closed) this.shutdown(null);
+  }
+
+  /** @internal called by FastcgiServerRequest */
+  output(chunks: Buffer[]): boolean {
+    if (this.closed) return false;
+    this.options.write(chunks);
+    return true;
+  }
+
+  /** @internal called by FastcgiServerRequest.end */
+  finishRequest(request: FastcgiServerRequest, chunks: Buffer[]): void {
+    if (this.requests.get(request.id) === request) this.requests.delete(request.id);
+    if (!request.stdin.readableEnded) request.stdin.destroy();
+    if (this.closed) return;
+    this.options.write(chunks);
+    if (!request.keepConn) this.closeWhenIdle = true;
+    this.closeIfIdle();
+  }
+
+  private closeIfIdle(): void {
+    if (this.closeWhenIdle && this.requests.size === 0 && !this.closed) {
+      this.closed = true;
+      this.options.close(null);
+    }
+  }
+
+  private fail(err: unknown): void {
+    const error = isFastcgiError(err) ? err : errors.handler(describe(err));
+    if (isFastcgiError(err)) {
+      this.options.log.warn(`closing FastCGI connection from ${this.peer}: ${error.message} (${error.code})`);
+    } else {
+      this.options.log.error(`closing FastCGI connection from ${this.peer}: handler threw: ${describe(err)}`);
+    }
+    this.shutdown(error);
+  }
+
+  private shutdown(reason: FastcgiError | null): void {
+    this.closed = true;
+    const pending = [...this.requests.values()];
+    this.requests.clear();
+    for (const request of pending) this.abort(request);
+    this.options.close(reason);
+  }
+
+  private abort(request: FastcgiServerRequest): void {
+    request.aborted = true;
+    if (!request.stdin.readableEnded) request.stdin.destroy();
+    if (!request.data.readableEnded) request.data.destroy();
+    if (request.started) request.emit('abort');
+  }
+
+  private onRecord(record: FastcgiRecord): void {
+    if (record.requestId === FCGI_NULL_REQUEST_ID) {
+      this.onManagement(record);
+      return;
+    }
+    switch (record.kind) {
+      case 'begin-request':
+        this.onBegin(record.requestId, record.role, record.flags);
+        return;
+      case 'abort-request':
+        this.onAbort(record.requestId);
+        return;
+      case 'stream':
+        this.onStream(record.type, record.requestId, record.data);
+        return;
+      case 'stream-end':
+        this.onStreamEnd(record.type, record.requestId);
+        return;
+      case 'unrecognized':
+        this.options.log.debug(`ignoring FastCGI record of unknown type ${record.type} from ${this.peer}`);
+        return;
+      default:
+        throw errors.protocol(`a web server does not send ${record.kind} records`);
+    }
+  }
+
+  private onManagement(record: FastcgiRecord): void {
+    if (record.kind === 'get-values') {
+      const known = new Map<string, string>([
+        [FCGI_MAX_CONNS, String(this.maxConns)],
+        [FCGI_MAX_REQS, String(this.maxReqs)],
+        [FCGI_MPXS_CONNS, this.mpxsConns ? '1' : '0'],
+      ]);
+      const answer: Array<[string, string]> = [];
+      for (const name of record.names) {
+        const value = known.get(name);
+        if (value !== undefined) answer.push([name, value]);
+      }
+      this.options.write([encodeGetValuesResult(answer)]);
+      return;
+    }
+    this.options.write([encodeUnknownType(record.type)]);
+  }
+
+  private onBegin(id: number, role: number, flags: number): void {
+    if (this.requests.has(id)) throw errors.protocol(`BEGIN_REQUEST for request ${id}, which is already active`);
+    let refusal = -1;
+    if (!this.roles.has(role)) refusal = FCGI_UNKNOWN_ROLE;
+    else if (!this.mpxsConns && this.requests.size > 0) refusal = FCGI_CANT_MPX_CONN;
+    else if (this.requests.size >= this.maxReqs) refusal = FCGI_OVERLOADED;
+    if (refusal !== -1) {
+      this.options.write([encodeEndRequest(id, 0, refusal)]);
+      if ((flags & FCGI_KEEP_CONN) === 0) {
+        this.closeWhenIdle = true;
+        this.closeIfIdle();
+      }
+      return;
+    }
+    this.requests.set(
+      id,
+      new FastcgiServerRequest(id, role, flags, this, this.maxParamsLength, this.encoding),
+    );
+  }
+
+  private onAbort(id: number): void {
+    const request = this.requests.get(id);
+    if (request === undefined) return;
+    if (!request.started) {
+      // Nobody has seen this request yet: answer for the application (libfcgi does the same).
+      this.requests.delete(id);
+      request.aborted = true;
+      request.finished = true;
+      this.options.write([encodeEndRequest(id, 0, FCGI_REQUEST_COMPLETE)]);
+      if (!request.keepConn) this.closeWhenIdle = true;
+      this.closeIfIdle();
+      return;
+    }
+    this.abort(request);
+  }
+
+  private onStream(type: number, id: number, data: Buffer): void {
+    const request = this.requests.get(id);
+    // Records for requests that are not active are ignored (spec 3.3), e.g. STDIN after an abort.
+    if (request === undefined) return;
+    if (type === FCGI_PARAMS) {
+      if (request.started) throw errors.protocol(`PARAMS for request ${id} after its PARAMS stream ended`);
+      request.paramsDecoder.push(data);
+    } else if (type === FCGI_STDIN) {
+      if (request.stdin.readableEnded || request.stdin.destroyed) return;
+      request.stdin.push(data);
+    } else if (type === FCGI_DATA) {
+      if (request.role === FCGI_FILTER && !request.data.destroyed) request.data.push(data);
+    } else {
+      throw errors.protocol(`a web server does not send stream type ${type}`);
+    }
+  }
+
+  private onStreamEnd(type: number, id: number): void {
+    const request = this.requests.get(id);
+    if (request === undefined) return;
+    if (type === FCGI_PARAMS) {
+      if (request.started) throw errors.protocol(`second PARAMS terminator for request ${id}`);
+      request.paramsDecoder.end();
+      request.started = true;
+      this.options.onRequest(request);
+    } else if (type === FCGI_STDIN) {
+      if (!request.stdin.destroyed) request.stdin.push(null);
+    } else if (type === FCGI_DATA) {
+      if (request.role === FCGI_FILTER && !request.data.destroyed) request.data.push(null);
+    } else {
+      throw errors.protocol(`a web server does not send stream type ${type}`);
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
