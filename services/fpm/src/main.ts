@@ -1,0 +1,54 @@
+// fpm-ts's entry: php-fpm's fpm_main.c order: parse flags, load and check the configuration
+// (-t stops there), then hand over to the master. Exit code 78 (EX_CONFIG) on a bad config, as
+// php-fpm does.
+import { createErrorLog, type ErrorLog } from '@libs/log';
+import { HELP, parseArgs, type FpmArgs } from './cli/args';
+import { loadConfig, type FpmConfig } from './config';
+import { FpmError } from './errors';
+import { FPM_TS_VERSION } from './version';
+
+export const EX_CONFIG = 78;
+
+/** The serving half, given a checked configuration; resolves with the exit code. */
+export type StartMaster = (config: FpmConfig, args: FpmArgs, log: ErrorLog) => Promise<number>;
+
+export async function main(argv: readonly string[], startMaster: StartMaster): Promise<number> {
+  const stderrLog = createErrorLog({ target: 'stderr', style: 'fpm' });
+  let args: FpmArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    stderrLog.error((err as Error).message);
+    return 64;
+  }
+  if (args.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (args.version) {
+    process.stdout.write(`fpm-ts ${FPM_TS_VERSION} (fpm-fcgi) (Node.js ${process.version})\n`);
+    return 0;
+  }
+
+  let config: FpmConfig;
+  try {
+    config = loadConfig(args.config, {
+      prefix: args.prefix ?? undefined,
+      requireUser: process.getuid?.() === 0 && !args.allowRoot,
+    });
+  } catch (err) {
+    if (!(err instanceof FpmError)) throw err;
+    stderrLog.error(err.message);
+    if (err.code !== 'FPM_ERR_POOL_INVALID') stderrLog.error(`failed to load configuration file '${args.config}'`);
+    else stderrLog.error('failed to post process the configuration');
+    stderrLog.error('FPM initialization failed');
+    return EX_CONFIG;
+  }
+  for (const warning of config.warnings) stderrLog.warn(warning);
+
+  if (args.test > 0) {
+    stderrLog.notice(`configuration file ${args.config} test is successful`);
+    return 0;
+  }
+  return startMaster(config, args, stderrLog);
+}
