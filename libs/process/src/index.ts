@@ -1,6 +1,25 @@
 // Public surface of @libs/process.
 export { ProcessError, processErrors, type ProcessErrorCode } from './lib/errors';
 export { openPidFile, parsePid, isProcessRunning, type PidFile, type PidFileOptions } from './lib/pid-file';
+export {
+  daemonize,
+  isDaemonChild,
+  DEFAULT_DAEMON_MARKER,
+  type DaemonHandle,
+  type DaemonizeOptions,
+} from './lib/daemonize';
+export {
+  createSignalEvents,
+  HTTPD_SIGNAL_INTENTS,
+  FPM_SIGNAL_INTENTS,
+  type SignalMap,
+  type IntentOf,
+  type HttpdIntent,
+  type FpmIntent,
+  type SignalEvent,
+  type SignalListener,
+  type SignalEvents,
+} from './lib/signal-events';
 export { supervisorErrors, type SupervisorErrorCode, type SupervisorError } from './lib/supervisor-errors';
 export { DeadlineTimer } from './lib/supervisor-deadlines';
 export {
