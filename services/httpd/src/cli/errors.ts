@@ -1,0 +1,30 @@
+// httpd-ts command-line error catalogue (stable codes; wording after lighttpd's server.c).
+
+export type CliErrorCode = 'HTTPD_ERR_CLI_USAGE' | 'HTTPD_ERR_CLI_NO_CONFIG' | 'HTTPD_ERR_MODULE_UNKNOWN' | 'HTTPD_ERR_SERVE_UNAVAILABLE';
+
+export class CliError extends Error {
+  constructor(
+    readonly code: CliErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export const invalidOption = (opt: string): CliError => new CliError('HTTPD_ERR_CLI_USAGE', `invalid option -- '${opt}'`);
+
+export const missingArgument = (opt: string): CliError =>
+  new CliError('HTTPD_ERR_CLI_USAGE', `option requires an argument -- '${opt}'`);
+
+export const invalidIdle = (value: string): CliError =>
+  new CliError('HTTPD_ERR_CLI_USAGE', `Invalid idle timeout value: ${value}`);
+
+export const noConfig = (): CliError =>
+  new CliError('HTTPD_ERR_CLI_NO_CONFIG', 'No configuration available. Try using -f option.');
+
+export const unknownModules = (names: readonly string[]): CliError =>
+  new CliError('HTTPD_ERR_MODULE_UNKNOWN', `loading plugins finally failed: unknown module(s) ${names.join(', ')}`);
+
+export const serveUnavailable = (): CliError =>
+  new CliError('HTTPD_ERR_SERVE_UNAVAILABLE', 'serving not yet implemented: only -t, -tt, -p, -v, -V and -h work in this build');

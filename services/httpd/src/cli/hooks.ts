@@ -1,0 +1,78 @@
+// The points where the serving part plugs into the command line: module loading for -tt and
+// server start-up. The defaults here only check names and refuse to serve.
+import type { ConfigTree, DirectiveRegistry, ValidationResult } from '../config';
+import type { CliOptions } from './args';
+import { serveUnavailable, unknownModules, type CliError } from './errors';
+
+/** Where the CLI writes; the process entry passes stdout/stderr, tests pass recorders. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Whole standard input, for `-f -`. */
+  readonly readStdin: () => string;
+}
+
+export interface ModuleLoadContext {
+  readonly options: CliOptions;
+  readonly tree: ConfigTree;
+  /** Loaded modules register their directive tables here. */
+  readonly registry: DirectiveRegistry;
+}
+
+/** Loads (and for -tt initialises) the modules in server.modules order; returns null or the failure. */
+export type ModuleLoader = (modules: readonly string[], ctx: ModuleLoadContext) => Promise<CliError | null>;
+
+export interface ServeContext extends ModuleLoadContext {
+  /** server.modules as upstream would load them (duplicates dropped, compat modules added). */
+  readonly modules: readonly string[];
+  /** Core and always-loaded modules' directives, checked and typed. */
+  readonly validation: ValidationResult;
+  readonly io: CliIo;
+}
+
+/** Starts the server and resolves with the process exit code once it has stopped. */
+export type ServeFunction = (ctx: ServeContext) => Promise<number>;
+
+export interface CliHooks {
+  readonly createRegistry: () => DirectiveRegistry;
+  readonly loadModules: ModuleLoader;
+  readonly serve: ServeFunction;
+}
+
+/**
+ * Modules httpd-ts knows by name. Until each one exists and registers its directive table,
+ * its keys are reported as unknown by -tt, as lighttpd does for keys no loaded module claims.
+ */
+export const KNOWN_MODULES: readonly string[] = Object.freeze([
+  'mod_indexfile',
+  'mod_dirlisting',
+  'mod_staticfile',
+  'mod_access',
+  'mod_accesslog',
+  'mod_alias',
+  'mod_auth',
+  'mod_authn_file',
+  'mod_deflate',
+  'mod_expire',
+  'mod_extforward',
+  'mod_fastcgi',
+  'mod_proxy',
+  'mod_redirect',
+  'mod_rewrite',
+  'mod_scgi',
+  'mod_setenv',
+  'mod_status',
+]);
+
+/** Default -tt loader: every name must be a known module (or own a registered table). */
+export const checkModuleNames: ModuleLoader = async (modules, ctx) => {
+  const owners = new Set(ctx.registry.owners());
+  const unknown = modules.filter((m) => !KNOWN_MODULES.includes(m) && !owners.has(m));
+  return unknown.length > 0 ? unknownModules(unknown) : null;
+};
+
+/** Default serve: this build parses and checks configurations only. */
+export const serveNotImplemented: ServeFunction = async (ctx) => {
+  ctx.io.stderr(`httpd-ts: ${serveUnavailable().message} (HTTPD_ERR_SERVE_UNAVAILABLE)\n`);
+  return 1;
+};

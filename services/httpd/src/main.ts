@@ -1,0 +1,29 @@
+// httpd-ts entry: main(argv) wires the command line to the config layer and (later) the server,
+// the role of lighttpd's server.c main().
+import fs from 'node:fs';
+import { createCoreRegistry } from './config';
+import { checkModuleNames, runCli, serveNotImplemented, type CliHooks, type CliIo } from './cli';
+
+/** stdout/stderr of this process. */
+export const processIo: CliIo = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  readStdin: () => fs.readFileSync(0, 'utf8'),
+};
+
+/*
+ * ===== SERVING PLUGS IN HERE =====
+ * `serve` is the server start-up: the serving part (watcher, workers, fdevent, plugins) replaces
+ * serveNotImplemented with its own ServeFunction, and `loadModules` with the real module loader
+ * (which also registers each module's directive table in the registry it is given).
+ */
+export const defaultHooks: CliHooks = {
+  createRegistry: createCoreRegistry,
+  loadModules: checkModuleNames,
+  serve: serveNotImplemented,
+};
+
+/** Runs httpd-ts with lighttpd's flags; resolves with the process exit code. */
+export function main(argv: readonly string[], hooks: CliHooks = defaultHooks, io: CliIo = processIo): Promise<number> {
+  return runCli(argv, hooks, io);
+}
