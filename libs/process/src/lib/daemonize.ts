@@ -60,8 +60,12 @@ export function isDaemonChild(marker: string = DEFAULT_DAEMON_MARKER): boolean {
 export function daemonize(options: DaemonizeOptions = {}): Promise<DaemonHandle> {
   const marker = options.marker ?? DEFAULT_DAEMON_MARKER;
   const value = process.env[marker];
-  if (value !== undefined) return Promise.resolve(backgroundHandle(marker, value));
-  return runForeground(marker, options);
+  if (value === undefined) return runForeground(marker, options);
+  try {
+    return Promise.resolve(backgroundHandle(marker, value));
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 function backgroundHandle(marker: string, value: string): DaemonHandle {
