@@ -30,3 +30,21 @@ export {
   FastcgiServerRequest,
   type FastcgiServerConnectionOptions,
 } from './lib/server-connection';
+export {
+  encodeRequest,
+  FastcgiClient,
+  FastcgiClientRequest,
+  type EncodeRequestOptions,
+  type FastcgiClientOptions,
+  type FastcgiClientRequestOptions,
+} from './lib/client-connection';
+export { CgiHeadParser, parseCgiResponse, type CgiHeadParserOptions, type CgiResponseHead } from './lib/cgi-head';
+export {
+  serveFastcgi,
+  FastcgiClientConnection,
+  type FastcgiHandler,
+  type FastcgiServing,
+  type ServeFastcgiOptions,
+  type FastcgiResponse,
+  type FastcgiClientConnectionOptions,
+} from './lib/socket-adapter';

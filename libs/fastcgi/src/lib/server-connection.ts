@@ -67,6 +67,8 @@ export class FastcgiServerRequest extends EventEmitter {
   readonly data: Readable;
   aborted = false;
   finished = false;
+  /** STDOUT bytes written so far (0 means the response head can still be chosen). */
+  bytesWritten = 0;
   /** True once the PARAMS stream ended and the request was handed to onRequest. */
   started = false;
   /** @internal decoder for the PARAMS stream */
@@ -121,6 +123,7 @@ export class FastcgiServerRequest extends EventEmitter {
     if (this.finished) throw errors.closed(`FastCGI request ${this.id}`);
     const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     if (data.byteLength === 0) return !this.conn.closed;
+    if (type === FCGI_STDOUT) this.bytesWritten += data.byteLength;
     return this.conn.output(encodeStream(type, this.id, data));
   }
 }
