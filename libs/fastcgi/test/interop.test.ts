@@ -13,7 +13,7 @@ import {
   serveFastcgi,
   type FastcgiServerRequest,
   type FastcgiServing,
-} from '@libs/fastcgi';
+} from '../src';
 
 function recorderLog(): ServiceLog & { lines: string[] } {
   const lines: string[] = [];
