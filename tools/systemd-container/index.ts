@@ -5,3 +5,4 @@ export type { BootOptions, ExecOptions, ExecResult, HttpResponse } from './syste
 export { SystemdContainerError } from './errors';
 export type { SystemdContainerErrorCode } from './errors';
 export { debianMirror, rootfsKey } from './rootfs';
+export { execLine, unitFile } from './unit-file';
