@@ -1,3 +1,4 @@
 // Public surface of @libs/testing: helpers for specs only (real processes, real sockets).
 export { spawnTs, tsEnv, tsNodeArgs, workspaceRoot } from './lib/spawn-ts';
 export { readLines, type LineReader } from './lib/line-reader';
+export { NotifyReceiver, parseNotifyMessage } from './lib/notify-receiver';
