@@ -1,0 +1,79 @@
+// request_slowlog_timeout for JavaScript workers: php-fpm ptrace()s a slow child and writes its
+// PHP stack to the slowlog (fpm_php_trace.c). Here a helper thread inside the worker holds an
+// inspector session on the main thread; when a request runs past the timeout it pauses the main
+// thread (V8 services a pause request even inside a busy loop), copies the call frames, resumes,
+// and appends php-fpm's slowlog entry. Only started when the pool sets request_slowlog_timeout.
+import { Worker } from 'node:worker_threads';
+
+export interface SlowlogSamplerOptions {
+  readonly pool: string;
+  readonly slowlog: string;
+  readonly timeoutSeconds: number;
+  readonly traceDepth: number;
+}
+
+export interface SlowlogSampler {
+  requestStarted(id: number, script: string): void;
+  requestEnded(id: number): void;
+  stop(): Promise<void>;
+}
+
+// Runs in the thread; plain JavaScript so it needs no build step of its own.
+const THREAD_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const inspector = require('node:inspector');
+const fs = require('node:fs');
+const { pool, slowlog, timeoutSeconds, traceDepth, pid } = workerData;
+const running = new Map();
+const session = new inspector.Session();
+session.connectToMainThread();
+session.post('Debugger.enable');
+const MONTHS = ['Jan','Feb','Mar','Apr','May','Jun','Jul','Aug','Sep','Oct','Nov','Dec'];
+const pad = (n) => String(n).padStart(2, '0');
+const stamp = (d) => '[' + pad(d.getDate()) + '-' + MONTHS[d.getMonth()] + '-' + d.getFullYear() + ' ' +
+  pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds()) + ']';
+function dump(req, elapsedMs) {
+  session.once('Debugger.paused', (m) => {
+    const frames = m.params.callFrames.slice(0, traceDepth);
+    session.post('Debugger.resume');
+    let text = '\\n' + stamp(new Date()) + '  [pool ' + pool + '] pid ' + pid + '\\n' +
+      'script_filename = ' + req.script + '\\n' + 'elapsed = ' + (elapsedMs / 1000).toFixed(3) + ' s\\n';
+    frames.forEach((f, i) => {
+      const where = (f.url || '[native]').replace(/^file:\\/\\//, '');
+      text += '[0x' + i.toString(16).padStart(16, '0') + '] ' + (f.functionName || '{anonymous}') + '() ' + where + ':' + (f.location.lineNumber + 1) + '\\n';
+    });
+    if (frames.length === 0) text += '(the event loop is idle: the request is waiting on I/O)\\n';
+    fs.appendFile(slowlog, text, () => {});
+  });
+  session.post('Debugger.pause');
+}
+const timer = setInterval(() => {
+  const now = Date.now();
+  for (const req of running.values()) {
+    if (!req.dumped && now - req.at >= timeoutSeconds * 1000) {
+      req.dumped = true;
+      dump(req, now - req.at);
+      return;
+    }
+  }
+}, Math.min(250, timeoutSeconds * 1000));
+parentPort.on('message', (m) => {
+  if (m.t === 'start') running.set(m.id, { script: m.script, at: m.at, dumped: false });
+  else if (m.t === 'end') running.delete(m.id);
+  else if (m.t === 'stop') { clearInterval(timer); session.disconnect(); parentPort.close(); }
+});
+`;
+
+export function startSlowlogSampler(options: SlowlogSamplerOptions): SlowlogSampler {
+  const thread = new Worker(THREAD_SOURCE, { eval: true, workerData: { ...options, pid: process.pid } });
+  // The thread must never keep a draining worker alive.
+  thread.unref();
+  return {
+    requestStarted: (id, script) => thread.postMessage({ t: 'start', id, script, at: Date.now() }),
+    requestEnded: (id) => thread.postMessage({ t: 'end', id }),
+    stop: async () => {
+      thread.postMessage({ t: 'stop' });
+      await thread.terminate();
+    },
+  };
+}

@@ -1,0 +1,159 @@
+// One fpm-ts JavaScript worker: php-fpm's child loop (fpm_main.c's accept loop with
+// fpm_request_* scoreboard updates) on Node's event loop. It accepts on the pool's inherited
+// listening socket, answers ping.path and pm.status_path itself, runs handlers through the
+// JavaScript responder, reports each request to the master, and retires after pm.max_requests.
+import net from 'node:net';
+import { createErrorLog } from '@libs/log';
+import { serveFastcgi, type FastcgiServerRequest } from '@libs/fastcgi';
+import { connectToParent } from '@libs/process';
+import { renderStatus, statusRequest, STATUS_NO_CACHE_HEADERS } from '../status/render-status';
+import type { PoolScoreboard } from '../status/scoreboard';
+import { createJsResponder } from './js-responder';
+import { startSlowlogSampler, type SlowlogSampler } from './slowlog-sampler';
+import {
+  isFpmMasterMessage,
+  type FpmMasterMessage,
+  type FpmWorkerReport,
+  type WorkerBootstrap,
+} from './worker-messages';
+
+const SCOREBOARD_TIMEOUT_MS = 2000;
+
+export function runWorker(boot: WorkerBootstrap): void {
+  if (boot.chdir !== null) process.chdir(boot.chdir);
+  // Worker lines go to stderr: the master's error log when catch_workers_output is on, as in php-fpm.
+  const log = createErrorLog({ target: 'stderr', style: 'fpm' });
+  const channel = connectToParent<FpmWorkerReport, FpmMasterMessage>({ log, isCustom: isFpmMasterMessage });
+  const respond = createJsResponder({
+    pool: boot.pool,
+    limitExtensions: boot.limitExtensions,
+    revalidateSeconds: boot.revalidateSeconds,
+    log,
+  });
+  const sampler: SlowlogSampler | null =
+    boot.slowlogTimeoutSeconds > 0 && boot.slowlog !== null
+      ? startSlowlogSampler({ pool: boot.pool, slowlog: boot.slowlog, timeoutSeconds: boot.slowlogTimeoutSeconds, traceDepth: boot.slowlogTraceDepth })
+      : null;
+
+  const scoreboardWaiters = new Map<number, (board: PoolScoreboard | null) => void>();
+  let nextQueryId = 1;
+  channel.onMessage((msg) => {
+    const waiter = scoreboardWaiters.get(msg.id);
+    scoreboardWaiters.delete(msg.id);
+    waiter?.(msg.board);
+  });
+  const askScoreboard = (): Promise<PoolScoreboard | null> =>
+    new Promise((resolve) => {
+      const id = nextQueryId++;
+      const timer = setTimeout(() => {
+        scoreboardWaiters.delete(id);
+        resolve(null);
+      }, SCOREBOARD_TIMEOUT_MS);
+      scoreboardWaiters.set(id, (board) => {
+        clearTimeout(timer);
+        resolve(board);
+      });
+      channel.send({ type: 'scoreboard-query', id });
+    });
+
+  let served = 0;
+  let inFlight = 0;
+  let draining = false;
+  const server = net.createServer();
+  const serving = serveFastcgi(server, handle, { log });
+
+  const drain = (): void => {
+    if (draining) return;
+    draining = true;
+    server.close();
+    exitWhenIdle();
+  };
+  const exitWhenIdle = (): void => {
+    if (!draining || inFlight > 0) return;
+    serving.closeAll();
+    void sampler?.stop();
+    channel.close();
+    // Give the last END_REQUEST records a turn of the loop to reach the socket.
+    setImmediate(() => process.exit(0));
+  };
+
+  async function handle(request: FastcgiServerRequest): Promise<void> {
+    const script = request.params.get('SCRIPT_NAME') ?? '';
+    if (boot.pingPath !== null && script === boot.pingPath) return answerPing(request, boot.pingResponse);
+    if (boot.statusPath !== null && script === boot.statusPath) return answerStatus(request, askScoreboard);
+
+    const id = ++served;
+    inFlight++;
+    const startedAt = process.hrtime.bigint();
+    const cpuBefore = process.cpuUsage();
+    const scriptFile = request.params.get('SCRIPT_FILENAME') ?? '-';
+    channel.send({
+      type: 'request-start',
+      method: request.params.get('REQUEST_METHOD') ?? '-',
+      uri: requestUri(request),
+      script: scriptFile,
+      contentLength: Number(request.params.get('CONTENT_LENGTH') ?? 0) || 0,
+      user: request.params.get('REMOTE_USER') ?? '-',
+    });
+    sampler?.requestStarted(id, scriptFile);
+    if (boot.maxRequests > 0 && served >= boot.maxRequests) {
+      channel.send({ type: 'retiring' });
+      drain();
+    }
+    try {
+      await respond(request);
+    } finally {
+      sampler?.requestEnded(id);
+      const durationUs = Number((process.hrtime.bigint() - startedAt) / 1000n);
+      const cpu = process.cpuUsage(cpuBefore);
+      channel.send({
+        type: 'request-end',
+        durationUs,
+        cpu: durationUs > 0 ? ((cpu.user + cpu.system) / durationUs) * 100 : 0,
+        memory: process.memoryUsage.rss(),
+      });
+      inFlight--;
+      exitWhenIdle();
+    }
+  }
+
+  channel.onQuit(drain);
+  channel.onTerminate(() => process.exit(0));
+  channel.onReopenLogs(() => log.reopen());
+  channel.onStatus(() => ({ pid: process.pid, served, inFlight }));
+  server.on('error', (err) => {
+    log.error(`[pool ${boot.pool}] cannot accept on the pool's socket: ${err.message}`);
+    process.exit(1);
+  });
+  server.listen({ fd: boot.listenFd }, () => channel.ready({ pid: process.pid }));
+}
+
+function requestUri(request: FastcgiServerRequest): string {
+  const query = request.params.get('QUERY_STRING') ?? '';
+  const uri = request.params.get('REQUEST_URI') ?? request.params.get('SCRIPT_NAME') ?? '-';
+  return query !== '' && !uri.includes('?') ? `${uri}?${query}` : uri;
+}
+
+function noCacheHead(contentType: string): string {
+  let head = '';
+  for (const [name, value] of Object.entries(STATUS_NO_CACHE_HEADERS)) head += `${name}: ${value}\r\n`;
+  return `Content-type: ${contentType}\r\n${head}\r\n`;
+}
+
+function answerPing(request: FastcgiServerRequest, response: string): void {
+  request.write(noCacheHead('text/plain;charset=UTF-8') + response);
+  request.end(0);
+}
+
+async function answerStatus(request: FastcgiServerRequest, ask: () => Promise<PoolScoreboard | null>): Promise<void> {
+  const board = await ask();
+  if (board === null) {
+    request.write('Status: 503 Service Unavailable\r\nContent-type: text/plain;charset=UTF-8\r\n\r\nUnable to retrieve the scoreboard\n');
+    request.end(0);
+    return;
+  }
+  const { format, full } = statusRequest(request.params.get('QUERY_STRING') ?? '');
+  const page = renderStatus(board, format, full);
+  request.write(noCacheHead(page.contentType) + page.body);
+  request.end(0);
+}
