@@ -144,6 +144,12 @@ class Parser {
     return { file: this.source, line: t.line };
   }
 
+  /** Allman-style braces: lighttpd also accepts a newline before "{". */
+  private expectLCurly(what: string): void {
+    while (this.peek().kind === 'EOL') this.take();
+    this.expect('LCURLY', what);
+  }
+
   private expect(kind: TokenKind, what: string): Token {
     const t = this.take();
     if (t.kind !== kind) throw syntaxError(this.loc(t), `expected ${what}, got ${describeToken(t)}`);
@@ -351,7 +357,7 @@ class Parser {
   private globalBlock(): void {
     const g = this.take();
     if (this.stack.length > 0) throw syntaxError(this.loc(g), 'global { } is only allowed outside conditions');
-    this.expect('LCURLY', '"{" after global');
+    this.expectLCurly('"{" after global');
     this.stack.push(this.current);
     this.current = this.contexts[0] as ContextBuilder;
     this.metalines(true);
@@ -368,6 +374,7 @@ class Parser {
         if (t.kind === 'EOL') this.take();
         const elseTok = this.take();
         if (prev.kind === 'else') throw valueError(this.loc(elseTok), 'unreachable condition following else catch-all');
+        while (this.peek().kind === 'EOL') this.take();
         prev = this.peek().kind === 'DOLLAR' ? this.condline(prev) : this.elseBlock(prev, elseTok);
         continue;
       }
@@ -441,7 +448,7 @@ class Parser {
   }
 
   private block(ctx: ContextBuilder): void {
-    this.expect('LCURLY', '"{" to open the block');
+    this.expectLCurly('"{" to open the block');
     this.stack.push(this.current);
     this.current = ctx;
     this.metalines(true);
