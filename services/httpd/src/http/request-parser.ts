@@ -113,7 +113,8 @@ function hasToken(value: string, token: string): boolean {
 }
 
 export class RequestParser {
-  /** set when execute() returned HeadComplete (and kept until the next head starts). */
+  /** set when execute() returned HeadComplete (kept until the next head is processed; a head
+   *  that fails validation leaves it undefined). */
   request: RequestHead | undefined = undefined;
   /** set when execute() returned BodyChunk. */
   bodyChunk: Buffer = EMPTY;
@@ -250,8 +251,8 @@ export class RequestParser {
 
   private processHead(buf: Buffer, start: number): void {
     const lineEnds = this.lineEnds;
+    this.request = undefined;
     const req = this.parseRequestLine(buf, start, start + (lineEnds[0] as number));
-    this.request = req;
     let hasContentLength = false;
     let connClose = false;
     let connKeepAlive = false;
@@ -346,6 +347,7 @@ export class RequestParser {
       throw httpErrors.payloadTooLarge(req.contentLength, this.maxBody);
     }
     req.keepAlive = connClose ? false : connKeepAlive ? true : req.httpVersion === 11;
+    this.request = req;
     this.bodyTotal = 0;
     this.trailerBytes = 0;
     this.trailers = [];
