@@ -26,7 +26,9 @@ const fs = require('node:fs');
 const { pool, slowlog, timeoutSeconds, traceDepth, pid } = workerData;
 const running = new Map();
 const session = new inspector.Session();
+const scripts = new Map();
 session.connectToMainThread();
+session.on('Debugger.scriptParsed', (m) => scripts.set(m.params.scriptId, m.params.url));
 session.post('Debugger.enable');
 const MONTHS = ['Jan','Feb','Mar','Apr','May','Jun','Jul','Aug','Sep','Oct','Nov','Dec'];
 const pad = (n) => String(n).padStart(2, '0');
@@ -39,7 +41,7 @@ function dump(req, elapsedMs) {
     let text = '\\n' + stamp(new Date()) + '  [pool ' + pool + '] pid ' + pid + '\\n' +
       'script_filename = ' + req.script + '\\n' + 'elapsed = ' + (elapsedMs / 1000).toFixed(3) + ' s\\n';
     frames.forEach((f, i) => {
-      const where = (f.url || '[native]').replace(/^file:\\/\\//, '');
+      const where = (f.url || scripts.get(f.location.scriptId) || '[native]').replace(/^file:\\/\\//, '');
       text += '[0x' + i.toString(16).padStart(16, '0') + '] ' + (f.functionName || '{anonymous}') + '() ' + where + ':' + (f.location.lineNumber + 1) + '\\n';
     });
     if (frames.length === 0) text += '(the event loop is idle: the request is waiting on I/O)\\n';

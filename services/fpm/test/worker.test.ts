@@ -1,0 +1,164 @@
+// Process-level tests of one JavaScript worker, with this test as its master: a real listening
+// socket inherited by a real worker process, real FastCGI requests from Debian's cgi-fcgi.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bindInheritableSocket, WorkerProcess, type InheritableSocket } from '@libs/process';
+import { tsEnv, tsNodeArgs } from '@libs/testing';
+import type { PoolScoreboard } from '../src/status/scoreboard';
+import { isFpmWorkerReport, type FpmMasterMessage, type FpmWorkerReport, type WorkerBootstrap } from '../src/worker/worker-messages';
+
+const BIN = path.join(__dirname, '../bin/fpm-ts.ts');
+let dir: string;
+let socket: InheritableSocket;
+let worker: WorkerProcess<FpmWorkerReport, FpmMasterMessage> | undefined;
+let reports: FpmWorkerReport[];
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fpm-worker-'));
+  socket = bindInheritableSocket({ path: path.join(dir, 'pool.sock') });
+  reports = [];
+  fs.writeFileSync(path.join(dir, 'hello.mjs'), "export default (req) => new Response('hello ' + new URL(req.url).searchParams.get('name'));\n");
+  fs.writeFileSync(
+    path.join(dir, 'echo.js'),
+    "module.exports = async (req, ctx) => new Response(`${req.method} ${await req.text()} ${ctx.params.get('SCRIPT_NAME')}`, { status: 201, headers: { 'x-pool': ctx.pool } });\n",
+  );
+  fs.writeFileSync(path.join(dir, 'throws.js'), "module.exports = () => { throw new Error('handler exploded'); };\n");
+  fs.writeFileSync(
+    path.join(dir, 'busy.js'),
+    'function spinForSlowlog(ms) { const end = Date.now() + ms; while (Date.now() < end); }\nmodule.exports = () => { spinForSlowlog(1500); return new Response("done"); };\n',
+  );
+  fs.writeFileSync(path.join(dir, 'readme.txt'), 'not a handler');
+});
+
+afterEach(async () => {
+  await worker?.stop({ graceful: false, termTimeoutMs: 1000 });
+  worker = undefined;
+  socket.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function startWorker(overrides: Partial<WorkerBootstrap> = {}): Promise<WorkerProcess<FpmWorkerReport, FpmMasterMessage>> {
+  const boot: WorkerBootstrap = {
+    pool: 'www',
+    listenFd: 3,
+    statusPath: '/status',
+    pingPath: '/ping',
+    pingResponse: 'pong',
+    maxRequests: 0,
+    limitExtensions: ['.js', '.mjs'],
+    revalidateSeconds: 0,
+    slowlogTimeoutSeconds: 0,
+    slowlog: null,
+    slowlogTraceDepth: 20,
+    chdir: null,
+    ...overrides,
+  };
+  const w = new WorkerProcess<FpmWorkerReport, FpmMasterMessage>(
+    { command: process.execPath, args: tsNodeArgs(BIN), env: tsEnv({ FPM_TS_WORKER: JSON.stringify(boot) }), listenFds: [socket.fd], output: 'inherit' },
+    { isCustom: isFpmWorkerReport },
+  );
+  w.on('message', (msg) => reports.push(msg));
+  worker = w;
+  await new Promise((resolve) => w.once('ready', resolve));
+  return w;
+}
+
+interface CgiResponse {
+  status: number;
+  headers: string;
+  body: string;
+}
+
+function request(script: string, options: { method?: string; query?: string; body?: string } = {}): Promise<CgiResponse> {
+  const env: NodeJS.ProcessEnv = {
+    REQUEST_METHOD: options.method ?? 'GET',
+    SCRIPT_FILENAME: path.join(dir, script),
+    SCRIPT_NAME: `/${script}`,
+    QUERY_STRING: options.query ?? '',
+    HTTP_HOST: 'example.test',
+    CONTENT_LENGTH: String(Buffer.byteLength(options.body ?? '')),
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn('cgi-fcgi', ['-bind', '-connect', path.join(dir, 'pool.sock')], { env });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', reject);
+    child.on('close', () => {
+      const split = out.indexOf('\r\n\r\n');
+      const headers = split < 0 ? out : out.slice(0, split);
+      const status = Number(/^Status: (\d+)/im.exec(headers)?.[1] ?? 200);
+      resolve({ status, headers, body: split < 0 ? '' : out.slice(split + 4) });
+    });
+    child.stdin.end(options.body ?? '');
+  });
+}
+
+describe('fpm-ts JavaScript worker', () => {
+  it('serves ES module and CommonJS handlers with the Fetch API, request bodies included', async () => {
+    await startWorker();
+    const hello = await request('hello.mjs', { query: 'name=fpm' });
+    expect(hello).toMatchObject({ status: 200, body: 'hello fpm' });
+    const echo = await request('echo.js', { method: 'POST', body: 'payload' });
+    expect(echo.status).toBe(201);
+    expect(echo.body).toBe('POST payload /echo.js');
+    expect(echo.headers).toMatch(/^x-pool: www$/m);
+    expect(reports.filter((r) => r.type === 'request-start').map((r) => r.type === 'request-start' && r.script)).toEqual([
+      path.join(dir, 'hello.mjs'),
+      path.join(dir, 'echo.js'),
+    ]);
+    expect(reports.filter((r) => r.type === 'request-end')).toHaveLength(2);
+  });
+
+  it("answers php-fpm's 404, 403 and 500, and keeps serving after a handler throws", async () => {
+    await startWorker();
+    expect(await request('missing.js')).toMatchObject({ status: 404, body: 'File not found.\n' });
+    expect(await request('readme.txt')).toMatchObject({ status: 403, body: 'Access denied.\n' });
+    expect((await request('throws.js')).status).toBe(500);
+    expect(await request('hello.mjs', { query: 'name=again' })).toMatchObject({ status: 200, body: 'hello again' });
+  });
+
+  it('reloads a changed handler module', async () => {
+    await startWorker();
+    fs.writeFileSync(path.join(dir, 'v.js'), "module.exports = () => new Response('v1');\n");
+    expect((await request('v.js')).body).toBe('v1');
+    fs.writeFileSync(path.join(dir, 'v.js'), "module.exports = () => new Response('v2, longer');\n");
+    fs.utimesSync(path.join(dir, 'v.js'), new Date(), new Date(Date.now() + 5000));
+    expect((await request('v.js')).body).toBe('v2, longer');
+  });
+
+  it('answers ping.path and pm.status_path from the scoreboard the master sends', async () => {
+    const w = await startWorker();
+    w.on('message', (msg) => {
+      if (msg.type !== 'scoreboard-query') return;
+      const board: PoolScoreboard = {
+        pool: 'www', processManager: 'static', startTime: 1000, acceptedConn: 7, listenQueue: 0, maxListenQueue: 0,
+        listenQueueLen: 0, idle: 1, active: 1, total: 2, maxActive: 1, maxChildrenReached: 0, slowRequests: 0, processes: [],
+      };
+      w.send({ type: 'scoreboard', id: msg.id, board });
+    });
+    expect(await request('ping')).toMatchObject({ status: 200, body: 'pong' });
+    const status = await request('status', { query: 'json' });
+    expect(JSON.parse(status.body)).toMatchObject({ pool: 'www', 'accepted conn': 7, 'total processes': 2 });
+  });
+
+  it('retires after pm.max_requests and exits cleanly', async () => {
+    const w = await startWorker({ maxRequests: 2 });
+    await request('hello.mjs');
+    await request('hello.mjs');
+    const exit = await w.exited;
+    expect(exit.code).toBe(0);
+    expect(reports.some((r) => r.type === 'retiring')).toBe(true);
+  });
+
+  it('writes the JavaScript stack of a slow request to the slowlog', async () => {
+    const slowlog = path.join(dir, 'slow.log');
+    await startWorker({ slowlogTimeoutSeconds: 1, slowlog });
+    expect((await request('busy.js')).body).toBe('done');
+    for (let i = 0; i < 40 && !fs.existsSync(slowlog); i++) await new Promise((r) => setTimeout(r, 50));
+    const text = fs.readFileSync(slowlog, 'utf8');
+    expect(text).toMatch(/\[pool www\] pid \d+\nscript_filename = .*busy\.js\n/);
+    expect(text).toMatch(/\] spinForSlowlog\(\) .*busy\.js:1\n/);
+  });
+});
