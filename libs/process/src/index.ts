@@ -67,3 +67,16 @@ export {
   type WorkerSpec,
   type WorkerState,
 } from './lib/worker-process';
+export { CrashStormDetector, type CrashStorm, type CrashStormEvents } from './lib/crash-storm-detector';
+export { HeartbeatMonitor, type HeartbeatResult, type HeartbeatTarget } from './lib/heartbeat-monitor';
+export {
+  Supervisor,
+  WORKER_SLOT_ENV,
+  WORKER_GENERATION_ENV,
+  type GenerationReplaced,
+  type SupervisedExit,
+  type SupervisorEvents,
+  type SupervisorOptions,
+  type WorkerRef,
+  type WorkerStatusEntry,
+} from './lib/supervisor';

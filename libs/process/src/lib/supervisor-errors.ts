@@ -11,6 +11,7 @@ export type SupervisorErrorCode =
   | 'PROCESS_ERR_SOCKET_BIND'
   | 'PROCESS_ERR_SOCKET_NO_FD'
   | 'PROCESS_ERR_SOCKET_LISTEN'
+  | 'PROCESS_ERR_WORKERS_NOT_READY'
   | 'PROCESS_ERR_GENERATION_NOT_READY'
   | 'PROCESS_ERR_SUPERVISOR_BUSY'
   | 'PROCESS_ERR_SUPERVISOR_STOPPED';
@@ -53,6 +54,8 @@ export const supervisorErrors = {
     ),
   socketListen: (where: string, status: string) =>
     new ProcessError<SupervisorErrorCode>('PROCESS_ERR_SOCKET_LISTEN', `listen() on ${where} failed (${status})`),
+  workersNotReady: (reason: string) =>
+    new ProcessError<SupervisorErrorCode>('PROCESS_ERR_WORKERS_NOT_READY', `workers did not become ready: ${reason}`),
   generationNotReady: (generation: number, reason: string) =>
     new ProcessError<SupervisorErrorCode>(
       'PROCESS_ERR_GENERATION_NOT_READY',
