@@ -106,9 +106,11 @@ function lowerName(buf: Buffer, start: number, end: number): string {
   return buf.toString('latin1', start, end);
 }
 
-function hasToken(value: string, token: string): boolean {
-  const parts = value.toLowerCase().split(',');
-  for (const p of parts) if (p.trim() === token) return true;
+/** Comma-separated token list membership; `lower` is already lower-cased. */
+function hasToken(lower: string, token: string): boolean {
+  if (lower === token) return true;
+  if (lower.indexOf(',') === -1) return false;
+  for (const p of lower.split(',')) if (p.trim() === token) return true;
   return false;
 }
 
@@ -313,10 +315,12 @@ export class RequestParser {
           req.contentLength = -1;
           continue;
         }
-        case 'connection':
-          if (hasToken(value, 'close')) connClose = true;
-          else if (hasToken(value, 'keep-alive')) connKeepAlive = true;
+        case 'connection': {
+          const lower = value.toLowerCase();
+          if (hasToken(lower, 'close')) connClose = true;
+          else if (hasToken(lower, 'keep-alive')) connKeepAlive = true;
           break;
+        }
         case 'expect':
           if (req.httpVersion === 11) {
             if (value.toLowerCase() === '100-continue') req.expectContinue = true;
