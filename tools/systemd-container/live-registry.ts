@@ -8,6 +8,17 @@ export interface LiveRecord {
   nspawn: number;
   pid1: number;
   machine: string;
+  /** Host temp directory of the container (console log, shared directory). */
+  workDir: string;
+}
+
+// nspawn leaves its per-machine mount propagation directory behind when /run is not a tmpfs.
+const PROPAGATE_DIR = '/run/systemd/nspawn/propagate';
+
+/** Removes what a container left on the host once it is dead: its temp directory and nspawn's propagate directory. */
+export function removeLeftovers(record: LiveRecord): void {
+  rmSync(record.workDir, { recursive: true, force: true });
+  rmSync(path.join(PROPAGATE_DIR, record.machine), { recursive: true, force: true });
 }
 
 const inMemory = new Map<string, { record: LiveRecord; file: string }>();
@@ -30,26 +41,32 @@ function alive(pid: number): boolean {
   }
 }
 
+function killIf(pid: number, comm: string, target: number): void {
+  if (commOf(pid) !== comm) return;
+  try {
+    process.kill(target, 'SIGKILL');
+  } catch {
+    // It exited between the check and the kill: nothing left to do.
+  }
+}
+
 /**
- * SIGKILL the container's PID 1 first: that ends every process of its pid namespace, which
- * killing nspawn alone does not do (the container keeps running without it). Pids are checked
- * against their command name, so a recycled pid of some other program is left alone.
+ * SIGKILL of the container's PID 1 ends every process of its pid namespace, which killing nspawn
+ * alone does not do (the container keeps running without it). nspawn then reaps it and exits.
+ * Pids are checked against their command name, so a recycled pid of some other program is left alone.
  */
+export function killPid1(record: LiveRecord): void {
+  killIf(record.pid1, 'systemd', record.pid1);
+}
+
+/** SIGKILL of nspawn's whole process group (it was started in a session of its own). */
+export function killNspawn(record: LiveRecord): void {
+  killIf(record.nspawn, 'systemd-nspawn', -record.nspawn);
+}
+
 export function killContainer(record: LiveRecord): void {
-  if (commOf(record.pid1) === 'systemd') {
-    try {
-      process.kill(record.pid1, 'SIGKILL');
-    } catch {
-      // It exited between the check and the kill: nothing left to do.
-    }
-  }
-  if (commOf(record.nspawn) === 'systemd-nspawn') {
-    try {
-      process.kill(-record.nspawn, 'SIGKILL');
-    } catch {
-      // Same race as above.
-    }
-  }
+  killPid1(record);
+  killNspawn(record);
 }
 
 function installExitHook(): void {
@@ -58,6 +75,7 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const { record, file } of inMemory.values()) {
       killContainer(record);
+      removeLeftovers(record);
       rmSync(file, { force: true });
     }
   });
@@ -98,6 +116,7 @@ export function reapOrphans(dir: string): string[] {
     }
     if (alive(record.owner)) continue;
     killContainer(record);
+    removeLeftovers(record);
     rmSync(file, { force: true });
     reaped.push(record.machine);
   }

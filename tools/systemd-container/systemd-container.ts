@@ -17,7 +17,7 @@ import {
   errWaitTimeout,
 } from './errors';
 import { runCommand, type CommandResult } from './host-command';
-import { killContainer, reapOrphans, registerLive, unregisterLive, type LiveRecord } from './live-registry';
+import { killContainer, killNspawn, killPid1, reapOrphans, registerLive, removeLeftovers, unregisterLive, type LiveRecord } from './live-registry';
 import { ensureRootfs, type ProgressLog } from './rootfs';
 
 export type ExecResult = CommandResult;
@@ -28,6 +28,8 @@ export interface BootOptions {
   /** More host directories to bind read-write at the same path inside the container. */
   bind?: readonly string[];
   bootTimeoutMs?: number;
+  /** How long shutdown() lets `systemctl poweroff` take before it kills the container (default 20 s). */
+  poweroffTimeoutMs?: number;
   /** Progress lines (rootfs build, boot time); silent by default. */
   log?: ProgressLog;
 }
@@ -46,7 +48,8 @@ export interface HttpResponse {
 const DEFAULT_CACHE_DIR = path.join(workspaceRoot, 'tmp', 'systemd-rootfs');
 const DEFAULT_BOOT_TIMEOUT_MS = 60_000;
 const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
-const POWEROFF_GRACE_MS = 20_000;
+const DEFAULT_POWEROFF_TIMEOUT_MS = 20_000;
+const NSPAWN_REAP_TIMEOUT_MS = 5_000;
 const POLL_MS = 50;
 // Commands inside get the container's own clean environment, not the test runner's.
 const INSIDE_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8', 'SYSTEMD_COLORS=0', 'SYSTEMD_PAGER='];
@@ -96,14 +99,20 @@ export class SystemdContainer {
     private readonly workDir: string,
     private readonly nspawn: ChildProcess,
     private readonly nspawnExit: Promise<void>,
+    private readonly poweroffTimeoutMs: number,
   ) {}
+
+  /** Kills containers whose test process died without shutting them down; boot() does this first. Returns their names. */
+  static reapOrphans(cacheDir: string = DEFAULT_CACHE_DIR): string[] {
+    return reapOrphans(path.join(cacheDir, 'live'));
+  }
 
   static async boot(options: BootOptions = {}): Promise<SystemdContainer> {
     if (process.getuid?.() !== 0) throw errNotRoot();
     const log = options.log ?? (() => undefined);
     const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
     const liveDir = path.join(cacheDir, 'live');
-    for (const machine of reapOrphans(liveDir)) log(`killed orphaned container ${machine}`);
+    for (const machine of SystemdContainer.reapOrphans(cacheDir)) log(`killed orphaned container ${machine}`);
     const rootfs = await ensureRootfs(cacheDir, log);
 
     const started = Date.now();
@@ -145,6 +154,7 @@ export class SystemdContainer {
     });
 
     const bootTimeout = options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS;
+    const poweroffTimeoutMs = options.poweroffTimeoutMs ?? DEFAULT_POWEROFF_TIMEOUT_MS;
     const deadline = started + bootTimeout;
     let pid1: number | undefined;
     let container: SystemdContainer | undefined;
@@ -154,8 +164,8 @@ export class SystemdContainer {
         if (pid1 === undefined && nspawn.pid !== undefined) {
           pid1 = childNamed(nspawn.pid, 'systemd');
           if (pid1 !== undefined) {
-            container = new SystemdContainer(pid1, machine, sharedDir, consoleLog, workDir, nspawn, nspawnExit);
-            const record: LiveRecord = { owner: process.pid, nspawn: nspawn.pid, pid1, machine };
+            container = new SystemdContainer(pid1, machine, sharedDir, consoleLog, workDir, nspawn, nspawnExit, poweroffTimeoutMs);
+            const record: LiveRecord = { owner: process.pid, nspawn: nspawn.pid, pid1, machine, workDir };
             registerLive(liveDir, record);
           }
         }
@@ -173,12 +183,18 @@ export class SystemdContainer {
     } catch (e) {
       if (container) await container.shutdown();
       else {
-        if (nspawn.pid !== undefined) killContainer({ owner: process.pid, nspawn: nspawn.pid, pid1: pid1 ?? -1, machine });
+        const record: LiveRecord = { owner: process.pid, nspawn: nspawn.pid ?? -1, pid1: pid1 ?? -1, machine, workDir };
+        killContainer(record);
         await nspawnExit;
-        await fs.rm(workDir, { recursive: true, force: true });
+        removeLeftovers(record);
       }
       throw e;
     }
+  }
+
+  /** Host pid of systemd-nspawn (leader of its own process group). */
+  get nspawnPid(): number {
+    return this.nspawn.pid ?? -1;
   }
 
   /** Runs argv inside every namespace of the container (as root, with a clean environment). */
@@ -304,25 +320,29 @@ export class SystemdContainer {
     return this.shutdownPromise;
   }
 
+  private async exitsWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    const exited = await Promise.race([this.nspawnExit.then(() => true), timeout]);
+    clearTimeout(timer);
+    return exited;
+  }
+
   private async doShutdown(): Promise<void> {
-    const record: LiveRecord = { owner: process.pid, nspawn: this.nspawn.pid ?? -1, pid1: this.pid1, machine: this.machine };
+    const record: LiveRecord = { owner: process.pid, nspawn: this.nspawnPid, pid1: this.pid1, machine: this.machine, workDir: this.workDir };
     if (this.nspawn.exitCode === null && this.nspawn.signalCode === null) {
       await this.exec(['systemctl', 'poweroff'], { timeoutMs: 5_000 }).catch(() => undefined);
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), POWEROFF_GRACE_MS);
-      });
-      const timedOut = await Promise.race([this.nspawnExit.then(() => false), grace]);
-      clearTimeout(timer);
-      if (timedOut) {
-        killContainer(record);
+      if (!(await this.exitsWithin(this.poweroffTimeoutMs))) {
+        killPid1(record);
+        // nspawn notices its container died, reaps it and exits; only a wedged nspawn is killed too.
+        if (!(await this.exitsWithin(NSPAWN_REAP_TIMEOUT_MS))) killNspawn(record);
         await this.nspawnExit;
       }
     }
     this.gone = true;
     unregisterLive(this.machine);
-    await fs.rm(this.workDir, { recursive: true, force: true });
-    // nspawn leaves its per-machine mount propagation directory behind when /run is not a tmpfs.
-    await fs.rm(path.join('/run/systemd/nspawn/propagate', this.machine), { recursive: true, force: true });
+    removeLeftovers(record);
   }
 }
