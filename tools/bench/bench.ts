@@ -1,0 +1,74 @@
+// `npm run bench [httpd|fpm] [-- --seconds N]`: installs nothing itself (tools/setup does), builds
+// nothing (npm run build does), and prints requests/s with ratios against the peers measured in
+// the same run. Numbers only mean something on an otherwise idle machine with two cores.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { benchFpm, FPM_WORKERS, type FpmResult } from './fpm-bench';
+import { benchHttpd, HTTPD_SCENARIOS, type HttpdResults } from './httpd-bench';
+import type { WrkResult } from './wrk';
+
+const root = path.resolve(__dirname, '../..');
+const args = process.argv.slice(2);
+const secondsIndex = args.indexOf('--seconds');
+const seconds = secondsIndex >= 0 ? Number(args[secondsIndex + 1]) : 10;
+const which = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--seconds');
+const run = (name: string): boolean => which.length === 0 || which.includes(name);
+
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const ok = (r: WrkResult | Error | undefined): r is WrkResult => r !== undefined && !(r instanceof Error);
+const mib = (bytes: number): string => `${fmt(bytes / 1024 / 1024, 1)} MiB/s`;
+
+function printHttpd(results: HttpdResults): void {
+  process.stdout.write('\nhttpd-ts vs lighttpd 1.4 and nginx (server on core 0, wrk on core 1)\n');
+  for (const scenario of HTTPD_SCENARIOS) {
+    process.stdout.write(`\n  ${scenario.name} (${scenario.connections} connections)\n`);
+    const nginx = results['nginx']?.[scenario.name];
+    const lighttpd = results['lighttpd']?.[scenario.name];
+    for (const server of ['nginx', 'lighttpd', 'httpd-ts']) {
+      const r = results[server]?.[scenario.name];
+      if (!ok(r)) {
+        process.stdout.write(`    ${server.padEnd(9)} failed: ${r instanceof Error ? r.message : 'not run'}\n`);
+        continue;
+      }
+      const ratios = [
+        ok(nginx) ? `${fmt(r.requestsPerSec / nginx.requestsPerSec, 2)}x nginx` : '',
+        ok(lighttpd) ? `${fmt(r.requestsPerSec / lighttpd.requestsPerSec, 2)}x lighttpd` : '',
+      ].filter(Boolean).join(', ');
+      const faults = r.errors + r.non2xx > 0 && scenario.path !== '/missing' ? `  (${r.errors} socket errors, ${r.non2xx} non-2xx)` : '';
+      process.stdout.write(`    ${server.padEnd(9)} ${fmt(r.requestsPerSec).padStart(9)} req/s  ${mib(r.bytesPerSec).padStart(14)}  ${ratios}${faults}\n`);
+    }
+  }
+}
+
+function printFpm(results: Record<string, FpmResult>): void {
+  process.stdout.write(`\nnginx -> fpm-ts (JS hello) vs nginx -> php8.2-fpm (PHP hello), pm static with ${FPM_WORKERS} workers, unix socket\n`);
+  const php = results['php8.2-fpm'];
+  for (const [name, r] of Object.entries(results)) {
+    if (!ok(r.wrk)) {
+      process.stdout.write(`    ${name.padEnd(11)} failed: ${r.wrk instanceof Error ? r.wrk.message : 'not run'}\n`);
+      continue;
+    }
+    const ratio = php && ok(php.wrk) && name !== 'php8.2-fpm' ? `  ${fmt(r.wrk.requestsPerSec / php.wrk.requestsPerSec, 2)}x php-fpm` : '';
+    const memRatio = php && php.idlePssKiB > 0 && name !== 'php8.2-fpm' ? ` (${fmt(r.idlePssKiB / php.idlePssKiB, 2)}x php-fpm)` : '';
+    process.stdout.write(
+      `    ${name.padEnd(11)} ${fmt(r.wrk.requestsPerSec).padStart(9)} req/s${ratio}   idle pool: ${fmt(r.idlePssKiB / 1024, 1)} MiB PSS in ${r.processes} processes${memRatio}\n`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  fs.chmodSync(work, 0o755);
+  try {
+    if (run('httpd')) printHttpd(await benchHttpd(path.join(work, 'httpd'), path.join(root, 'services/httpd/dist/httpd-ts.js'), seconds));
+    if (run('fpm')) {
+      fs.mkdirSync(path.join(work, 'fpm'), { mode: 0o755 });
+      printFpm(await benchFpm(path.join(work, 'fpm'), path.join(root, 'services/fpm/dist/fpm-ts.js'), seconds));
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+void main();
