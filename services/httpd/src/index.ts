@@ -35,3 +35,7 @@ export {
   type PathStat,
   type PhysicalPathOptions,
 } from './url/physical-path';
+// lighttpd.conf language (parse, frozen tree, directive tables, -p) and the command line.
+export * from './config';
+export * from './cli';
+export { main, defaultHooks, processIo } from './main';
