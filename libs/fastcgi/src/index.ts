@@ -1,7 +1,7 @@
 // Public surface of @libs/fastcgi: the FastCGI 1.0 record codec (no I/O), the server and client
 // helpers built on it, a CGI response head parser, and thin net.Socket adapters.
 export * from './lib/constants';
-export { FastcgiError, isFastcgiError, errors as fastcgiErrors, type FastcgiErrorCode } from './lib/errors';
+export { FastcgiError, isFastcgiError, errors as fastcgiErrors, FASTCGI_ERROR_CODES, type FastcgiErrorCode } from './lib/errors';
 export {
   encodeNameValuePairs,
   decodeNameValuePairs,

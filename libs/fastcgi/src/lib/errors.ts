@@ -1,19 +1,21 @@
 // The FastCGI error catalogue: one factory per failure with a stable code (fastify's errors.js
 // pattern); the parser and helpers throw or report only these.
 
-export type FastcgiErrorCode =
-  | 'FASTCGI_ERR_VERSION'
-  | 'FASTCGI_ERR_RECORD_TOO_LARGE'
-  | 'FASTCGI_ERR_RECORD_LENGTH'
-  | 'FASTCGI_ERR_PARAMS'
-  | 'FASTCGI_ERR_PARAMS_TOO_LARGE'
-  | 'FASTCGI_ERR_TRUNCATED'
-  | 'FASTCGI_ERR_PROTOCOL'
-  | 'FASTCGI_ERR_PARSER_FAILED'
-  | 'FASTCGI_ERR_CGI_HEAD'
-  | 'FASTCGI_ERR_CLOSED'
-  | 'FASTCGI_ERR_HANDLER'
-  | 'FASTCGI_ERR_REQUEST_REJECTED';
+export const FASTCGI_ERROR_CODES = [
+  'FASTCGI_ERR_VERSION',
+  'FASTCGI_ERR_RECORD_TOO_LARGE',
+  'FASTCGI_ERR_RECORD_LENGTH',
+  'FASTCGI_ERR_PARAMS',
+  'FASTCGI_ERR_PARAMS_TOO_LARGE',
+  'FASTCGI_ERR_TRUNCATED',
+  'FASTCGI_ERR_PROTOCOL',
+  'FASTCGI_ERR_PARSER_FAILED',
+  'FASTCGI_ERR_CGI_HEAD',
+  'FASTCGI_ERR_CLOSED',
+  'FASTCGI_ERR_HANDLER',
+] as const;
+
+export type FastcgiErrorCode = (typeof FASTCGI_ERROR_CODES)[number];
 
 export class FastcgiError extends Error {
   readonly code: FastcgiErrorCode;
@@ -46,6 +48,4 @@ export const errors = {
   cgiHead: (reason: string) => new FastcgiError('FASTCGI_ERR_CGI_HEAD', `malformed CGI response head: ${reason}`),
   handler: (reason: string) => new FastcgiError('FASTCGI_ERR_HANDLER', `request handler failed: ${reason}`),
   closed: (what: string) => new FastcgiError('FASTCGI_ERR_CLOSED', `${what} is closed`),
-  requestRejected: (protocolStatus: number) =>
-    new FastcgiError('FASTCGI_ERR_REQUEST_REJECTED', `application rejected the request (protocolStatus ${protocolStatus})`),
 } as const;

@@ -70,7 +70,11 @@ export interface NameValueDecoderOptions {
 export class NameValueDecoder {
   private readonly encoding: ParamsEncoding;
   private readonly maxLength: number;
-  private pending: Buffer | null = null;
+  /** Unconsumed bytes (the start of a pair), kept as a list until enough arrived to decode it. */
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+  /** Bytes needed before the next pair can make progress. */
+  private need = 1;
   private seen = 0;
 
   constructor(
@@ -84,25 +88,33 @@ export class NameValueDecoder {
   push(chunk: Buffer): void {
     this.seen += chunk.length;
     if (this.seen > this.maxLength) throw errors.paramsTooLarge(this.seen, this.maxLength);
-    const buf = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    if (chunk.length === 0) return;
+    this.pending.push(chunk);
+    this.pendingLength += chunk.length;
+    // Joining chunks costs a copy: only do it once the pending pair can be completed.
+    if (this.pendingLength < this.need) return;
+    const buf = this.pending.length === 1 ? chunk : Buffer.concat(this.pending, this.pendingLength);
     let off = 0;
     for (;;) {
-      const pair = this.readPair(buf, off);
-      if (pair === null) break;
-      off = pair;
+      const next = this.readPair(buf, off);
+      if (next === null) break;
+      off = next;
     }
-    this.pending = off === buf.length ? null : Buffer.from(buf.subarray(off));
+    this.pending = off === buf.length ? [] : [buf.subarray(off)];
+    this.pendingLength = buf.length - off;
   }
 
   /** The stream ended: leftover bytes mean a pair was cut short. */
   end(): void {
-    if (this.pending !== null) {
-      throw errors.params(`stream ended inside a pair (${this.pending.length} bytes left over)`);
+    if (this.pendingLength > 0) {
+      throw errors.params(`stream ended inside a pair (${this.pendingLength} bytes left over)`);
     }
   }
 
   /** Decode one pair at off; returns the offset after it, or null when it is not complete yet. */
   private readPair(buf: Buffer, off: number): number | null {
+    // Until both lengths are readable, progress needs at most the two 4-byte length fields.
+    this.need = Math.min(8, buf.length - off + 1);
     const nameLen = readLength(buf, off);
     if (nameLen === null) return null;
     const valueAt = off + fieldSize(buf, off);
@@ -111,7 +123,9 @@ export class NameValueDecoder {
     const start = valueAt + fieldSize(buf, valueAt);
     if (nameLen + valueLen > this.maxLength) throw errors.paramsTooLarge(nameLen + valueLen, this.maxLength);
     const end = start + nameLen + valueLen;
+    this.need = end - off;
     if (end > buf.length) return null;
+    this.need = 1;
     this.onPair(
       buf.toString(this.encoding, start, start + nameLen),
       buf.toString(this.encoding, start + nameLen, end),

@@ -237,6 +237,7 @@ export class FastcgiServerConnection {
   }
 
   private abort(request: FastcgiServerRequest): void {
+    if (request.aborted) return;
     request.aborted = true;
     if (!request.stdin.readableEnded) request.stdin.destroy();
     if (!request.data.readableEnded) request.data.destroy();
