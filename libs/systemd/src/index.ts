@@ -23,6 +23,7 @@ export {
   listenFds,
   listenOnActivated,
   serverAddress,
+  unixSocketPath,
   SD_LISTEN_FDS_START,
   type ActivatedSocket,
   type ListenFdsOptions,

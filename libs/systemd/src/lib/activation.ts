@@ -72,9 +72,30 @@ export type SocketAddress =
   | { kind: 'unix'; path: string };
 
 // The local address of a listening server, to match an activated socket against configured ones.
-export function serverAddress(server: net.Server): SocketAddress | undefined {
+// Node cannot name a unix socket it adopted by fd (address() is null then): pass the fd and the path
+// is read from /proc/net/unix by the socket's inode ("@name" for abstract sockets).
+export function serverAddress(server: net.Server, fd?: number): SocketAddress | undefined {
   const addr = server.address();
-  if (addr === null) return undefined;
   if (typeof addr === 'string') return { kind: 'unix', path: addr };
-  return { kind: 'inet', family: addr.family === 'IPv6' ? 'IPv6' : 'IPv4', address: addr.address, port: addr.port };
+  if (addr !== null) return { kind: 'inet', family: addr.family === 'IPv6' ? 'IPv6' : 'IPv4', address: addr.address, port: addr.port };
+  if (fd === undefined) return undefined;
+  const unixPath = unixSocketPath(fd);
+  return unixPath === undefined ? undefined : { kind: 'unix', path: unixPath };
+}
+
+export function unixSocketPath(fd: number): string | undefined {
+  let inode: string;
+  let table: string;
+  try {
+    inode = String(fs.fstatSync(fd, { bigint: true }).ino);
+    table = fs.readFileSync('/proc/net/unix', 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Columns: Num RefCount Protocol Flags Type St Inode Path
+  for (const row of table.split('\n').slice(1)) {
+    const cols = row.trim().split(/\s+/);
+    if (cols[6] === inode && cols[7] !== undefined) return cols.slice(7).join(' ');
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 // The systemd watchdog (sd_watchdog_enabled(3), WatchdogSec=): ping WATCHDOG=1 at half the interval,
 // but only while every liveness probe passes, so a wedged service is restarted rather than being
 // reported healthy. The event-loop-lag probe is built in; callers add their own (worker heartbeats).
-import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import type { ServiceLog } from '@libs/log';
 import { systemdNotify, type Notifier } from './notify';
 
@@ -27,33 +27,50 @@ export function watchdogUsec(env: NodeJS.ProcessEnv = process.env, pid: number =
 export interface EventLoopLagProbeOptions {
   // Fail when the loop was late by more than this since the previous check.
   maxLagMs: number;
-  // How often the probe is checked; a check arriving later than this plus maxLagMs also fails
-  // (the loop was blocked so long that nothing, not even the histogram sampler, ran).
+  // How often the probe is checked; a check arriving later than this plus maxLagMs also fails.
   checkPeriodMs?: number;
-  // Sampling resolution of monitorEventLoopDelay.
+  // How often the loop is sampled.
   resolutionMs?: number;
 }
 
+// Event-loop lag, measured as how late a repeating timer fires, the quantity
+// perf_hooks.monitorEventLoopDelay records. We sample it ourselves because that histogram cannot be
+// windowed: after reset() its next sample is dropped (measured on Node 20), so a stall that starts
+// right after a check, exactly when a lagging loop runs its timers, would never be seen.
 export function createEventLoopLagProbe(options: EventLoopLagProbeOptions): WatchdogProbe {
   const { maxLagMs } = options;
-  const histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: options.resolutionMs ?? 10 });
-  histogram.enable();
+  const resolutionMs = options.resolutionMs ?? 10;
+  let maxLateMs = 0;
+  let expected = performance.now() + resolutionMs;
+  let sampler: NodeJS.Timeout | undefined;
+  const sample = () => {
+    const now = performance.now();
+    maxLateMs = Math.max(maxLateMs, now - expected);
+    expected = now + resolutionMs;
+    sampler = setTimeout(sample, resolutionMs);
+    sampler.unref();
+  };
+  sampler = setTimeout(sample, resolutionMs);
+  sampler.unref();
   let lastCheck = performance.now();
   return {
     name: 'event-loop-lag',
     check() {
       const now = performance.now();
-      // The histogram records how late its own timer fired, in ns, including its resolution.
-      const sampledLagMs = histogram.count > 0 ? histogram.max / 1e6 - (options.resolutionMs ?? 10) : 0;
-      const lateMs = options.checkPeriodMs === undefined ? 0 : now - lastCheck - options.checkPeriodMs;
-      histogram.reset();
+      // A stall still in progress for the sampler (its timer not yet run) shows as lateness of the
+      // sampler's due time, or of this check itself.
+      const pendingMs = now - expected;
+      const checkLateMs = options.checkPeriodMs === undefined ? 0 : now - lastCheck - options.checkPeriodMs;
+      const lagMs = Math.max(maxLateMs, pendingMs, checkLateMs);
+      maxLateMs = 0;
       lastCheck = now;
-      const lagMs = Math.max(sampledLagMs, lateMs);
+      // A stall counted here as pending is not counted again when the overdue sampler runs.
+      expected = Math.max(expected, now);
       if (lagMs > maxLagMs) return { ok: false, reason: `event loop lagged ${Math.round(lagMs)} ms (limit ${maxLagMs} ms)` };
       return { ok: true };
     },
     close() {
-      histogram.disable();
+      if (sampler !== undefined) clearTimeout(sampler);
     },
   };
 }
