@@ -1,11 +1,13 @@
 // Process-level tests of WorkerProcess: real children, real signals, real inherited sockets.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { tsEnv, tsNodeArgs } from '@libs/testing';
-import { bindInheritableSocket, WorkerProcess, type InheritableSocket, type WorkerSpec } from '../src';
+import { bindInheritableSocket, WorkerProcess, type InheritableSocket, type StopOptions, type WorkerSpec } from '../src';
 
 const fixture = path.join(__dirname, 'fixtures/worker-fixture.ts');
-const live: WorkerProcess[] = [];
+// Whatever their message types, every worker a test starts is stopped after it.
+const live: Array<{ stop(o: StopOptions): Promise<unknown> }> = [];
 const sockets: InheritableSocket[] = [];
 
 function jsWorker(mode: string, extra: Partial<WorkerSpec> = {}, env: NodeJS.ProcessEnv = {}): WorkerProcess {
@@ -68,7 +70,6 @@ test("external program placement: the pool's listening socket is the child's fd 
   const inode = /^socket:\[(\d+)\]$/.exec(lines[0] ?? '')?.[1];
   expect(inode).toBeDefined();
   expect(lines[1]).toBe('channel=none');
-  const { readFileSync } = await import('node:fs');
   const row = readFileSync('/proc/net/tcp', 'utf8')
     .split('\n')
     .find((l) => l.trim().split(/\s+/)[9] === inode);
@@ -88,4 +89,24 @@ test('JS workers accept on the inherited socket at fd 3', async () => {
     net.connect(port, '127.0.0.1').on('data', (d) => (data += d)).on('end', () => resolve(data)).on('error', reject);
   });
   expect(answer.trim().split(' ')[0]).toBe(String(w.pid));
+});
+
+test('the channel carries reopen-logs and typed service messages; unknown messages are ignored', async () => {
+  const lines: string[] = [];
+  type Echoed = { type: 'echoed'; text: string };
+  const w = new WorkerProcess<Echoed, { type: 'echo'; text: string } | { type: 'nonsense' }>(
+    { command: process.execPath, args: tsNodeArgs(fixture, ['serve']), env: tsEnv(), output: (l) => lines.push(l) },
+    { isCustom: (m): m is Echoed => m.type === 'echoed' },
+  );
+  live.push(w);
+  await new Promise((r) => w.once('ready', r));
+  const echoed = new Promise<Echoed>((r) => w.once('message', r));
+  w.send({ type: 'nonsense' });
+  w.send({ type: 'echo', text: 'hi' });
+  await expect(echoed).resolves.toEqual({ type: 'echoed', text: 'hi' });
+  w.reopenLogs();
+  await expect(w.queryStatus(5000)).resolves.toMatchObject({ pid: w.pid });
+  await new Promise((r) => setTimeout(r, 100));
+  expect(lines).toContain('reopened logs');
+  expect(w.state).toBe('ready');
 });
