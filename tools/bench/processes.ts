@@ -22,15 +22,17 @@ export async function freePort(): Promise<number> {
 export function startPinned(name: string, core: number, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Started {
   const child = spawn('taskset', ['-c', String(core), command, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env, detached: true });
   let stderr = '';
+  let stopping = false;
   child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   child.on('exit', (code, signal) => {
-    if (code !== 0 && signal === null) process.stderr.write(`${name} exited with code ${code}: ${stderr}\n`);
+    if (!stopping && code !== 0 && signal === null) process.stderr.write(`${name} exited with code ${code}: ${stderr}\n`);
   });
   return {
     name,
     child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      stopping = true;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       // The whole process group: masters and their workers.
       process.kill(-(child.pid ?? 0), 'SIGTERM');
