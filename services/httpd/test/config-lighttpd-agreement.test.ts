@@ -138,3 +138,17 @@ describe('httpd-ts -p prints what lighttpd -p prints', () => {
     expect(withoutPid(mine.stdout)).toBe(withoutPid(theirs.stdout));
   });
 });
+
+describe('the lighttpd.conf Debian ships with its lighttpd package', () => {
+  const debian = '/etc/lighttpd/lighttpd.conf';
+
+  it('is valid for both and prints identically with -p (include_shell, conf-enabled globs, +=)', async () => {
+    expect(fs.existsSync(debian)).toBe(true);
+    const withoutPid = (s: string): string => s.replace(/^ *var\.PID *= \d+\n/m, '');
+    const theirs = lighttpd(['-p', '-f', debian]);
+    const mine = await ours(['-p', '-f', debian]);
+    expect(theirs.status).toBe(0);
+    expect(mine.status).toBe(0);
+    expect(withoutPid(mine.stdout)).toBe(withoutPid(theirs.stdout));
+  });
+});

@@ -51,12 +51,13 @@ describe('values and operators', () => {
     expect(g(t, 'var.e')).toEqual(['a', 'b', 'c']);
   });
 
-  it('appends with += to arrays and strings, keeping the position of the key', () => {
-    const t = parse('a.list = ( "x" )\nb.s = "pre"\na.list += ( "y" )\nb.s += "-post"\nc.new += ( "only" )\n');
+  it('appends with += to arrays and strings, reordering keys as lighttpd does', () => {
+    const t = parse('a.list = ( "x" )\nb.s = "pre"\nk.k = 1\nk.k := 2\na.list += ( "y" )\nb.s += "-post"\nc.new += ( "only" )\n');
     expect(g(t, 'a.list')).toEqual(['x', 'y']);
     expect(g(t, 'b.s')).toBe('pre-post');
     expect(g(t, 'c.new')).toEqual(['only']);
-    expect([...t.global.directives.keys()]).toEqual(['var.CWD', 'var.PID', 'a.list', 'b.s', 'c.new']);
+    // := keeps the position; += takes the key out (the last key fills its slot) and appends it
+    expect([...t.global.directives.keys()]).toEqual(['var.CWD', 'var.PID', 'k.k', 'a.list', 'b.s', 'c.new']);
   });
 
   it(':= replaces an existing key, = on an existing key is an error', () => {

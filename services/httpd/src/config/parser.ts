@@ -254,7 +254,22 @@ class Parser {
       return;
     }
     const base = here?.value ?? this.lookup(key)?.value;
-    this.set(key, base === undefined ? value : this.merge(base, value, loc), loc);
+    const merged = base === undefined ? value : this.merge(base, value, loc);
+    if (here !== undefined) this.extract(key);
+    this.set(key, merged, loc);
+  }
+
+  /**
+   * Removes a key the way lighttpd's array_extract_element() does: the last entry takes its slot.
+   * `+=` then appends the merged value, so `-p` lists keys in upstream's order.
+   */
+  private extract(key: string): void {
+    const entries = [...this.current.directives.entries()];
+    const idx = entries.findIndex(([k]) => k === key);
+    const last = entries.pop();
+    if (last !== undefined && idx < entries.length) entries[idx] = last;
+    this.current.directives.clear();
+    for (const [k, v] of entries) this.current.directives.set(k, v);
   }
 
   private merge(a: ConfigValue, b: ConfigValue, loc: SourceLocation): ConfigValue {
