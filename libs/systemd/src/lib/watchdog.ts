@@ -106,7 +106,8 @@ export function startWatchdog(options: WatchdogOptions): Watchdog | undefined {
     checkPeriodMs: pingPeriodMs,
   });
   const probes: WatchdogProbe[] = [lagProbe, ...(options.probes ?? [])];
-  let withholding = false;
+  // The failure last logged: one line per change, not one per round, while pings are withheld.
+  let withheldFor: string | undefined;
 
   function tick(): void {
     const failures: string[] = [];
@@ -116,13 +117,14 @@ export function startWatchdog(options: WatchdogOptions): Watchdog | undefined {
       if (!result.ok) failures.push(`${probe.name}: ${result.reason}`);
     }
     if (failures.length > 0) {
-      log.warn(`watchdog: withholding WATCHDOG=1, probe failed (${failures.join('; ')})`);
-      withholding = true;
+      const names = failures.map((f) => f.slice(0, f.indexOf(':'))).join(',');
+      if (names !== withheldFor) log.warn(`watchdog: withholding WATCHDOG=1, probe failed (${failures.join('; ')})`);
+      withheldFor = names;
       return;
     }
-    if (withholding) {
+    if (withheldFor !== undefined) {
       log.notice('watchdog: all probes pass again, resuming WATCHDOG=1');
-      withholding = false;
+      withheldFor = undefined;
     }
     notifier.watchdog();
   }
