@@ -15,6 +15,23 @@ function toEntries(pairs: NameValueInput): Iterable<readonly [string, string | U
   return Object.entries(pairs as Record<string, string>);
 }
 
+/** Byte length of a string; short ASCII strings (most CGI params) skip the native call. */
+function byteLengthOf(str: string, encoding: ParamsEncoding): number {
+  if (encoding === 'latin1') return str.length;
+  if (str.length > 64) return Buffer.byteLength(str, encoding);
+  for (let i = 0; i < str.length; i++) if (str.charCodeAt(i) > 0x7f) return Buffer.byteLength(str, encoding);
+  return str.length;
+}
+
+/** Write a string whose byte length is known; short ASCII goes byte by byte, cheaper than buf.write. */
+function writeString(buf: Buffer, off: number, str: string, byteLength: number, encoding: ParamsEncoding): void {
+  if (byteLength === str.length && byteLength <= 64) {
+    for (let i = 0; i < byteLength; i++) buf[off + i] = str.charCodeAt(i);
+    return;
+  }
+  buf.write(str, off, byteLength, encoding);
+}
+
 function lengthSize(n: number): number {
   return n < 0x80 ? 1 : 4;
 }
@@ -33,8 +50,8 @@ export function encodeNameValuePairs(pairs: NameValueInput, encoding: ParamsEnco
   const items: Array<[string, string | Uint8Array, number, number]> = [];
   let total = 0;
   for (const [name, value] of toEntries(pairs)) {
-    const nameLen = Buffer.byteLength(name, encoding);
-    const valueLen = typeof value === 'string' ? Buffer.byteLength(value, encoding) : value.byteLength;
+    const nameLen = byteLengthOf(name, encoding);
+    const valueLen = typeof value === 'string' ? byteLengthOf(value, encoding) : value.byteLength;
     if (nameLen > MAX_NV_LENGTH || valueLen > MAX_NV_LENGTH) {
       throw errors.params(`pair ${name} is longer than 2^31-1 bytes`);
     }
@@ -46,13 +63,11 @@ export function encodeNameValuePairs(pairs: NameValueInput, encoding: ParamsEnco
   for (const [name, value, nameLen, valueLen] of items) {
     off = writeLength(buf, off, nameLen);
     off = writeLength(buf, off, valueLen);
-    off += buf.write(name, off, nameLen, encoding);
-    if (typeof value === 'string') {
-      off += buf.write(value, off, valueLen, encoding);
-    } else {
-      buf.set(value, off);
-      off += valueLen;
-    }
+    writeString(buf, off, name, nameLen, encoding);
+    off += nameLen;
+    if (typeof value === 'string') writeString(buf, off, value, valueLen, encoding);
+    else buf.set(value, off);
+    off += valueLen;
   }
   return buf;
 }
