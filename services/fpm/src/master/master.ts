@@ -1,0 +1,313 @@
+// The fpm-ts master: php-fpm's fpm_process_ctl.c state machine (normal, reloading, finishing,
+// terminating), the 1-second maintenance (fpm_pctl_perform_idle_server_maintenance_heartbeat),
+// emergency restart (fpm_children_bury), reload without closing listening sockets (nginx's
+// reload order: new pools first, then the old ones quit), and the systemd side (fpm_systemd.c).
+import { CrashStormDetector, DeadlineTimer, createSignalEvents, FPM_SIGNAL_INTENTS, type SignalEvents, type FpmIntent } from '@libs/process';
+import type { ErrorLog, LogLevel } from '@libs/log';
+import type { ActivatedSocket } from '@libs/systemd';
+import { loadConfig, type FpmConfig, type LogLevel as FpmLogLevel, type PoolConfig } from '../config';
+import { FpmError } from '../errors';
+import { activatedKey, addressKey, parseListen, PoolSocket } from './listen-socket';
+import { Pool, type PoolContext, type StopMode } from './pool';
+import { SystemdReporter } from './systemd-reporter';
+import type { WorkerCommand } from './worker-spawn';
+
+/** php-fpm's log_level words to the log lib's levels (alert is folded into error). */
+export function logLevelOf(level: FpmLogLevel): LogLevel {
+  return level === 'alert' ? 'error' : level === 'warning' ? 'warn' : level;
+}
+
+export type MasterState = 'starting' | 'normal' | 'reloading' | 'finishing' | 'terminating';
+
+export interface MasterOptions {
+  readonly log: ErrorLog;
+  readonly workerCommand: WorkerCommand;
+  /** Sockets systemd passed; the one named like a pool becomes that pool's socket. */
+  readonly activated: readonly ActivatedSocket[];
+  readonly prefix: string | undefined;
+  readonly requireUser: boolean;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+const MAINTENANCE_MS = 1000;
+/** How long a reload waits for the new pools' first children before retiring the old ones anyway. */
+const RELOAD_READY_TIMEOUT_MS = 10_000;
+
+export class Master {
+  state: MasterState = 'starting';
+  private config: FpmConfig;
+  private pools: Pool[] = [];
+  /** Pools being retired by a reload: still stopped (and waited for) by a stop. */
+  private readonly retiring = new Set<Pool>();
+  private sockets = new Map<string, PoolSocket>();
+  private readonly deadlines = new DeadlineTimer();
+  private crashStorm: CrashStormDetector;
+  private readonly systemd: SystemdReporter;
+  private signals: SignalEvents<FpmIntent> | undefined;
+  private maintenance: NodeJS.Timeout | undefined;
+  private finish: (code: number) => void = () => undefined;
+  readonly finished: Promise<number>;
+
+  constructor(
+    config: FpmConfig,
+    private readonly options: MasterOptions,
+  ) {
+    this.config = config;
+    this.crashStorm = this.detectorFor(config);
+    this.systemd = new SystemdReporter(options.log, () => this.totals(), () => this.allChildren());
+    this.finished = new Promise((resolve) => {
+      this.finish = resolve;
+    });
+  }
+
+  private get log(): ErrorLog {
+    return this.options.log;
+  }
+
+  /** Sockets, first children, timers, signals. Throws (FpmError) when a socket cannot be had. */
+  async start(): Promise<void> {
+    const sockets = await this.openSockets(this.config.pools, new Map());
+    this.sockets = sockets;
+    this.pools = this.config.pools.map((cfg) => this.makePool(cfg, sockets));
+    for (const fd of this.options.activated) {
+      if (!this.config.pools.some((p) => p.name === fd.name)) this.log.warn(`socket activation: no pool is named '${fd.name}' (fd ${fd.fd}); ignoring it`);
+    }
+    this.state = 'normal';
+    const ready = Promise.all(this.pools.map((p) => p.start()));
+    this.maintenance = setInterval(() => this.maintain(), MAINTENANCE_MS);
+    this.signals = createSignalEvents(FPM_SIGNAL_INTENTS);
+    this.signals.on((event) => this.onSignal(event.intent, event.occurrence));
+    // After the children's "started" lines, as php-fpm's event loop logs it after fpm_run().
+    await new Promise((resolve) => setImmediate(resolve));
+    this.log.notice('ready to handle connections');
+    void ready.then(() => {
+      if (this.state === 'normal') this.systemd.ready(this.config.global.systemd_interval);
+    });
+  }
+
+  private onSignal(intent: FpmIntent, occurrence: number): void {
+    switch (intent) {
+      case 'fast-stop':
+        this.log.notice('Terminating ...');
+        void this.stop('immediate', occurrence);
+        return;
+      case 'graceful-stop':
+        this.log.notice('Finishing ...');
+        void this.stop('graceful', occurrence);
+        return;
+      case 'reopen-logs':
+        this.reopenLogs();
+        return;
+      case 'reload':
+        this.log.notice('Reloading in progress ...');
+        void this.reload();
+        return;
+    }
+  }
+
+  private reopenLogs(): void {
+    try {
+      this.log.reopen();
+      this.log.notice('error log file re-opened');
+    } catch {
+      this.log.error('unable to re-opened error log file');
+    }
+    for (const pool of this.pools) pool.reopenLogs();
+  }
+
+  private maintain(): void {
+    for (const pool of this.pools) pool.maintain();
+    for (const pool of this.retiring) pool.maintain();
+  }
+
+  /** SIGUSR2 and emergency restart: re-read the configuration; on error keep serving the old one. */
+  async reload(): Promise<void> {
+    if (this.state !== 'normal') {
+      this.log.debug(`not reloading, because already in '${this.state}' state`);
+      return;
+    }
+    this.state = 'reloading';
+    this.systemd.reloading();
+    let next: FpmConfig;
+    let sockets: Map<string, PoolSocket>;
+    let pools: Pool[];
+    try {
+      next = loadConfig(this.config.file, { prefix: this.options.prefix, requireUser: this.options.requireUser });
+      sockets = await this.openSockets(next.pools, this.sockets);
+      try {
+        pools = next.pools.map((cfg) => this.makePool(cfg, sockets));
+      } catch (err) {
+        for (const [key, socket] of sockets) if (!this.sockets.has(key)) socket.close(true);
+        throw err;
+      }
+    } catch (err) {
+      if (!(err instanceof FpmError)) throw err;
+      this.log.error(err.message);
+      this.log.error(`failed to reload the configuration from '${this.config.file}': the running pools keep serving`);
+      this.state = 'normal';
+      this.systemd.ready(this.config.global.systemd_interval, `Reload failed: ${err.message}`);
+      return;
+    }
+    for (const warning of next.warnings) this.log.warn(warning);
+    const old = this.pools;
+    const oldSockets = this.sockets;
+    this.config = next;
+    this.log.setLevel(logLevelOf(next.global.log_level));
+    this.crashStorm = this.detectorFor(next);
+    this.sockets = sockets;
+    this.pools = pools;
+    for (const pool of old) this.retiring.add(pool);
+    // New children first, accepting on the same (kept) sockets; only then do the old ones quit,
+    // so the listening sockets never close and no connection is refused or dropped.
+    const started = Promise.all(pools.map((p) => p.start()));
+    await Promise.race([started, new Promise((resolve) => this.deadlines.after(RELOAD_READY_TIMEOUT_MS, () => resolve(undefined)))]);
+    if (this.state !== 'reloading') return;
+    this.state = 'normal';
+    this.log.notice('ready to handle connections');
+    this.systemd.ready(next.global.systemd_interval);
+    await Promise.all(old.map((p) => p.stopAll('graceful')));
+    for (const pool of old) this.retiring.delete(pool);
+    for (const [key, socket] of oldSockets) {
+      if (!sockets.has(key)) socket.close(true);
+    }
+  }
+
+  /** SIGINT/SIGTERM (immediate) and SIGQUIT (graceful): fpm_pctl's terminating and finishing. */
+  async stop(mode: StopMode, occurrence = 1): Promise<void> {
+    const target: MasterState = mode === 'immediate' ? 'terminating' : 'finishing';
+    // 'terminating' overrides everything; 'finishing' overrides all but 'terminating'.
+    if (this.state === 'terminating' || (this.state === 'finishing' && target === 'finishing' && occurrence > 1)) {
+      if (occurrence > 1 && this.state === 'terminating') this.killAll();
+      return;
+    }
+    if (this.state === target) return;
+    this.state = target;
+    this.systemd.stopping();
+    const all = [...this.pools, ...this.retiring];
+    await Promise.all(all.map((p) => p.stopAll(mode)));
+    if (this.state !== target) return;
+    this.shutdown();
+  }
+
+  private killAll(): void {
+    for (const pool of [...this.pools, ...this.retiring]) {
+      for (const child of pool.children) child.worker.kill('SIGKILL');
+    }
+  }
+
+  private shutdown(): void {
+    if (this.maintenance) clearInterval(this.maintenance);
+    this.signals?.dispose();
+    this.systemd.close();
+    this.deadlines.close();
+    for (const socket of this.sockets.values()) socket.close(true);
+    this.log.notice('exiting, bye-bye!');
+    this.finish(0);
+  }
+
+  private detectorFor(config: FpmConfig): CrashStormDetector {
+    const g = config.global;
+    const detector = new CrashStormDetector(g.emergency_restart_threshold, g.emergency_restart_interval * 1000);
+    detector.on('crash-storm', () => {
+      this.log.warn(
+        `failed processes threshold (${g.emergency_restart_threshold} in ${g.emergency_restart_interval} sec) is reached, initiating reload`,
+      );
+      void this.reload();
+    });
+    return detector;
+  }
+
+  private makePool(cfg: Readonly<PoolConfig>, sockets: Map<string, PoolSocket>): Pool {
+    const socket = sockets.get(this.socketKeyOf(cfg));
+    if (socket === undefined) throw new FpmError('FPM_ERR_POOL_LISTEN', `[pool ${cfg.name}] no listening socket`);
+    const ctx: PoolContext = {
+      log: this.log,
+      deadlines: this.deadlines,
+      workerCommand: this.options.workerCommand,
+      env: this.options.env,
+      canSpawn: () => this.canSpawn(),
+      abnormalExit: () => this.onAbnormalExit(),
+      processControlTimeoutMs: this.config.global.process_control_timeout * 1000,
+    };
+    return new Pool(cfg, socket, ctx);
+  }
+
+  private readonly socketKeys = new Map<string, string>();
+
+  private socketKeyOf(cfg: Readonly<PoolConfig>): string {
+    return this.socketKeys.get(`${cfg.name}\0${cfg.listen ?? ''}`) ?? '';
+  }
+
+  /**
+   * The listening socket of every pool: systemd's (named after the pool), one kept from the
+   * running configuration (same address), or a new one. A kept socket the master accepts on
+   * (ondemand) is only kept for an ondemand pool; otherwise it is closed and bound anew.
+   */
+  private async openSockets(pools: readonly Readonly<PoolConfig>[], current: Map<string, PoolSocket>): Promise<Map<string, PoolSocket>> {
+    const opened = new Map<string, PoolSocket>();
+    const fresh: PoolSocket[] = [];
+    try {
+      for (const cfg of pools) {
+        const activated = this.options.activated.find((a) => a.name === cfg.name);
+        let key: string;
+        if (activated) {
+          key = activatedKey(cfg.name);
+          if (!opened.has(key)) opened.set(key, current.get(key) ?? PoolSocket.adopt(activated.fd, cfg.name));
+        } else {
+          const address = await parseListen(cfg.name, cfg.listen ?? '');
+          key = addressKey(address);
+          if (!opened.has(key)) {
+            let socket = current.get(key);
+            if (socket?.hasGate && cfg.pm !== 'ondemand') {
+              socket.close(false);
+              current.delete(key);
+              socket = undefined;
+            }
+            if (!socket) {
+              socket = PoolSocket.bind(cfg, address);
+              fresh.push(socket);
+            }
+            opened.set(key, socket);
+          }
+        }
+        this.socketKeys.set(`${cfg.name}\0${cfg.listen ?? ''}`, key);
+      }
+    } catch (err) {
+      for (const socket of fresh) socket.close(true);
+      throw err;
+    }
+    return opened;
+  }
+
+  private canSpawn(): boolean {
+    if (this.state !== 'normal' && this.state !== 'reloading' && this.state !== 'starting') return false;
+    const max = this.config.global['process.max'];
+    if (max <= 0) return true;
+    let running = 0;
+    for (const pool of this.pools) running += pool.countedChildren.length;
+    return running < max;
+  }
+
+  private onAbnormalExit(): void {
+    if (this.state === 'normal') this.crashStorm.record();
+  }
+
+  private allChildren(): Pool['children'][] {
+    return this.pools.map((p) => p.children);
+  }
+
+  private totals(): { active: number; idle: number; requests: number; slow: number } {
+    let active = 0;
+    let idle = 0;
+    let requests = 0;
+    let slow = 0;
+    for (const pool of this.pools) {
+      const board = pool.scoreboard();
+      active += board.active;
+      idle += board.idle;
+      requests += board.acceptedConn;
+      slow += board.slowRequests;
+    }
+    return { active, idle, requests, slow };
+  }
+}

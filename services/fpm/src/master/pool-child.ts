@@ -1,0 +1,137 @@
+// One child of a pool and its scoreboard slot (php-fpm's fpm_child_s + fpm_scoreboard_proc_s),
+// kept up to date from the worker's request-start / request-end reports. A JavaScript worker
+// may run several requests at once; the reports carry no request id, so requests are matched
+// first-in first-out and the slot shows the oldest one still running.
+import type { ChildProcess } from 'node:child_process';
+import type net from 'node:net';
+import type { WorkerProcess } from '@libs/process';
+import type { ProcessSlot } from '../status/scoreboard';
+import type { FpmMasterMessage, FpmWorkerReport, RequestStartReport } from '../worker/worker-messages';
+
+export type FpmWorker = WorkerProcess<FpmWorkerReport, FpmMasterMessage>;
+
+interface RunningRequest {
+  readonly report: RequestStartReport;
+  /** performance.now() when the start report arrived. */
+  readonly startedAt: number;
+  slow: boolean;
+}
+
+interface LastRequest {
+  readonly report: RequestStartReport;
+  readonly durationUs: number;
+  readonly cpu: number;
+  readonly memory: number;
+}
+
+/** Why the master ended this child; decides respawn and crash accounting at exit. */
+export type EndReason = 'pm-idle' | 'max-requests' | 'timed-out' | 'retired';
+
+export class PoolChild {
+  /** Epoch seconds, for the status page. */
+  readonly startEpoch = Math.floor(Date.now() / 1000);
+  readonly running: RunningRequest[] = [];
+  requests = 0;
+  last: LastRequest | undefined;
+  /** performance.now() of the last request start or end (php-fpm's proc->tv). */
+  lastActivity = performance.now();
+  /** Connections handed over (ondemand) not yet seen as a request-start. */
+  handedPending = 0;
+  private lastHandedAt = 0;
+  endReason: EndReason | undefined;
+  /** Connections handed to this child before it reported ready (its channel listens only then). */
+  private queued: net.Socket[] = [];
+
+  constructor(
+    readonly worker: FpmWorker,
+    /** false for external programs: no channel, no request visibility. */
+    readonly reports: boolean,
+  ) {}
+
+  get pid(): number {
+    return this.worker.pid;
+  }
+
+  /** php-fpm's fpm_request_is_idle(): accepting, nothing running. A starting child counts as idle. */
+  get idle(): boolean {
+    return this.running.length === 0 && this.handedPending === 0;
+  }
+
+  /** Still part of the pool's pm arithmetic (not draining after max_requests or a retire). */
+  get counted(): boolean {
+    return this.endReason === undefined && this.worker.state !== 'exited';
+  }
+
+  requestStarted(report: RequestStartReport): void {
+    if (this.handedPending > 0) this.handedPending--;
+    this.running.push({ report, startedAt: performance.now(), slow: false });
+    this.requests++;
+    this.lastActivity = performance.now();
+  }
+
+  requestEnded(durationUs: number, cpu: number, memory: number): void {
+    const done = this.running.shift();
+    this.lastActivity = performance.now();
+    if (done) this.last = { report: done.report, durationUs, cpu, memory };
+  }
+
+  /** How busy the child is, to pick the least busy one when all are. */
+  get load(): number {
+    return this.running.length + this.handedPending;
+  }
+
+  /** Gives an accepted connection to this child now, or as soon as it is ready. */
+  deliver(socket: net.Socket): void {
+    this.handedPending++;
+    this.lastHandedAt = performance.now();
+    if (this.worker.state === 'ready') this.hand(socket);
+    else this.queued.push(socket);
+  }
+
+  /**
+   * A handed connection that never became a reported request (ping, status page, a client
+   * that said nothing) must not keep the child "busy" forever: forget it after a while.
+   */
+  expireHanded(now: number, afterMs: number): void {
+    if (this.handedPending > 0 && this.queued.length === 0 && now - this.lastHandedAt > afterMs) this.handedPending = 0;
+  }
+
+  flushQueued(): void {
+    for (const socket of this.queued.splice(0)) this.hand(socket);
+  }
+
+  /** Connections still waiting for this child when it went away (given to another one). */
+  takeQueued(): net.Socket[] {
+    this.handedPending -= this.queued.length;
+    return this.queued.splice(0);
+  }
+
+  /** Hands an accepted connection to this worker over its IPC channel (SCM_RIGHTS). */
+  private hand(socket: net.Socket): void {
+    // WorkerProcess exposes no handle-passing send; Node's ChildProcess.send(msg, handle) is
+    // what carries the descriptor, and the channel is the one WorkerProcess already owns.
+    const child = Reflect.get(this.worker, 'child') as ChildProcess;
+    child.send({ type: 'handed-connection' }, socket, {}, (err: Error | null) => {
+      if (err) socket.destroy();
+    });
+  }
+
+  slot(now: number): ProcessSlot {
+    const oldest = this.running[0];
+    const shown = oldest?.report ?? this.last?.report;
+    return {
+      pid: this.pid,
+      state: oldest ? 'Running' : 'Idle',
+      startTime: this.startEpoch,
+      requests: this.requests,
+      requestDuration: oldest ? Math.round((now - oldest.startedAt) * 1000) : (this.last?.durationUs ?? 0),
+      requestMethod: shown?.method ?? '-',
+      requestUri: shown?.uri ?? '-',
+      contentLength: shown?.contentLength ?? 0,
+      user: shown?.user ?? '-',
+      script: shown?.script ?? '-',
+      lastRequestCpu: oldest ? 0 : (this.last?.cpu ?? 0),
+      lastRequestMemory: oldest ? 0 : (this.last?.memory ?? 0),
+    };
+  }
+}

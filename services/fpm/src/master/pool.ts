@@ -1,0 +1,356 @@
+// One worker pool: its children, scoreboard and process manager (php-fpm's fpm_worker_pool.c,
+// fpm_children.c and the per-pool half of fpm_process_ctl.c): static keeps pm.max_children;
+// dynamic keeps min/max_spare_servers with a doubling spawn rate; ondemand starts children
+// when a connection waits and none is idle, and retires them after pm.process_idle_timeout.
+import type net from 'node:net';
+import { isAbnormalExit, WorkerProcess, type DeadlineTimer, type WorkerExit } from '@libs/process';
+import type { ServiceLog } from '@libs/log';
+import type { PmStyle, PoolConfig } from '../config';
+import type { PoolScoreboard } from '../status/scoreboard';
+import { isFpmWorkerReport, type FpmMasterMessage, type FpmWorkerReport } from '../worker/worker-messages';
+import { readListenQueue } from './listen-queue';
+import type { PoolSocket } from './listen-socket';
+import { PoolChild, type FpmWorker } from './pool-child';
+import { jsWorkerSpec, poolCredentials, programSpec, type Credentials, type WorkerCommand } from './worker-spawn';
+
+/** What a pool needs from its master. */
+export interface PoolContext {
+  readonly log: ServiceLog;
+  readonly deadlines: DeadlineTimer;
+  readonly workerCommand: WorkerCommand;
+  readonly env: NodeJS.ProcessEnv;
+  /** Master state is normal and process.max leaves room for one more child. */
+  canSpawn(): boolean;
+  /** An unexpected failure, counted towards emergency_restart_threshold. */
+  abnormalExit(exit: WorkerExit): void;
+  /** process_control_timeout in ms (0: not set). */
+  readonly processControlTimeoutMs: number;
+}
+
+export type StopMode = 'graceful' | 'immediate';
+
+/** php-fpm's graceful stop has no bound when process_control_timeout is 0; ours waits this long. */
+const DEFAULT_GRACEFUL_MS = 30_000;
+
+/** How long a handed connection counts as "about to be a request" (see PoolChild.expireHanded). */
+const HANDED_GRACE_MS = 2000;
+
+export class Pool {
+  readonly children = new Set<PoolChild>();
+  readonly startEpoch = Math.floor(Date.now() / 1000);
+  /** The pm really applied (external programs only support static, see constructor). */
+  readonly pm: PmStyle;
+  private acceptedConn = 0;
+  private maxActive = 0;
+  private maxChildrenReached = 0;
+  private slowRequests = 0;
+  private listenQueue = 0;
+  private maxListenQueue = 0;
+  private listenQueueLen = 0;
+  private spawnRate = 1;
+  private warnMaxChildren = false;
+  private heartbeatSeq = 0;
+  private retired = false;
+  /** Ondemand connections accepted while no child could take them yet. */
+  private readonly waiting: net.Socket[] = [];
+  private readonly credentials: Credentials;
+
+  constructor(
+    readonly config: Readonly<PoolConfig>,
+    readonly socket: PoolSocket,
+    private readonly ctx: PoolContext,
+  ) {
+    this.credentials = poolCredentials(config);
+    if (config.program !== null && config.pm !== 'static') {
+      // Without request reports the master cannot tell idle children from busy ones, so spare
+      // counting and idle retirement are impossible: run pm.max_children children, as static.
+      ctx.log.warn(
+        `[pool ${config.name}] pm = ${config.pm} needs request visibility that an external program does not give; running pm.max_children = ${config['pm.max_children']} children as pm = static`,
+      );
+      this.pm = 'static';
+    } else {
+      this.pm = config.pm;
+    }
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get isProgram(): boolean {
+    return this.config.program !== null;
+  }
+
+  /** Children still counted by the pm (not draining). */
+  get countedChildren(): PoolChild[] {
+    return [...this.children].filter((c) => c.counted);
+  }
+
+  /** Starts the first children (fpm_children_create_initial); resolves once they reported ready. */
+  start(): Promise<void> {
+    const initial = this.pm === 'static' ? this.config['pm.max_children'] : this.pm === 'dynamic' ? this.config['pm.start_servers'] : 0;
+    if (this.pm === 'ondemand') this.socket.gate((conn) => this.onGateConnection(conn));
+    const started: Promise<unknown>[] = [];
+    for (let i = 0; i < initial && this.ctx.canSpawn(); i++) {
+      const child = this.spawnChild();
+      if (child) started.push(readyOrExit(child.worker));
+    }
+    return Promise.all(started).then(() => undefined);
+  }
+
+  /** The once-a-second work: request timeouts, spare management, idle retirement, heartbeats. */
+  maintain(): void {
+    if (this.retired) return;
+    const now = performance.now();
+    this.checkRequests(now);
+    this.updateListenQueue();
+    for (const child of this.children) {
+      child.expireHanded(now, HANDED_GRACE_MS);
+      if (child.reports && child.worker.state === 'ready') child.worker.ping(++this.heartbeatSeq);
+    }
+    if (!this.ctx.canSpawn()) return;
+    for (const conn of this.waiting.splice(0)) this.dispatch(conn);
+    if (this.pm === 'static') return this.keepStatic();
+    if (this.pm === 'ondemand') return this.retireIdleOndemand(now);
+    this.manageSpares();
+  }
+
+  scoreboard(): PoolScoreboard {
+    const now = performance.now();
+    const processes = [...this.children].filter((c) => c.worker.state !== 'exited').map((c) => c.slot(now));
+    const active = processes.filter((p) => p.state !== 'Idle').length;
+    return {
+      pool: this.name,
+      processManager: this.pm,
+      startTime: this.startEpoch,
+      acceptedConn: this.acceptedConn,
+      listenQueue: this.listenQueue,
+      maxListenQueue: this.maxListenQueue,
+      listenQueueLen: this.listenQueueLen,
+      idle: processes.length - active,
+      active,
+      total: processes.length,
+      maxActive: this.maxActive,
+      maxChildrenReached: this.maxChildrenReached,
+      slowRequests: this.slowRequests,
+      processes,
+    };
+  }
+
+  reopenLogs(): void {
+    for (const child of this.children) child.worker.reopenLogs();
+  }
+
+  /** Every child stops; no more are started. Resolves when the last one has been reaped. */
+  stopAll(mode: StopMode): Promise<void> {
+    this.retired = true;
+    for (const conn of this.waiting.splice(0)) conn.destroy();
+    const pct = this.ctx.processControlTimeoutMs;
+    const exits = [...this.children].map((child) => {
+      if (child.endReason === undefined) child.endReason = 'retired';
+      return child.worker.stop({
+        graceful: mode === 'graceful',
+        gracefulTimeoutMs: pct > 0 ? pct : DEFAULT_GRACEFUL_MS,
+        termTimeoutMs: Math.max(pct, 1000),
+      });
+    });
+    return Promise.all(exits).then(() => undefined);
+  }
+
+  private spawnChild(): PoolChild | undefined {
+    const { config, ctx } = this;
+    const spec =
+      config.program !== null
+        ? programSpec(config, config.program, this.socket.fd, this.credentials, ctx.env)
+        : jsWorkerSpec(config, ctx.workerCommand, this.socket.fd, this.pm === 'ondemand', this.credentials, ctx.env);
+    if (config.catch_workers_output) {
+      spec.output = (line, stream, pid) =>
+        ctx.log.warn(config.decorate_workers_output ? `[pool ${config.name}] child ${pid} said into ${stream}: "${line}"` : line);
+    } else {
+      spec.output = 'ignore';
+    }
+    const worker: FpmWorker = new WorkerProcess<FpmWorkerReport, FpmMasterMessage>(spec, {
+      log: ctx.log,
+      deadlines: ctx.deadlines,
+      isCustom: isFpmWorkerReport,
+    });
+    const child = new PoolChild(worker, config.program === null);
+    this.children.add(child);
+    worker.on('message', (msg) => this.onReport(child, msg));
+    worker.on('ready', () => child.flushQueued());
+    worker.on('exit', (exit) => this.onExit(child, exit));
+    return child;
+  }
+
+  private onReport(child: PoolChild, msg: FpmWorkerReport): void {
+    switch (msg.type) {
+      case 'request-start': {
+        child.requestStarted(msg);
+        this.acceptedConn++;
+        const active = [...this.children].filter((c) => c.running.length > 0).length;
+        this.maxActive = Math.max(this.maxActive, active);
+        return;
+      }
+      case 'request-end':
+        child.requestEnded(msg.durationUs, msg.cpu, msg.memory);
+        return;
+      case 'scoreboard-query':
+        child.worker.send({ type: 'scoreboard', id: msg.id, board: this.scoreboard() });
+        return;
+      case 'retiring':
+        // pm.max_requests: the worker drains and exits 0 by itself; its successor starts now so
+        // the pool never runs short while it drains (php-fpm respawns at the exit instead).
+        if (child.endReason !== undefined) return;
+        child.endReason = 'max-requests';
+        if (!this.retired && this.pm !== 'ondemand' && this.ctx.canSpawn()) this.spawnChild();
+        return;
+    }
+  }
+
+  private onExit(child: PoolChild, exit: WorkerExit): void {
+    this.children.delete(child);
+    for (const conn of child.takeQueued()) this.dispatch(conn);
+    // php-fpm counts failures towards emergency_restart_threshold; the ones we caused do not count.
+    if (child.endReason === undefined && isAbnormalExit(exit)) this.ctx.abnormalExit(exit);
+    if (this.retired || !this.ctx.canSpawn()) return;
+    if (child.endReason !== undefined && child.endReason !== 'timed-out') return;
+    // A child that could not even be spawned is retried by the next maintenance, not in a loop.
+    if (exit.spawnError) return;
+    // fpm_children_bury(): every other exit is replaced by one new child, whatever the pm.
+    this.spawnChild();
+  }
+
+  /** request_terminate_timeout and request_slowlog_timeout (fpm_request_check_timed_out). */
+  private checkRequests(now: number): void {
+    const terminate = this.config.request_terminate_timeout;
+    const slowlog = this.config.request_slowlog_timeout;
+    if (terminate === 0 && slowlog === 0) return;
+    for (const child of this.children) {
+      for (const request of child.running) {
+        const elapsedMs = now - request.startedAt;
+        const r = request.report;
+        const what = `child ${child.pid}, script '${r.script}' (request: "${r.method} ${r.uri}")`;
+        if (slowlog > 0 && !request.slow && elapsedMs >= slowlog * 1000) {
+          request.slow = true;
+          this.slowRequests++;
+          this.ctx.log.warn(`[pool ${this.name}] ${what} executing too slow (${seconds(elapsedMs)} sec), logging`);
+        }
+        if (terminate > 0 && child.endReason !== 'timed-out' && elapsedMs >= terminate * 1000) {
+          child.endReason = 'timed-out';
+          this.ctx.log.warn(`[pool ${this.name}] ${what} execution timed out (${seconds(elapsedMs)} sec), terminating`);
+          // Not "expected": the exit is logged as a warning, as php-fpm logs its SIGTERM'ed child.
+          child.worker.kill('SIGTERM', false);
+        }
+      }
+    }
+  }
+
+  private updateListenQueue(): void {
+    const address = this.socket.address;
+    if (address?.kind !== 'tcp') return;
+    const q = readListenQueue(address.port);
+    this.listenQueue = q.current;
+    this.listenQueueLen = q.max;
+    this.maxListenQueue = Math.max(this.maxListenQueue, q.current);
+  }
+
+  private keepStatic(): void {
+    const missing = this.config['pm.max_children'] - this.countedChildren.length;
+    for (let i = 0; i < missing && this.ctx.canSpawn(); i++) this.spawnChild();
+  }
+
+  /** fpm_pctl_perform_idle_server_maintenance() for pm = dynamic. */
+  private manageSpares(): void {
+    const cfg = this.config;
+    const counted = this.countedChildren;
+    const idleChildren = counted.filter((c) => c.idle);
+    const idle = idleChildren.length;
+    if (idle > cfg['pm.max_spare_servers']) {
+      const oldest = idleChildren.reduce((a, b) => (b.worker.startedAt < a.worker.startedAt ? b : a));
+      this.retireIdle(oldest);
+      this.spawnRate = 1;
+      return;
+    }
+    if (idle >= cfg['pm.min_spare_servers']) {
+      this.spawnRate = 1;
+      return;
+    }
+    const running = counted.length;
+    const room = cfg['pm.max_children'] - running;
+    if (room <= 0) {
+      this.reachedMaxChildren('pm.max_children');
+      this.spawnRate = 1;
+      return;
+    }
+    if (this.spawnRate >= 8) {
+      this.ctx.log.warn(
+        `[pool ${this.name}] seems busy (you may need to increase pm.start_servers, or pm.min/max_spare_servers), spawning ${this.spawnRate} children, there are ${idle} idle, and ${running} total children`,
+      );
+    }
+    const toSpawn = Math.min(this.spawnRate, cfg['pm.min_spare_servers'] - idle, room);
+    this.warnMaxChildren = false;
+    for (let i = 0; i < toSpawn && this.ctx.canSpawn(); i++) this.spawnChild();
+    if (this.spawnRate < cfg['pm.max_spawn_rate']) this.spawnRate = Math.min(this.spawnRate * 2, cfg['pm.max_spawn_rate']);
+  }
+
+  private retireIdleOndemand(now: number): void {
+    const idle = this.countedChildren.filter((c) => c.idle && c.worker.state === 'ready');
+    if (idle.length === 0) return;
+    const oldest = idle.reduce((a, b) => (b.worker.startedAt < a.worker.startedAt ? b : a));
+    if (now - oldest.lastActivity > this.config['pm.process_idle_timeout'] * 1000) this.retireIdle(oldest);
+  }
+
+  /** php-fpm's idle_kill: SIGQUIT to the child, not respawned. */
+  private retireIdle(child: PoolChild): void {
+    child.endReason = 'pm-idle';
+    const pct = this.ctx.processControlTimeoutMs;
+    void child.worker.stop({ graceful: true, gracefulTimeoutMs: pct > 0 ? pct : DEFAULT_GRACEFUL_MS, termTimeoutMs: 1000 });
+  }
+
+  private reachedMaxChildren(setting: string): void {
+    if (this.warnMaxChildren) return;
+    this.warnMaxChildren = true;
+    this.maxChildrenReached++;
+    this.ctx.log.warn(`[pool ${this.name}] server reached ${setting} setting (${this.config['pm.max_children']}), consider raising it`);
+  }
+
+  /** fpm_pctl_on_socket_accept(): a connection waits; an idle child takes it, or a new one is started. */
+  private onGateConnection(conn: net.Socket): void {
+    if (this.retired) {
+      conn.destroy();
+      return;
+    }
+    this.dispatch(conn);
+  }
+
+  private dispatch(conn: net.Socket): void {
+    const counted = this.countedChildren;
+    const idle = counted.find((c) => c.idle);
+    if (idle) return idle.deliver(conn);
+    if (counted.length < this.config['pm.max_children'] && this.ctx.canSpawn()) {
+      this.warnMaxChildren = false;
+      const child = this.spawnChild();
+      if (child) return child.deliver(conn);
+    }
+    if (counted.length >= this.config['pm.max_children']) this.reachedMaxChildren('max_children');
+    // Every child busy and no room for another: a JavaScript worker serves requests
+    // concurrently, so the least busy one takes the connection rather than leaving it waiting.
+    const least = counted.reduce<PoolChild | undefined>((a, b) => (a === undefined || b.load < a.load ? b : a), undefined);
+    if (least) least.deliver(conn);
+    else this.waiting.push(conn);
+  }
+}
+
+function readyOrExit(worker: FpmWorker): Promise<void> {
+  if (worker.state !== 'starting') return Promise.resolve();
+  return new Promise((resolve) => {
+    worker.once('ready', () => resolve());
+    worker.once('exit', () => resolve());
+  });
+}
+
+/** php-fpm's "%d.%06d" seconds. */
+function seconds(ms: number): string {
+  const us = Math.round(ms * 1000);
+  return `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')}`;
+}

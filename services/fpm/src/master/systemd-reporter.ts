@@ -1,0 +1,95 @@
+// fpm-ts's side of systemd (php-fpm's fpm_systemd.c, extended): READY=1 once the first children
+// are ready, php-fpm's STATUS= line every systemd_interval, RELOADING=1/READY=1 around a reload,
+// STOPPING=1, and a watchdog that is only fed while the master's loop runs on time and every
+// ready worker answered its heartbeat recently (a wedged worker must lead to a restart).
+import type { ServiceLog } from '@libs/log';
+import { createNotifier, startWatchdog, watchdogUsec, type Notifier, type Watchdog, type WatchdogProbe } from '@libs/systemd';
+import type { PoolChild } from './pool-child';
+import { formatG3, systemdStatusLine, type StatusTotals } from './status-line';
+
+/** A worker that has not answered a heartbeat for this long fails the watchdog probe (at least). */
+const MIN_HEARTBEAT_SILENCE_MS = 3000;
+
+export class SystemdReporter {
+  private readonly notifier: Notifier = createNotifier();
+  private statusTimer: NodeJS.Timeout | undefined;
+  private watchdog: Watchdog | undefined;
+  private readySent = false;
+  private lastRequests = 0;
+
+  constructor(
+    private readonly log: ServiceLog,
+    private readonly totals: () => StatusTotals,
+    private readonly children: () => Iterable<Iterable<PoolChild>>,
+  ) {}
+
+  /** READY=1: at start-up (with the status timer and the watchdog) and at the end of a reload. */
+  ready(intervalSeconds: number, status?: string): void {
+    if (!this.notifier.enabled) return;
+    if (this.readySent) {
+      this.notifier.ready(status === undefined ? {} : { status });
+      return;
+    }
+    this.readySent = true;
+    this.notifier.ready({ status: 'Ready to handle connections', mainPid: process.pid });
+    this.startWatchdog();
+    if (intervalSeconds > 0) {
+      const ms = intervalSeconds * 1000;
+      this.lastRequests = this.totals().requests;
+      this.statusTimer = setInterval(() => this.sendStatus(ms), ms);
+      this.statusTimer.unref();
+      this.log.notice(`systemd monitor interval set to ${ms}ms`);
+    } else {
+      this.log.notice('systemd monitor disabled');
+    }
+  }
+
+  reloading(): void {
+    if (this.notifier.enabled) this.notifier.reloading();
+  }
+
+  stopping(): void {
+    if (this.notifier.enabled) this.notifier.stopping();
+    this.close();
+  }
+
+  close(): void {
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.statusTimer = undefined;
+    this.watchdog?.stop();
+    this.watchdog = undefined;
+  }
+
+  private sendStatus(intervalMs: number): void {
+    const t = this.totals();
+    const rate = ((t.requests - this.lastRequests) * 1000) / intervalMs;
+    this.lastRequests = t.requests;
+    this.notifier.status(systemdStatusLine(t, rate));
+  }
+
+  private startWatchdog(): void {
+    const usec = watchdogUsec();
+    if (usec === undefined) return;
+    const silenceMs = Math.max(MIN_HEARTBEAT_SILENCE_MS, usec / 2000);
+    this.watchdog = startWatchdog({ log: this.log, usec, probes: [this.heartbeatProbe(silenceMs)], notifier: this.notifier });
+    this.log.notice(`systemd watchdog configured to ${formatG3(usec / 2e6)}sec`);
+  }
+
+  private heartbeatProbe(silenceMs: number): WatchdogProbe {
+    return {
+      name: 'worker-heartbeat',
+      check: () => {
+        const now = performance.now();
+        for (const pool of this.children()) {
+          for (const child of pool) {
+            const w = child.worker;
+            if (!child.reports || w.state !== 'ready') continue;
+            const last = Math.max(w.lastPongAt ?? 0, w.readyAt ?? 0);
+            if (now - last > silenceMs) return { ok: false, reason: `child ${w.pid} has not answered a heartbeat for ${Math.round((now - last) / 1000)} s` };
+          }
+        }
+        return { ok: true };
+      },
+    };
+  }
+}

@@ -1,0 +1,107 @@
+// How a pool's children are started: the JavaScript worker (this same program re-run with
+// FPM_TS_WORKER) or the pool's external FastCGI program with the socket on fd 0, with php-fpm's
+// environment rules (clear_env, env[NAME], fpm_env.c) and user/group (fpm_unix.c).
+import { withoutSystemdEnv } from '@libs/systemd';
+import type { WorkerSpec } from '@libs/process';
+import type { PoolConfig } from '../config';
+import { WORKER_BOOTSTRAP_ENV, type WorkerBootstrap } from '../worker/worker-messages';
+import { masterErrors } from './errors';
+import { gidOf, primaryGidOf, uidOf } from './system-ids';
+
+/** The JavaScript worker's command: this program, with the same Node flags (tsx, in tests). */
+export interface WorkerCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+export const selfWorkerCommand = (): WorkerCommand => ({
+  command: process.execPath,
+  args: [...process.execArgv, process.argv[1] ?? ''],
+});
+
+/**
+ * Variables a Node worker needs to start at all (loader flags, module paths), kept even under
+ * clear_env: clear_env is about what the handlers see, and php-fpm's own binary needs no
+ * environment to run, ours does.
+ */
+const NODE_RUNTIME = /^(NODE_|TSX_)/;
+
+export function poolEnv(pool: Readonly<PoolConfig>, masterEnv: NodeJS.ProcessEnv, keepRuntime: boolean): NodeJS.ProcessEnv {
+  const base = withoutSystemdEnv(masterEnv);
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(base)) {
+    if (!pool.clear_env || (keepRuntime && NODE_RUNTIME.test(name))) env[name] = value;
+  }
+  // env[NAME] = $VAR copies the master's variable, as php-fpm's fpm_env_init_child() does.
+  for (const [name, value] of Object.entries(pool.env)) {
+    const resolved = value.startsWith('$') ? masterEnv[value.slice(1)] : value;
+    if (resolved !== undefined) env[name] = resolved;
+  }
+  return env;
+}
+
+export interface Credentials {
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+/** user/group only take effect when the master runs as root, as in php-fpm. */
+export function poolCredentials(pool: Readonly<PoolConfig>): Credentials {
+  if (process.getuid?.() !== 0 || pool.user === null) return {};
+  const uid = uidOf(pool.user);
+  if (uid === undefined) throw masterErrors.unknownUser(pool.name, pool.user);
+  const gid = pool.group !== null ? gidOf(pool.group) : primaryGidOf(pool.user);
+  if (gid === undefined) throw masterErrors.unknownGroup(pool.name, pool.group ?? pool.user);
+  return { uid, gid };
+}
+
+export function bootstrapFor(pool: Readonly<PoolConfig>, handedOnly: boolean): WorkerBootstrap {
+  return {
+    pool: pool.name,
+    // -1: no inherited socket, connections arrive over the channel (ondemand, see ondemand-gate.ts).
+    listenFd: handedOnly ? -1 : 3,
+    statusPath: pool['pm.status_path'],
+    pingPath: pool['ping.path'],
+    pingResponse: pool['ping.response'],
+    maxRequests: pool['pm.max_requests'],
+    limitExtensions: pool['security.limit_extensions'],
+    revalidateSeconds: pool['handler.revalidate_freq'],
+    slowlogTimeoutSeconds: pool.request_slowlog_timeout,
+    slowlog: pool.slowlog,
+    slowlogTraceDepth: pool.request_slowlog_trace_depth,
+    chdir: pool.chdir,
+  };
+}
+
+export function jsWorkerSpec(
+  pool: Readonly<PoolConfig>,
+  command: WorkerCommand,
+  listenFd: number,
+  handedOnly: boolean,
+  credentials: Credentials,
+  masterEnv: NodeJS.ProcessEnv,
+): WorkerSpec {
+  return {
+    command: command.command,
+    args: command.args,
+    env: { ...poolEnv(pool, masterEnv, true), [WORKER_BOOTSTRAP_ENV]: JSON.stringify(bootstrapFor(pool, handedOnly)) },
+    listenFds: handedOnly ? [] : [listenFd],
+    placement: 'ipc',
+    logPrefix: `[pool ${pool.name}] `,
+    ...credentials,
+  };
+}
+
+/** php-cgi and friends: socket on fd 0, PHP_FCGI_MAX_REQUESTS from pm.max_requests (0 = unlimited). */
+export function programSpec(pool: Readonly<PoolConfig>, program: string, listenFd: number, credentials: Credentials, masterEnv: NodeJS.ProcessEnv): WorkerSpec {
+  return {
+    command: program,
+    args: pool['program.args'],
+    env: { ...poolEnv(pool, masterEnv, false), PHP_FCGI_MAX_REQUESTS: String(pool['pm.max_requests']) },
+    ...(pool.chdir !== null ? { cwd: pool.chdir } : {}),
+    listenFds: [listenFd],
+    placement: 'fcgi',
+    logPrefix: `[pool ${pool.name}] `,
+    ...credentials,
+  };
+}

@@ -1,0 +1,77 @@
+// The master with pm = static: children serve through cgi-fcgi, the status page counts them,
+// a killed child is logged and replaced, pm.max_requests recycles, request_terminate_timeout
+// ends a stuck request without the client hanging.
+import fs from 'node:fs';
+import { eventually, FpmUnderTest } from './master-harness';
+
+let fpm: FpmUnderTest | undefined;
+
+afterEach(async () => {
+  await fpm?.stop();
+  fpm = undefined;
+});
+
+const conf = (extra = ''): string => `[global]
+error_log = /dev/stderr
+pid = @DIR@/fpm.pid
+[www]
+listen = @DIR@/www.sock
+pm = static
+pm.max_children = 2
+pm.status_path = /status
+catch_workers_output = yes
+${extra}
+`;
+
+test('a static pool serves and shows pm.max_children children on the status page', async () => {
+  fpm = await FpmUnderTest.start(conf());
+  const sock = fpm.path('www.sock');
+  const res = await fpm.request(sock, 'hello.mjs');
+  expect(res.body).toBe('hello');
+  const status = await fpm.statusJson(sock);
+  expect(status['process manager']).toBe('static');
+  expect(status['total processes']).toBe(2);
+  expect(status.processes).toHaveLength(2);
+  expect(Number(fs.readFileSync(fpm.path('fpm.pid'), 'utf8'))).toBe(fpm.proc.pid);
+  expect(fpm.all.filter((l) => /NOTICE: \[pool www\] child \d+ started$/.test(l))).toHaveLength(2);
+  expect(fpm.all.some((l) => l.endsWith(`NOTICE: fpm is running, pid ${fpm?.proc.pid}`))).toBe(true);
+});
+
+test('a child killed with SIGKILL is logged as php-fpm does and replaced', async () => {
+  fpm = await FpmUnderTest.start(conf());
+  const sock = fpm.path('www.sock');
+  const before = (await fpm.statusJson(sock)).processes.map((p) => p.pid);
+  const victim = before[0] as number;
+  process.kill(victim, 'SIGKILL');
+  await fpm.waitLine(new RegExp(`WARNING: \\[pool www\\] child ${victim} exited on signal 9 \\(SIGKILL\\) after \\d+\\.\\d{6} seconds from start`));
+  await fpm.waitLine(/NOTICE: \[pool www\] child \d+ started/);
+  const after = await eventually(async () => {
+    const pids = (await fpm?.statusJson(sock))?.processes.map((p) => p.pid) ?? [];
+    return pids.length === 2 && !pids.includes(victim) ? pids : undefined;
+  });
+  expect(after).toContain(before[1]);
+  expect((await fpm.request(sock, 'hello.mjs')).body).toBe('hello');
+});
+
+test('pm.max_requests recycles children: their pids change and no request fails', async () => {
+  fpm = await FpmUnderTest.start(conf('pm.max_requests = 2'));
+  const sock = fpm.path('www.sock');
+  const pids = new Set<string>();
+  for (let i = 0; i < 8; i++) {
+    const res = await fpm.request(sock, 'pid.js');
+    expect(res.status).toBe(200);
+    pids.add(res.body);
+  }
+  expect(pids.size).toBeGreaterThanOrEqual(3);
+  await fpm.waitLine(/NOTICE: \[pool www\] child \d+ exited with code 0 after/);
+});
+
+test('request_terminate_timeout terminates the stuck child; the client is not left hanging', async () => {
+  fpm = await FpmUnderTest.start(conf('request_terminate_timeout = 1s'));
+  const sock = fpm.path('www.sock');
+  const stuck = await fpm.request(sock, 'stuck.js');
+  expect(stuck.body).toBe('');
+  await fpm.waitLine(/WARNING: \[pool www\] child \d+, script '.*stuck\.js' \(request: "GET \/stuck\.js"\) execution timed out \(\d\.\d{6} sec\), terminating/);
+  await fpm.waitLine(/WARNING: \[pool www\] child \d+ exited on signal 15 \(SIGTERM\)/);
+  expect((await fpm.request(sock, 'hello.mjs')).body).toBe('hello');
+});
