@@ -24,6 +24,7 @@ const CASES: readonly Case[] = [
   { name: '+ on strings, integers and lists', conf: `${ROOT}x.a = "s" + 1\nx.b = 1 + "s"\nx.c = 1 + 2\nx.d = ( "a" ) + ( "b" )\n`, valid: true },
   { name: '+= and := ', conf: `${ROOT}x.a = ( "a" )\nx.a += ( "b" )\nx.s = "a"\nx.s += "b"\nx.n += "new"\nserver.port = 80\nserver.port := 81\n`, valid: true },
   { name: 'variables and env', conf: `var.a = "/srv"\nb = var.a + "/x"\nserver.document-root = b\nserver.tag = env.PATH\n`, valid: true },
+  { name: 'remote-ip forms', conf: `${ROOT}$HTTP["remoteip"] != "[::1]" {}\n$HTTP["remoteip"] == "::FFFF:1.2.3.4" {}\n$HTTP["remoteip"] =~ "^192\\\\.168\\\\." {}\n$HTTP["host"] == "Example.ORG" {} else {}\n`, valid: true },
   { name: 'every operator and subject', conf: `${ROOT}$HTTP["host"] == "a.org" {}\n$HTTP["url"] != "/x" {}\n$HTTP["url"] =~ "^/(a|b)" {}\n$HTTP["querystring"] !~ "x" {}\n$HTTP["url"] =^ "/p" {}\n$HTTP["url"] =$ ".css" {}\n$HTTP["remoteip"] == "10.0.0.0/8" {}\n$HTTP["scheme"] == "https" {}\n$HTTP["request-method"] == "GET" {}\n$HTTP["useragent"] =~ "curl" {}\n$HTTP["referer"] == "" {}\n$HTTP["cookie"] =~ "a" {}\n$HTTP["language"] =~ "de" {}\n$REQUEST_HEADER["X-A"] == "1" {}\n$SERVER["socket"] == "127.0.0.1:81" {}\n`, valid: true },
   { name: 'nesting and else chains', conf: `${ROOT}$HTTP["host"] == "a" {\n  $HTTP["url"] =^ "/x" { x.a = 1 }\n}\nelse $HTTP["host"] == "b" { x.b = 1 }\n\nelse { x.c = 1 }\n`, valid: true },
   { name: 'Allman braces', conf: `${ROOT}$HTTP["url"] == "/a"\n{\n  x.a = 1\n}\nelse\n{\n  x.b = 1\n}\nglobal\n{\n  x.c = 1\n}\n`, valid: true },
@@ -64,12 +65,15 @@ const CASES: readonly Case[] = [
   { name: 'mimetype.assign not a list', conf: `${ROOT}mimetype.assign = "text/plain"\n`, valid: false },
   { name: 'mimetype.assign without keys', conf: `${ROOT}mimetype.assign = ( "a", "b" )\n`, valid: false },
   { name: 'server.modules with keys', conf: `${ROOT}server.modules = ( "a" => "mod_access" )\n`, valid: false },
+  { name: 'remote-ip that is not an address', conf: `${ROOT}$HTTP["remoteip"] == "bogus" {}\n`, valid: false },
+  { name: 'remote-ip with leading zeros', conf: `${ROOT}$HTTP["remoteip"] == "010.1.1.1" {}\n`, valid: false },
+  { name: 'remote-ip prefix that is no address', conf: `${ROOT}$HTTP["remoteip"] =^ "10." {}\n`, valid: false },
   { name: 'boolean nonsense', conf: `${ROOT}server.follow-symlink = "maybe"\n`, valid: false },
   { name: 'int not a number', conf: `${ROOT}server.max-request-size = "lots"\n`, valid: false },
 ];
 
 /** The -p output of both carries var.PID, which differs by nature. */
-const P_CASES = ['every operator and subject', 'nesting and else chains', 'Allman braces', '+= and := ', 'lists and key => value lists, nested, trailing commas'];
+const P_CASES = ['remote-ip forms', 'every operator and subject', 'nesting and else chains', 'Allman braces', '+= and := ', 'lists and key => value lists, nested, trailing commas'];
 
 let dir: string;
 beforeAll(() => {

@@ -52,3 +52,21 @@ describe('evaluateCondition', () => {
     expect(r.ok && r.regex.test('/foo')).toBe(true);
   });
 });
+
+describe('host and remote-ip patterns', () => {
+  it('compares hosts case-insensitively but prints them as written', () => {
+    const c = cond('$HTTP["host"] == "Example.ORG"');
+    expect(c.text).toBe('$HTTP["host"] == "Example.ORG"');
+    expect(evaluateCondition(c, 'example.org').matched).toBe(true);
+  });
+
+  it('normalises remote-ip patterns and rejects what is not an address, like lighttpd', () => {
+    expect(cond('$HTTP["remoteip"] != "[::1]"').pattern).toBe('::1');
+    expect(cond('$HTTP["remoteip"] == "::FFFF:1.2.3.4"').pattern).toBe('::ffff:1.2.3.4');
+    expect(() => cond('$HTTP["remoteip"] == "bogus"')).toThrow(/invalid IP addr: bogus/);
+    expect(() => cond('$HTTP["remoteip"] == "010.1.1.1"')).toThrow(/invalid IP addr/);
+    // "^192" is simplified to =^ "192" before the check, so upstream rejects it too
+    expect(() => cond('$HTTP["remoteip"] =~ "^192"')).toThrow(/invalid IP addr: 192/);
+    expect(cond('$HTTP["remoteip"] =~ "^192\\\\.168\\\\."').operator).toBe('=~');
+  });
+});

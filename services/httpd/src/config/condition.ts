@@ -49,6 +49,22 @@ export function compileConditionRegex(source: string): { ok: true; regex: RegExp
   }
 }
 
+/**
+ * The compare string of a `$HTTP["remoteip"]` ==, !=, =^ or =$ condition, as upstream's
+ * config_remoteip_normalize(): an IP address (IPv6 with or without []), optionally "/bits";
+ * null when it is not an address ("invalid IP addr"). A unix socket path is kept as is.
+ */
+export function normalizeRemoteIp(pattern: string): string | null {
+  if (pattern.startsWith('/')) return pattern;
+  const slash = pattern.indexOf('/');
+  const suffix = slash < 0 ? '' : pattern.slice(slash);
+  let addr = slash < 0 ? pattern : pattern.slice(0, slash);
+  if (addr.startsWith('[') && addr.endsWith(']')) addr = addr.slice(1, -1);
+  const family = net.isIP(addr);
+  if (family === 0) return null;
+  return (family === 6 ? addr.toLowerCase() : addr) + suffix;
+}
+
 export interface ConditionResult {
   readonly matched: boolean;
   /** For a matching `=~`: the whole match and groups (%0..%9 in values); null otherwise. */

@@ -12,7 +12,7 @@ import {
   type SourceLocation,
 } from './errors';
 import { glob, hasGlobMeta } from './glob';
-import { compileConditionRegex, simplifyRegex } from './condition';
+import { compileConditionRegex, normalizeRemoteIp, simplifyRegex } from './condition';
 import { Tokenizer, describeToken, type Token, type TokenKind } from './tokenizer';
 import type { Condition, ConditionOperator, ConditionSubject, ConfigContext, ConfigTree, Directive } from './tree';
 import { arr, int, mergeValues, str, type ConfigArrayItem, type ConfigValue } from './values';
@@ -36,6 +36,8 @@ interface ContextBuilder {
   key: string;
   kind: 'global' | 'condition' | 'else';
   condition: Condition | null;
+  /** The condition's right-hand side as written (after regex simplification), for keying else blocks. */
+  written: string;
   parent: ContextBuilder | null;
   prev: ContextBuilder | null;
   next: ContextBuilder | null;
@@ -109,6 +111,7 @@ class Parser {
       key,
       kind,
       condition,
+      written: '',
       parent: kind === 'global' ? null : this.current,
       prev: null,
       next: null,
@@ -430,6 +433,15 @@ class Parser {
       pattern = s.pattern;
     }
     const text = `$${object}["${tag}"] ${operator} "${pattern}"`;
+    // the text (and block key) keeps what was written; the compare string is normalised
+    const plainCompare = operator === '==' || operator === '!=' || operator === '=^' || operator === '=$';
+    let compare = pattern;
+    if (plainCompare && subject.kind === 'host') compare = pattern.toLowerCase();
+    if (plainCompare && subject.kind === 'remote-ip') {
+      const ip = normalizeRemoteIp(pattern);
+      if (ip === null) throw conditionError(loc, `invalid IP addr: ${pattern}`);
+      compare = ip;
+    }
     const key = `${this.current.key} / ${text}`;
     let ctx = this.byKey.get(key);
     if (ctx === undefined) {
@@ -439,7 +451,8 @@ class Parser {
         if (!compiled.ok) throw conditionError(loc, `invalid regex in ${text}: ${compiled.reason}`);
         regex = compiled.regex;
       }
-      ctx = this.newContext(key, 'condition', { object, tag, subject, operator, pattern, regex, text }, loc);
+      ctx = this.newContext(key, 'condition', { object, tag, subject, operator, pattern: compare, regex, text }, loc);
+      ctx.written = pattern;
     }
     if (prev !== null) {
       if (ctx.index <= prev.index) throw valueError(loc, `unreachable else condition ${text}`);
@@ -453,7 +466,7 @@ class Parser {
   private elseBlock(prev: ContextBuilder, elseTok: Token): ContextBuilder {
     const loc = this.loc(elseTok);
     const cond = prev.condition as Condition;
-    const key = `${this.current.key} / $${cond.object}["${cond.tag}"] ${NEGATED[cond.operator]} "${cond.pattern}"`;
+    const key = `${this.current.key} / $${cond.object}["${cond.tag}"] ${NEGATED[cond.operator]} "${prev.written}"`;
     if (this.byKey.has(key)) throw valueError(loc, 'unreachable else condition');
     const ctx = this.newContext(key, 'else', null, loc);
     ctx.prev = prev;

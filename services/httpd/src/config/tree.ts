@@ -25,7 +25,10 @@ export interface Condition {
   readonly tag: string;
   readonly subject: ConditionSubject;
   readonly operator: ConditionOperator;
-  /** The right-hand side; for `=~`/`!~` the regex source (after upstream's simplification). */
+  /**
+   * The right-hand side to compare with: for `=~`/`!~` the regex source (after upstream's
+   * simplification); host patterns lower-cased, remote-ip ones normalised (IPv6 without []).
+   */
   readonly pattern: string;
   /** Compiled for `=~` and `!~`, null otherwise. */
   readonly regex: RegExp | null;
