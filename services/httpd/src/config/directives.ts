@@ -48,14 +48,21 @@ export type TypedValue =
   | ReadonlyArray<readonly [string, string]>
   | ConfigArray;
 
-export interface TypedDirective {
+/** A validated value, discriminated by its directive type so readers need no casts. */
+export type TypedDirectiveValue =
+  | { readonly type: 'string'; readonly value: string }
+  | { readonly type: 'short' | 'int'; readonly value: number }
+  | { readonly type: 'boolean'; readonly value: boolean }
+  | { readonly type: 'array-string'; readonly value: readonly string[] }
+  | { readonly type: 'array-kv-string'; readonly value: ReadonlyArray<readonly [string, string]> }
+  | { readonly type: 'array' | 'array-kv-any' | 'array-kv-array'; readonly value: ConfigArray };
+
+export type TypedDirective = TypedDirectiveValue & {
   readonly key: string;
   readonly owner: string;
-  readonly type: DirectiveType;
-  readonly value: TypedValue;
   readonly file: string;
   readonly line: number;
-}
+};
 
 export class DirectiveRegistry {
   private readonly byKey = new Map<string, RegisteredDirective>();
@@ -207,5 +214,6 @@ export function validateConfig(tree: ConfigTree, registry: DirectiveRegistry, op
 }
 
 function typed(desc: RegisteredDirective, d: Directive, value: TypedValue): TypedDirective {
-  return { key: d.key, owner: desc.owner, type: desc.type, value, file: d.file, line: d.line };
+  // checkValue produced `value` for exactly this descriptor type
+  return { key: d.key, owner: desc.owner, type: desc.type, value, file: d.file, line: d.line } as TypedDirective;
 }

@@ -14,6 +14,7 @@ export {
   type DirectiveType,
   type RegisteredDirective,
   type TypedDirective,
+  type TypedDirectiveValue,
   type TypedValue,
   type ValidateOptions,
   type ValidatedContext,
