@@ -62,6 +62,20 @@ test('port 0 binds a real port and the bound address is queryable', async () => 
   expect(s.label).toMatch(/^127\.0\.0\.1:\d+$/);
 });
 
+test('IPv6 sockets bind and accept', async () => {
+  const { s, ev } = await start({ address: '[::1]:0' });
+  expect(s.label).toMatch(/^\[::1\]:\d+$/);
+  const c = await connect(s);
+  cleanups.push(() => c.destroy());
+  await until(() => ev.registry.size === 1);
+});
+
+test('inherited fds are ignored unless systemd socket activation is enabled', async () => {
+  const opened = await openServerSockets({ sockets: [{ address: '127.0.0.1:0' }], inherited: [{ fd: 987, name: 'web' }], log: recorder() });
+  cleanups.push(() => Promise.all(opened.map((o) => o.close())));
+  expect(opened.map((o) => o.inherited)).toEqual([null]);
+});
+
 test('max-connections = 2: the third connection waits in the backlog until one closes', async () => {
   const { ev, s, log } = await start({ maxConnections: 2 });
   const clients: net.Socket[] = [];
