@@ -9,6 +9,8 @@ import { readLines, spawnTs, type LineReader } from '@libs/testing';
 
 export const BIN = path.join(__dirname, '../bin/fpm-ts.ts');
 export const FIXTURES = path.join(__dirname, 'fixtures/master');
+/** bin/fpm-ts.ts with the worker half of the ondemand hand-over wired in. */
+export const ONDEMAND_BIN = path.join(FIXTURES, 'ondemand-entry.ts');
 
 export interface CgiResponse {
   status: number;
@@ -31,11 +33,11 @@ export class FpmUnderTest {
   }
 
   /** Writes the config (`@DIR@` replaced by the temp dir), copies the handler fixtures, starts fpm-ts. */
-  static async start(conf: string, options: { env?: NodeJS.ProcessEnv; waitFor?: RegExp } = {}): Promise<FpmUnderTest> {
+  static async start(conf: string, options: { env?: NodeJS.ProcessEnv; waitFor?: RegExp; bin?: string } = {}): Promise<FpmUnderTest> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fpm-master-'));
     for (const file of fs.readdirSync(FIXTURES)) fs.copyFileSync(path.join(FIXTURES, file), path.join(dir, file));
     fs.writeFileSync(path.join(dir, 'fpm.conf'), conf.replaceAll('@DIR@', dir));
-    const proc = spawnTs(BIN, ['-F', '-R', '-y', path.join(dir, 'fpm.conf')], { env: options.env ?? {} });
+    const proc = spawnTs(options.bin ?? BIN, ['-F', '-R', '-y', path.join(dir, 'fpm.conf')], { env: options.env ?? {} });
     const fpm = new FpmUnderTest(dir, proc);
     await fpm.lines.next((l) => (options.waitFor ?? /ready to handle connections/).test(l), 20000);
     return fpm;
