@@ -5,7 +5,9 @@ cd "$(dirname "$0")/../.."
 
 bash tools/setup/install-debian-packages.sh
 
-# npm ci only when the lockfile changed since the last install.
+# Install only when the lockfile changed since the last install. `npm install` rather than
+# `npm ci`: the lockfile records only this platform's optional native packages (swc, rollup),
+# which `npm ci` rejects as out of sync; `npm install` takes the locked versions as they are.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
