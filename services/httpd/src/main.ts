@@ -2,7 +2,8 @@
 // the role of lighttpd's server.c main().
 import fs from 'node:fs';
 import { createCoreRegistry } from './config';
-import { checkModuleNames, runCli, serveNotImplemented, type CliHooks, type CliIo } from './cli';
+import { checkModuleNames, runCli, type CliHooks, type CliIo } from './cli';
+import { serve } from './server/serve';
 
 /** stdout/stderr of this process. */
 export const processIo: CliIo = {
@@ -20,7 +21,7 @@ export const processIo: CliIo = {
 export const defaultHooks: CliHooks = {
   createRegistry: createCoreRegistry,
   loadModules: checkModuleNames,
-  serve: serveNotImplemented,
+  serve,
 };
 
 /** Runs httpd-ts with lighttpd's flags; resolves with the process exit code. */

@@ -1,0 +1,18 @@
+// Error catalogue of the serving part of httpd-ts (server start-up: sockets, pid file, log).
+export type ServeErrorCode = 'HTTPD_ERR_LISTEN' | 'HTTPD_ERR_SOCKET_SPEC' | 'HTTPD_ERR_STARTUP';
+
+export class ServeError extends Error {
+  constructor(
+    readonly code: ServeErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ServeError';
+  }
+}
+
+export const serveErrors = {
+  listen: (where: string, reason: string) => new ServeError('HTTPD_ERR_LISTEN', `can't bind to socket: ${where}: ${reason}`),
+  socketSpec: (spec: string) => new ServeError('HTTPD_ERR_SOCKET_SPEC', `invalid socket address: ${spec}`),
+  startup: (reason: string) => new ServeError('HTTPD_ERR_STARTUP', reason),
+} as const;
