@@ -8,6 +8,7 @@ import { serveFastcgi, type FastcgiServerRequest } from '@libs/fastcgi';
 import { connectToParent } from '@libs/process';
 import { renderStatus, statusRequest, STATUS_NO_CACHE_HEADERS } from '../status/render-status';
 import type { PoolScoreboard } from '../status/scoreboard';
+import { acceptHandedConnections } from './handed-connections';
 import { createJsResponder } from './js-responder';
 import { startSlowlogSampler, type SlowlogSampler } from './slowlog-sampler';
 import {
@@ -61,11 +62,14 @@ export function runWorker(boot: WorkerBootstrap): void {
   let draining = false;
   const server = net.createServer();
   const serving = serveFastcgi(server, handle, { log });
+  // ondemand: no socket of our own; the master accepts and hands each connection over the channel.
+  const handedOnly = boot.listenFd < 0;
+  const stopAccepting = handedOnly ? acceptHandedConnections(server) : (): void => void server.close();
 
   const drain = (): void => {
     if (draining) return;
     draining = true;
-    server.close();
+    stopAccepting();
     exitWhenIdle();
   };
   const exitWhenIdle = (): void => {
@@ -125,7 +129,8 @@ export function runWorker(boot: WorkerBootstrap): void {
     log.error(`[pool ${boot.pool}] cannot accept on the pool's socket: ${err.message}`);
     process.exit(1);
   });
-  server.listen({ fd: boot.listenFd }, () => channel.ready({ pid: process.pid }));
+  if (handedOnly) channel.ready({ pid: process.pid });
+  else server.listen({ fd: boot.listenFd }, () => channel.ready({ pid: process.pid }));
 }
 
 function requestUri(request: FastcgiServerRequest): string {

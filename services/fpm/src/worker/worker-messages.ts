@@ -53,7 +53,7 @@ export const isFpmMasterMessage = (msg: ChannelMessage): msg is FpmMasterMessage
 /** What the master hands a JavaScript worker at spawn (env FPM_TS_WORKER, JSON). */
 export interface WorkerBootstrap {
   readonly pool: string;
-  /** The listening socket is inherited at this fd. */
+  /** The listening socket is inherited at this fd; -1: connections are handed over the channel (ondemand). */
   readonly listenFd: number;
   readonly statusPath: string | null;
   readonly pingPath: string | null;
