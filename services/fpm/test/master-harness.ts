@@ -33,13 +33,15 @@ export class FpmUnderTest {
   }
 
   /** Writes the config (`@DIR@` replaced by the temp dir), copies the handler fixtures, starts fpm-ts. */
-  static async start(conf: string, options: { env?: NodeJS.ProcessEnv; waitFor?: RegExp; bin?: string } = {}): Promise<FpmUnderTest> {
+  /** `waitFor: null`: do not wait for a stderr line (the test logs to a file). */
+  static async start(conf: string, options: { env?: NodeJS.ProcessEnv; waitFor?: RegExp | null; bin?: string } = {}): Promise<FpmUnderTest> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fpm-master-'));
     for (const file of fs.readdirSync(FIXTURES)) fs.copyFileSync(path.join(FIXTURES, file), path.join(dir, file));
     fs.writeFileSync(path.join(dir, 'fpm.conf'), conf.replaceAll('@DIR@', dir));
     const proc = spawnTs(options.bin ?? BIN, ['-F', '-R', '-y', path.join(dir, 'fpm.conf')], { env: options.env ?? {} });
     const fpm = new FpmUnderTest(dir, proc);
-    await fpm.lines.next((l) => (options.waitFor ?? /ready to handle connections/).test(l), 20000);
+    const waitFor = options.waitFor === undefined ? /ready to handle connections/ : options.waitFor;
+    if (waitFor !== null) await fpm.lines.next((l) => waitFor.test(l), 20000);
     return fpm;
   }
 

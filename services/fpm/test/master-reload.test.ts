@@ -1,7 +1,7 @@
 // SIGUSR2: a broken configuration is reported and the running pools keep serving; a good one
 // replaces the children while the listening socket stays open, so a loop of requests loses none.
 import fs from 'node:fs';
-import { FpmUnderTest } from './master-harness';
+import { eventually, FpmUnderTest } from './master-harness';
 
 let fpm: FpmUnderTest | undefined;
 
@@ -53,4 +53,24 @@ test('SIGUSR2 under a loop of requests loses none and brings the new pool size',
   expect(failures).toEqual([]);
   expect(served).toBeGreaterThan(0);
   expect(fpm.all.filter((l) => /\[pool www\] child \d+ started/.test(l)).length).toBeGreaterThanOrEqual(4);
+});
+
+test('SIGUSR1 reopens the error log after rotation', async () => {
+  fpm = await FpmUnderTest.start(
+    `[global]
+error_log = @DIR@/error.log
+[www]
+listen = @DIR@/www.sock
+pm = static
+pm.max_children = 1
+`,
+    { waitFor: null },
+  );
+  const log = fpm.path('error.log');
+  const read = (file: string): string => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+  await eventually(() => (read(log).includes('ready to handle connections') ? true : undefined), 20000);
+  fs.renameSync(log, `${log}.1`);
+  fpm.signal('SIGUSR1');
+  await eventually(() => (read(log).includes('NOTICE: error log file re-opened') ? true : undefined));
+  expect(read(`${log}.1`)).toMatch(/NOTICE: fpm is running, pid \d+/);
 });

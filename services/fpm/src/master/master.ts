@@ -175,9 +175,10 @@ export class Master {
   /** SIGINT/SIGTERM (immediate) and SIGQUIT (graceful): fpm_pctl's terminating and finishing. */
   async stop(mode: StopMode, occurrence = 1): Promise<void> {
     const target: MasterState = mode === 'immediate' ? 'terminating' : 'finishing';
-    // 'terminating' overrides everything; 'finishing' overrides all but 'terminating'.
-    if (this.state === 'terminating' || (this.state === 'finishing' && target === 'finishing' && occurrence > 1)) {
-      if (occurrence > 1 && this.state === 'terminating') this.killAll();
+    // 'terminating' overrides everything; 'finishing' overrides all but 'terminating'. A second
+    // SIGTERM/SIGINT while terminating means "now": SIGKILL, without waiting for escalation.
+    if (this.state === 'terminating') {
+      if (occurrence > 1) this.killAll();
       return;
     }
     if (this.state === target) return;

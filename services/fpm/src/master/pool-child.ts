@@ -57,9 +57,12 @@ export class PoolChild {
     return this.running.length === 0 && this.handedPending === 0;
   }
 
-  /** Still part of the pool's pm arithmetic (not draining after max_requests or a retire). */
+  /**
+   * Still part of the pool's pm arithmetic: not draining after max_requests or a retire. A child
+   * terminated for request_terminate_timeout still counts: its exit brings its replacement.
+   */
   get counted(): boolean {
-    return this.endReason === undefined && this.worker.state !== 'exited';
+    return (this.endReason === undefined || this.endReason === 'timed-out') && this.worker.state !== 'exited';
   }
 
   requestStarted(report: RequestStartReport): void {

@@ -216,7 +216,9 @@ export class Pool {
     if (child.endReason !== undefined && child.endReason !== 'timed-out') return;
     // A child that could not even be spawned is retried by the next maintenance, not in a loop.
     if (exit.spawnError) return;
-    // fpm_children_bury(): every other exit is replaced by one new child, whatever the pm.
+    // fpm_children_bury(): every other exit is replaced by one new child, whatever the pm
+    // (static never above pm.max_children, should maintenance have refilled it already).
+    if (this.pm === 'static' && this.countedChildren.length >= this.config['pm.max_children']) return;
     this.spawnChild();
   }
 
