@@ -1,0 +1,111 @@
+// Interop: Debian's nginx 1.22 `fastcgi_pass` → fpm-ts over a unix socket, with an upstream
+// `keepalive` pool and `fastcgi_keep_conn on` (FCGI_KEEP_CONN), as sites run php-fpm behind nginx.
+import { FpmUnderTest } from './master-harness';
+import { CountingProxy, copyHandlers, httpRequest, WebServer } from './fixtures/interop/peers';
+
+let fpm: FpmUnderTest | undefined;
+let nginx: WebServer | undefined;
+let proxy: CountingProxy | undefined;
+
+afterEach(async () => {
+  await nginx?.stop();
+  await proxy?.close();
+  await fpm?.stop();
+  nginx = undefined;
+  proxy = undefined;
+  fpm = undefined;
+});
+
+/** nginx → (counting proxy) → fpm-ts [www]; the document root is fpm-ts's temp dir with the handlers. */
+async function start(): Promise<{ fpm: FpmUnderTest; nginx: WebServer; proxy: CountingProxy }> {
+  fpm = await FpmUnderTest.start(`[global]
+error_log = /dev/stderr
+[www]
+listen = @DIR@/www.sock
+pm = static
+pm.max_children = 2
+pm.status_path = /fpm-status
+catch_workers_output = yes
+`);
+  copyHandlers(fpm.dir);
+  proxy = await CountingProxy.listen(fpm.path('proxy.sock'), fpm.path('www.sock'));
+  nginx = await WebServer.nginx(
+    fpm.dir,
+    `  upstream fpm {
+    server unix:${proxy.socket};
+    keepalive 4;
+  }
+  server {
+    listen unix:@SOCK@;
+    root ${fpm.dir};
+    location ~ \\.js$ {
+      include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+      fastcgi_param HTTP_X_PROBE $http_x_probe;
+      fastcgi_keep_conn on;
+      fastcgi_pass fpm;
+    }
+    location = /fpm-status {
+      include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME /fpm-status;
+      fastcgi_keep_conn on;
+      fastcgi_pass fpm;
+    }
+  }`,
+  );
+  return { fpm, nginx, proxy };
+}
+
+test('many requests share a few kept-alive FastCGI connections; status and headers pass through', async () => {
+  const { fpm, nginx, proxy } = await start();
+  const requests = 60;
+  for (let i = 0; i < requests; i++) {
+    const res = await httpRequest(nginx.socket, 'GET', `/echo.js?i=${i}`, undefined, { 'x-probe': `p${i}` });
+    expect(res.status).toBe(200);
+    const body = JSON.parse(res.body) as { query: string; params: Record<string, string | null> };
+    expect(body.query).toBe(`?i=${i}`);
+    expect(body.params.HTTP_X_PROBE).toBe(`p${i}`);
+    expect(body.params.SERVER_SOFTWARE).toMatch(/^nginx\//);
+    expect(body.params.SCRIPT_FILENAME).toBe(fpm.path('echo.js'));
+  }
+  // Sequential requests through nginx's keepalive pool: one connection, reused (a couple at most).
+  expect(proxy.connections).toBeGreaterThanOrEqual(1);
+  expect(proxy.connections).toBeLessThanOrEqual(2);
+
+  const created = await httpRequest(nginx.socket, 'GET', '/echo.js?status=201');
+  expect(created.status).toBe(201);
+  expect(created.headers['x-handler']).toBe('echo');
+  expect(created.headers['content-type']).toBe('application/json');
+  expect(created.headers['set-cookie']).toEqual(['interop=1; Path=/']);
+  expect((await httpRequest(nginx.socket, 'GET', '/echo.js?status=404')).status).toBe(404);
+
+  // fpm-ts's own count agrees: more requests served than the connections nginx opened.
+  const status = JSON.parse((await httpRequest(nginx.socket, 'GET', '/fpm-status?json')).body) as Record<string, unknown>;
+  expect(status.pool).toBe('www');
+  expect(Number(status['accepted conn'])).toBeGreaterThanOrEqual(requests + 2);
+  expect(proxy.connections).toBeLessThanOrEqual(2);
+});
+
+test('a POST body reaches the handler through nginx (in memory and spooled to a temp file)', async () => {
+  const { nginx } = await start();
+  for (const size of [1_000, 200_000]) {
+    const body = 'a=' + 'z'.repeat(size);
+    const res = await httpRequest(nginx.socket, 'POST', '/echo.js', body, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(res.status).toBe(200);
+    const echoed = JSON.parse(res.body) as { method: string; body: string; params: Record<string, string | null> };
+    expect(echoed.method).toBe('POST');
+    expect(echoed.params.CONTENT_LENGTH).toBe(String(body.length));
+    expect(echoed.params.CONTENT_TYPE).toBe('application/x-www-form-urlencoded');
+    expect(echoed.body).toBe(body);
+  }
+});
+
+test('a handler that throws gives nginx a 500, and nginx logs what fpm-ts wrote on FastCGI stderr', async () => {
+  const { fpm, nginx } = await start();
+  const res = await httpRequest(nginx.socket, 'GET', '/throws.js');
+  expect(res.status).toBe(500);
+  await fpm.waitLine(/interop handler exploded/);
+  // The pool survives: the next request on the same kept-alive connection is served.
+  expect((await httpRequest(nginx.socket, 'GET', '/echo.js')).status).toBe(200);
+  expect(nginx.errorLogText()).toMatch(/FastCGI sent in stderr: ".*interop handler exploded/);
+});
