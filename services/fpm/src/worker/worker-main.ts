@@ -82,10 +82,6 @@ export function runWorker(boot: WorkerBootstrap): void {
   };
 
   async function handle(request: FastcgiServerRequest): Promise<void> {
-    const script = request.params.get('SCRIPT_NAME') ?? '';
-    if (boot.pingPath !== null && script === boot.pingPath) return answerPing(request, boot.pingResponse);
-    if (boot.statusPath !== null && script === boot.statusPath) return answerStatus(request, askScoreboard);
-
     const id = ++served;
     inFlight++;
     const startedAt = process.hrtime.bigint();
@@ -104,8 +100,12 @@ export function runWorker(boot: WorkerBootstrap): void {
       channel.send({ type: 'retiring' });
       drain();
     }
+    // Like php-fpm, ping and status requests are requests too: they count in the scoreboard.
+    const scriptName = request.params.get('SCRIPT_NAME') ?? '';
     try {
-      await respond(request);
+      if (boot.pingPath !== null && scriptName === boot.pingPath) answerPing(request, boot.pingResponse);
+      else if (boot.statusPath !== null && scriptName === boot.statusPath) await answerStatus(request, askScoreboard);
+      else await respond(request);
     } finally {
       sampler?.requestEnded(id);
       const durationUs = Number((process.hrtime.bigint() - startedAt) / 1000n);

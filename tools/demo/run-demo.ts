@@ -1,0 +1,110 @@
+// `npm run demo`: the demo stack on its embedded default configuration. httpd-ts serves a static
+// site from a lighttpd.conf; fpm-ts runs a pool of JavaScript handlers from a php-fpm.conf. The
+// demo shows a few requests to each, then keeps both running until Ctrl-C (or exits at once
+// with --check, which is what the smoke test uses).
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FastcgiClientConnection } from '@libs/fastcgi';
+import type { ServiceLog } from '@libs/log';
+import { writeDemoSite, type DemoSite } from './demo-site';
+
+const root = path.resolve(__dirname, '../..');
+const HTTPD = path.join(root, 'services/httpd/dist/httpd-ts.js');
+const FPM = path.join(root, 'services/fpm/dist/fpm-ts.js');
+const check = process.argv.includes('--check');
+const port = Number(process.env['DEMO_PORT'] ?? 8080);
+
+const quiet: ServiceLog = { error: () => undefined, warn: () => undefined, notice: () => undefined, info: () => undefined, debug: () => undefined };
+const say = (line: string): boolean => process.stdout.write(`${line}\n`);
+
+function start(command: string, args: string[]): ChildProcess {
+  return spawn(process.execPath, [command, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+async function waitFor(what: string, probe: () => Promise<unknown>, timeoutMs = 20000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await probe();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${what} did not come up: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+async function fastcgi(site: DemoSite, script: string, query = '', body = ''): Promise<string> {
+  const conn = await FastcgiClientConnection.connect({ path: site.fpmSocket }, { log: quiet });
+  try {
+    const res = await conn.request({
+      params: {
+        REQUEST_METHOD: body === '' ? 'GET' : 'POST',
+        SCRIPT_FILENAME: path.join(site.handlers, script),
+        SCRIPT_NAME: `/${script}`,
+        QUERY_STRING: query,
+        CONTENT_LENGTH: String(Buffer.byteLength(body)),
+        HTTP_HOST: 'demo.local',
+      },
+      stdin: body,
+    });
+    return res.stdout.toString();
+  } finally {
+    conn.close();
+  }
+}
+
+async function main(): Promise<number> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'httpd-fpm-demo-'));
+  fs.chmodSync(dir, 0o755);
+  const site = writeDemoSite(dir, port);
+  const asRoot = process.getuid?.() === 0 ? ['-R'] : [];
+  const fpm = start(FPM, ['-F', ...asRoot, '-y', site.fpmConf]);
+  const httpd = start(HTTPD, ['-D', '-f', site.httpdConf]);
+  const stop = async (): Promise<void> => {
+    for (const [child, signal] of [[httpd, 'SIGINT'], [fpm, 'SIGQUIT']] as const) {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill(signal);
+        await exited;
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitFor('httpd-ts', async () => (await fetch(`http://127.0.0.1:${port}/`)).arrayBuffer());
+    await waitFor('fpm-ts', () => fastcgi(site, 'ping'));
+
+    say(`\nhttpd-ts: http://127.0.0.1:${port}/ (config ${site.httpdConf})`);
+    for (const url of ['/', '/files/', '/files/readme.txt', '/missing']) {
+      const res = await fetch(`http://127.0.0.1:${port}${url}`);
+      say(`  GET ${url.padEnd(18)} ${res.status} ${res.headers.get('content-type') ?? ''} ${res.headers.get('etag') ?? ''}`);
+      await res.arrayBuffer();
+    }
+    say(`\nfpm-ts: pool "www" on ${site.fpmSocket} (config ${site.fpmConf})`);
+    say(`  hello.js  -> ${(await fastcgi(site, 'hello.js', 'name=demo')).split('\r\n\r\n')[1] ?? ''}`);
+    say(`  echo.mjs  -> ${(await fastcgi(site, 'echo.mjs', '', 'streamed body')).split('\r\n\r\n')[1] ?? ''}`);
+    say('  /status   ->');
+    for (const line of ((await fastcgi(site, 'status')).split('\r\n\r\n')[1] ?? '').trim().split('\n')) say(`    ${line}`);
+    if (check) return 0;
+
+    say(`\nBoth keep running. Try: curl -i http://127.0.0.1:${port}/files/ ; logs in ${dir}/log. Ctrl-C stops them.`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+      httpd.once('exit', resolve);
+      fpm.once('exit', resolve);
+    });
+    return 0;
+  } catch (err) {
+    process.stderr.write(`demo failed: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    await stop();
+  }
+}
+
+void main().then((code) => process.exit(code));
