@@ -34,12 +34,15 @@ export const serve: ServeFunction = async (ctx) => {
   let daemon: DaemonHandle | null = null;
   if (!ctx.options.foreground) daemon = await daemonize(pidFile === null ? {} : { pidFile });
 
+  // installed before listening: a stop signal during start-up must not kill us half-way
+  const signals = createSignalEvents(HTTPD_SIGNAL_INTENTS);
   const server = new HttpServer({ tree: ctx.tree, validation: ctx.validation, modules: ctx.modules, log });
   try {
     await server.listen(listenSpecs(ctx.tree));
   } catch (e) {
     const msg = (e as Error).message;
     log.error(msg);
+    signals.dispose();
     daemon?.failed(msg);
     pidFile?.remove();
     await log.close();
@@ -52,7 +55,6 @@ export const serve: ServeFunction = async (ctx) => {
   daemon?.started();
   systemdNotify.ready({ status: `serving on ${server.addresses().join(', ')}` });
 
-  const signals = createSignalEvents(HTTPD_SIGNAL_INTENTS);
   return new Promise<number>((resolve) => {
     let finishing = false;
     const finish = async (): Promise<void> => {

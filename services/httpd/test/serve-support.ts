@@ -1,0 +1,116 @@
+// Test support for the serve tests: start the real httpd-ts binary on a fixture config (port 0,
+// the real port read from its error log), raw HTTP over real sockets, response splitting.
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnTs, workspaceRoot } from '@libs/testing';
+
+export interface RunningServer {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly dir: string;
+  stderr: string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export const FIXTURES = path.join(__dirname, 'fixtures', 'serve');
+const BIN = path.join(workspaceRoot, 'services/httpd/bin/httpd-ts.ts');
+
+/** Writes the fixture config (with @ROOT@/@TMP@ filled in) to `dir` and starts httpd-ts -D on it. */
+export async function startServer(fixture: string, dir: string): Promise<RunningServer> {
+  const conf = fs.readFileSync(path.join(FIXTURES, fixture), 'utf8').replaceAll('@ROOT@', dir).replaceAll('@TMP@', dir);
+  const confPath = path.join(dir, 'httpd.conf');
+  fs.writeFileSync(confPath, conf);
+  // a log left by an earlier run in the same directory would announce the wrong port
+  fs.rmSync(path.join(dir, 'error.log'), { force: true });
+  const child = spawnTs(BIN, ['-D', '-f', confPath]);
+  const server: RunningServer = {
+    child,
+    port: 0,
+    dir,
+    stderr: '',
+    stop: (signal = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          resolve(child.exitCode);
+          return;
+        }
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      }),
+  };
+  child.stderr?.on('data', (d: Buffer) => (server.stderr += d.toString()));
+  const log = path.join(dir, 'error.log');
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const text = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
+    const m = /server listening on 127\.0\.0\.1:(\d+)/.exec(text);
+    if (m !== null && text.includes('server started')) return { ...server, port: Number(m[1]), stop: server.stop, child };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`httpd-ts did not start: ${server.stderr}${text}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'httpd-serve-'));
+}
+
+/** Sends raw bytes (optionally in slices with pauses) and returns everything until the server closes. */
+export function rawExchange(port: number, input: string | Buffer | readonly (string | Buffer)[], opts: { halfClose?: boolean; timeoutMs?: number } = {}): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no close from server; got: ${Buffer.concat(chunks).toString('latin1').slice(0, 500)}`));
+    }, opts.timeoutMs ?? 8000);
+    sock.on('data', (d) => chunks.push(d));
+    // the server sent FIN: finish our side too
+    sock.on('end', () => sock.end());
+    sock.on('error', () => undefined);
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
+    sock.on('connect', () => {
+      const parts = Array.isArray(input) ? input : [input];
+      for (const p of parts) sock.write(p);
+      if (opts.halfClose === true) sock.end();
+    });
+  });
+}
+
+export interface ParsedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** Splits a byte stream into responses (Content-Length framing; `headOnly` for HEAD answers). */
+export function parseResponses(data: Buffer, headOnly: readonly boolean[] = []): ParsedResponse[] {
+  const out: ParsedResponse[] = [];
+  let pos = 0;
+  while (pos < data.length) {
+    const end = data.indexOf('\r\n\r\n', pos);
+    if (end === -1) break;
+    const lines = data.toString('latin1', pos, end).split('\r\n');
+    const status = Number((lines[0] ?? '').split(' ')[1]);
+    const headers: Record<string, string> = {};
+    for (const l of lines.slice(1)) {
+      const c = l.indexOf(':');
+      headers[l.slice(0, c).toLowerCase()] = l.slice(c + 1).trim();
+    }
+    pos = end + 4;
+    if (status === 100) continue;
+    const noBody = headOnly[out.length] === true || status === 304 || status === 204;
+    const len = noBody ? 0 : Number(headers['content-length'] ?? data.length - pos);
+    out.push({ status, headers, body: data.subarray(pos, pos + len) });
+    pos += len;
+  }
+  return out;
+}
+
+export const get = (p: string, extra = '', close = true): string =>
+  `GET ${p} HTTP/1.1\r\nHost: localhost\r\n${extra}${close ? 'Connection: close\r\n' : ''}\r\n`;
