@@ -88,6 +88,8 @@ describe('fpm-ts under a real systemd', () => {
     const pid = await mainPid();
     expect(pid).toBeGreaterThan(1);
     expect(Number(await container.readFile(PID_FILE))).toBe(pid);
+    // The activated fd named "www" became pool [www]'s socket: the configured listen path was never bound.
+    expect((await container.exec(['test', '-e', '/run/fpm-ts/www.sock'])).code).toBe(1);
     // The worker that answered is a child of the main process, running as the pool's user.
     const stat = await container.run(['ps', '-o', 'ppid=,user=', '-p', first.body]);
     expect(stat.trim().split(/\s+/)).toEqual([String(pid), 'www-data']);
