@@ -1,4 +1,4 @@
-// httpd-ts entry: main(argv) wires the command line to the config layer and (later) the server,
+// httpd-ts entry: main(argv) wires the command line to the config layer and the server,
 // the role of lighttpd's server.c main().
 import fs from 'node:fs';
 import { createCoreRegistry } from './config';
@@ -12,11 +12,9 @@ export const processIo: CliIo = {
   readStdin: () => fs.readFileSync(0, 'utf8'),
 };
 
-/*
- * ===== SERVING PLUGS IN HERE =====
- * `serve` is the server start-up: the serving part (watcher, workers, fdevent, plugins) replaces
- * serveNotImplemented with its own ServeFunction, and `loadModules` with the real module loader
- * (which also registers each module's directive table in the registry it is given).
+/**
+ * The hooks main() runs: the directive registry, the -tt module loader (which also registers each
+ * module's directive table in the registry it is given) and `serve`, the server start-up.
  */
 export const defaultHooks: CliHooks = {
   createRegistry: createCoreRegistry,

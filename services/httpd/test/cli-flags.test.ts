@@ -2,6 +2,7 @@
 // process with fixture configs; exit codes, stdout and stderr are what an operator sees.
 import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { spawnTs } from '@libs/testing';
 
@@ -88,9 +89,17 @@ describe('other flags', () => {
     expect(r.stdout).toMatch(/^httpd-ts\/0\.1\.0 \(node v\d+[^)]*\) - a lighttpd 1\.4 compatible web server\n$/);
   });
 
-  it('without -t/-p it reaches the serve hook, which this build does not have yet', async () => {
-    const r = await run(['-D', '-i', '5', '-f', fixture('basic.conf')]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('HTTPD_ERR_SERVE_UNAVAILABLE');
+  it('without -t/-p it serves; a socket it cannot bind is fatal and named', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const r = await run(['-D', '-f', '-'], `server.document-root = "/tmp"\nserver.bind = "127.0.0.1"\nserver.port = ${port}\n`);
+      expect(r.code).toBe(255);
+      expect(r.stderr).toContain(`can't bind to socket: 127.0.0.1:${port}`);
+      expect(r.stderr).toContain('HTTPD_ERR_LISTEN');
+    } finally {
+      taken.close();
+    }
   });
 });

@@ -39,7 +39,9 @@ export function createJsResponder(options: JsResponderOptions): JsResponder {
       if (err instanceof HandlerNotFound) return finish(fcgi, 404, 'File not found.', 'Primary script unknown');
       const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
       log.error(`[pool ${options.pool}] ${script}: uncaught ${stack}`);
-      return finish(fcgi, 500, 'Internal Server Error', null);
+      // As PHP does, the web server hears about it on FastCGI stderr (nginx: "FastCGI sent in stderr").
+      const summary = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      return finish(fcgi, 500, 'Internal Server Error', `JavaScript error: Uncaught ${summary} in ${script}`);
     }
     await stream(fcgi, response, log, options.pool, script);
   };

@@ -1,6 +1,6 @@
 // httpd-ts command-line error catalogue (stable codes; wording after lighttpd's server.c).
 
-export type CliErrorCode = 'HTTPD_ERR_CLI_USAGE' | 'HTTPD_ERR_CLI_NO_CONFIG' | 'HTTPD_ERR_MODULE_UNKNOWN' | 'HTTPD_ERR_SERVE_UNAVAILABLE';
+export type CliErrorCode = 'HTTPD_ERR_CLI_USAGE' | 'HTTPD_ERR_CLI_NO_CONFIG' | 'HTTPD_ERR_MODULE_UNKNOWN';
 
 export class CliError extends Error {
   constructor(
@@ -26,5 +26,3 @@ export const noConfig = (): CliError =>
 export const unknownModules = (names: readonly string[]): CliError =>
   new CliError('HTTPD_ERR_MODULE_UNKNOWN', `loading plugins finally failed: unknown module(s) ${names.join(', ')}`);
 
-export const serveUnavailable = (): CliError =>
-  new CliError('HTTPD_ERR_SERVE_UNAVAILABLE', 'serving not yet implemented: only -t, -tt, -p, -v, -V and -h work in this build');

@@ -2,7 +2,7 @@
 // server start-up. The defaults here only check names and refuse to serve.
 import type { ConfigTree, DirectiveRegistry, ValidationResult } from '../config';
 import type { CliOptions } from './args';
-import { serveUnavailable, unknownModules, type CliError } from './errors';
+import { unknownModules, type CliError } from './errors';
 
 /** Where the CLI writes; the process entry passes stdout/stderr, tests pass recorders. */
 export interface CliIo {
@@ -69,10 +69,4 @@ export const checkModuleNames: ModuleLoader = async (modules, ctx) => {
   const owners = new Set(ctx.registry.owners());
   const unknown = modules.filter((m) => !KNOWN_MODULES.includes(m) && !owners.has(m));
   return unknown.length > 0 ? unknownModules(unknown) : null;
-};
-
-/** Default serve: this build parses and checks configurations only. */
-export const serveNotImplemented: ServeFunction = async (ctx) => {
-  ctx.io.stderr(`httpd-ts: ${serveUnavailable().message} (HTTPD_ERR_SERVE_UNAVAILABLE)\n`);
-  return 1;
 };

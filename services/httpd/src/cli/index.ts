@@ -4,7 +4,6 @@ export { CliError, type CliErrorCode } from './errors';
 export {
   KNOWN_MODULES,
   checkModuleNames,
-  serveNotImplemented,
   type CliHooks,
   type CliIo,
   type ModuleLoadContext,
