@@ -52,6 +52,8 @@ fastcgi.server = ( ".js" => (( "socket" => "${fpm.path('www.sock')}", "check-loc
   expect(echoed.params.CONTENT_LENGTH).toBe(String(body.length));
 
   expect((await httpRequest(lighttpd.socket, 'GET', '/throws.js')).status).toBe(500);
+  // lighttpd copies what the backend wrote on FastCGI stderr into its error log.
+  expect(lighttpd.errorLogText()).toMatch(/FastCGI-stderr:.*interop handler exploded/);
   expect((await httpRequest(lighttpd.socket, 'GET', '/missing.js')).status).toBe(404);
   expect((await httpRequest(lighttpd.socket, 'GET', '/echo.js')).status).toBe(200);
 });
