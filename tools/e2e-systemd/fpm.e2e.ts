@@ -77,6 +77,12 @@ describe('fpm-ts under a real systemd', () => {
     await container?.shutdown();
   });
 
+  it('accepts the shipped units without a warning (systemd-analyze verify)', async () => {
+    // --man=no: the minimal rootfs has no man pages for Documentation= to point at.
+    const verify = await container.exec(['systemd-analyze', 'verify', '--man=no', SOCKET, SERVICE]);
+    expect({ code: verify.code, stderr: verify.stderr }).toEqual({ code: 0, stderr: '' });
+  });
+
   it('stays inactive behind fpm-ts.socket until the first request, then is active with MainPID = pid file', async () => {
     expect(await container.systemctl('start', SOCKET)).toMatchObject({ code: 0 });
     expect(await container.property(SOCKET, 'ActiveState')).toBe('active');
