@@ -59,6 +59,7 @@ export const startMaster: StartMaster = async (config, args, stderrLog) => {
     return EXIT_SOFTWARE;
   }
 
+  const workerCommand = selfWorkerCommand();
   let handle: DaemonHandle | undefined;
   if (daemon) handle = await daemonize(pidFile ? { pidFile } : {});
 
@@ -66,7 +67,7 @@ export const startMaster: StartMaster = async (config, args, stderrLog) => {
   const requireUser = process.getuid?.() === 0 && !args.allowRoot;
   const master = new Master(config, {
     log,
-    workerCommand: selfWorkerCommand(),
+    workerCommand,
     activated,
     prefix: args.prefix ?? undefined,
     requireUser,

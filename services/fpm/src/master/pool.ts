@@ -214,8 +214,10 @@ export class Pool {
     if (child.endReason === undefined && isAbnormalExit(exit)) this.ctx.abnormalExit(exit);
     if (this.retired || !this.ctx.canSpawn()) return;
     if (child.endReason !== undefined && child.endReason !== 'timed-out') return;
-    // A child that could not even be spawned is retried by the next maintenance, not in a loop.
-    if (exit.spawnError) return;
+    // A child that could not be spawned, or died before it was ready, is replaced by the next
+    // maintenance (static and dynamic refill there) rather than at once: a worker that cannot
+    // start must not turn into a fork loop.
+    if (exit.spawnError || (child.worker.readyAt === undefined && this.pm !== 'ondemand')) return;
     // fpm_children_bury(): every other exit is replaced by one new child, whatever the pm
     // (static never above pm.max_children, should maintenance have refilled it already).
     if (this.pm === 'static' && this.countedChildren.length >= this.config['pm.max_children']) return;

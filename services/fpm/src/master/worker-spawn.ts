@@ -12,11 +12,19 @@ import { gidOf, primaryGidOf, uidOf } from './system-ids';
 export interface WorkerCommand {
   readonly command: string;
   readonly args: readonly string[];
+  /**
+   * Where workers start: the directory fpm-ts was started in, so Node flags naming modules
+   * (`--import tsx`) resolve as they did for the master, even after daemonizing moved it to "/".
+   * A pool's `chdir` is applied by the worker itself.
+   */
+  readonly cwd: string;
 }
 
+/** Call before daemonizing. */
 export const selfWorkerCommand = (): WorkerCommand => ({
   command: process.execPath,
   args: [...process.execArgv, process.argv[1] ?? ''],
+  cwd: process.cwd(),
 });
 
 /**
@@ -85,6 +93,7 @@ export function jsWorkerSpec(
     command: command.command,
     args: command.args,
     env: { ...poolEnv(pool, masterEnv, true), [WORKER_BOOTSTRAP_ENV]: JSON.stringify(bootstrapFor(pool, handedOnly)) },
+    cwd: command.cwd,
     listenFds: handedOnly ? [] : [listenFd],
     placement: 'ipc',
     logPrefix: `[pool ${pool.name}] `,
