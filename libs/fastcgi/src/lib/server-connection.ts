@@ -58,7 +58,7 @@ const DEFAULT_MAX_PARAMS_LENGTH = 1024 * 1024;
 /**
  * One request on the application side. stdin (and data for the filter role) are Readables fed
  * from STDIN/DATA records; write/writeStderr/end produce STDOUT, STDERR and END_REQUEST.
- * Emits 'abort' when the web server sends ABORT_REQUEST.
+ * Emits 'abort' when the web server sends ABORT_REQUEST, 'finish' once END_REQUEST is written.
  */
 export class FastcgiServerRequest extends EventEmitter {
   readonly params = new Map<string, string>();
@@ -117,6 +117,7 @@ export class FastcgiServerRequest extends EventEmitter {
     if (this.stderrUsed) writeHeader(out, 8, FCGI_STDERR, this.id, 0, 0);
     encodeEndRequest(this.id, appStatus, FCGI_REQUEST_COMPLETE).copy(out, out.length - 16);
     this.conn.finishRequest(this, [out]);
+    this.emit('finish');
   }
 
   private send(type: typeof FCGI_STDOUT | typeof FCGI_STDERR, chunk: string | Uint8Array): boolean {

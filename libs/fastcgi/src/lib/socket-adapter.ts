@@ -21,6 +21,12 @@ export interface FastcgiServing {
   readonly connections: number;
   /** Stop taking connections from the server and destroy the open ones. */
   closeAll(): void;
+  /**
+   * Graceful end, as a php-fpm child leaving: connections idle between requests are closed,
+   * a connection still waiting for its first request or running one is served first and closed
+   * after; `onDrained` runs once none is left.
+   */
+  drain(onDrained: () => void): void;
 }
 
 function writeAll(socket: net.Socket, chunks: Buffer[]): void {
@@ -58,21 +64,45 @@ export function serveFastcgi(server: net.Server, handler: FastcgiHandler, option
     }
   };
 
+  // A connection is idle once it has served a request and runs none: only then may a drain close it.
+  const idle = new Map<net.Socket, () => boolean>();
+  let onDrained: (() => void) | null = null;
+  const checkDrained = (): void => {
+    if (onDrained !== null && sockets.size === 0) {
+      const done = onDrained;
+      onDrained = null;
+      done();
+    }
+  };
+  const closeGracefully = (socket: net.Socket): void => {
+    socket.end(() => socket.destroy());
+  };
+
   const onConnection = (socket: net.Socket): void => {
     sockets.add(socket);
+    let served = 0;
     const conn = new FastcgiServerConnection({
       ...options,
       peer: peerName(socket),
       write: (chunks) => writeAll(socket, chunks),
       close: (reason) => (reason === null ? socket.end() : socket.destroy()),
-      onRequest: runHandler,
+      onRequest: (request) => {
+        request.once('finish', () => {
+          served++;
+          if (onDrained !== null && conn.activeRequests === 0) closeGracefully(socket);
+        });
+        runHandler(request);
+      },
     });
+    idle.set(socket, () => served > 0 && conn.activeRequests === 0);
     socket.on('data', (chunk: Buffer) => conn.execute(chunk));
     socket.on('end', () => conn.end());
     socket.on('error', (err) => log.debug(`FastCGI connection from ${peerName(socket)}: ${err.message}`));
     socket.on('close', () => {
       sockets.delete(socket);
+      idle.delete(socket);
       conn.destroy();
+      checkDrained();
     });
   };
 
@@ -84,6 +114,11 @@ export function serveFastcgi(server: net.Server, handler: FastcgiHandler, option
     closeAll() {
       server.off('connection', onConnection);
       for (const socket of sockets) socket.destroy();
+    },
+    drain(done) {
+      onDrained = done;
+      for (const [socket, isIdle] of idle) if (isIdle()) closeGracefully(socket);
+      checkDrained();
     },
   };
 }

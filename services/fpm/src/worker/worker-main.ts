@@ -66,19 +66,17 @@ export function runWorker(boot: WorkerBootstrap): void {
   const handedOnly = boot.listenFd < 0;
   const stopAccepting = handedOnly ? acceptHandedConnections(server) : (): void => void server.close();
 
+  // A draining worker (pm.max_requests, graceful stop, reload) serves what it has accepted, then exits.
   const drain = (): void => {
     if (draining) return;
     draining = true;
     stopAccepting();
-    exitWhenIdle();
-  };
-  const exitWhenIdle = (): void => {
-    if (!draining || inFlight > 0) return;
-    serving.closeAll();
-    void sampler?.stop();
-    channel.close();
-    // Give the last END_REQUEST records a turn of the loop to reach the socket.
-    setImmediate(() => process.exit(0));
+    serving.drain(() => {
+      void sampler?.stop();
+      channel.close();
+      // Give the last END_REQUEST records a turn of the loop to reach the socket.
+      setImmediate(() => process.exit(0));
+    });
   };
 
   async function handle(request: FastcgiServerRequest): Promise<void> {
@@ -117,7 +115,6 @@ export function runWorker(boot: WorkerBootstrap): void {
         memory: process.memoryUsage.rss(),
       });
       inFlight--;
-      exitWhenIdle();
     }
   }
 

@@ -1,0 +1,58 @@
+// serveFastcgi's drain over real unix sockets: what a php-fpm child does when it leaves (reload,
+// pm.max_requests, graceful stop): idle kept-alive connections close, a connection accepted but
+// not yet asked anything is still answered, and the drain completes when the last one is gone.
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { ServiceLog } from '@libs/log';
+import { FastcgiClientConnection, serveFastcgi, type FastcgiServing } from '../src';
+
+const log: ServiceLog = { error: () => undefined, warn: () => undefined, notice: () => undefined, info: () => undefined, debug: () => undefined };
+let dir: string;
+let server: net.Server;
+let serving: FastcgiServing;
+const sock = (): string => path.join(dir, 'app.sock');
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fcgi-drain-'));
+  server = net.createServer();
+  serving = serveFastcgi(
+    server,
+    (req) => {
+      req.write(`Content-Type: text/plain\r\n\r\nanswered ${req.params.get('N') ?? ''}`);
+      req.end(0);
+    },
+    { log },
+  );
+  await new Promise<void>((resolve) => server.listen(sock(), resolve));
+});
+
+afterEach(async () => {
+  serving.closeAll();
+  await new Promise((resolve) => server.close(resolve));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const closed = (c: FastcgiClientConnection): Promise<void> =>
+  new Promise((resolve) => (c.socket.destroyed ? resolve() : c.socket.once('close', () => resolve())));
+
+it('closes idle kept-alive connections, answers a fresh one first, then reports drained', async () => {
+  const idle = await FastcgiClientConnection.connect({ path: sock() }, { log });
+  expect((await idle.request({ params: { N: '1' } })).stdout.toString()).toContain('answered 1');
+  const fresh = await FastcgiClientConnection.connect({ path: sock() }, { log });
+  // Wait until the server has accepted the fresh connection before draining.
+  while (serving.connections < 2) await new Promise((r) => setTimeout(r, 5));
+
+  let drained = false;
+  server.close();
+  serving.drain(() => (drained = true));
+  await closed(idle);
+  expect(drained).toBe(false);
+
+  expect((await fresh.request({ params: { N: '2' } })).stdout.toString()).toContain('answered 2');
+  await closed(fresh);
+  await new Promise((r) => setImmediate(r));
+  expect(drained).toBe(true);
+  expect(serving.connections).toBe(0);
+});
