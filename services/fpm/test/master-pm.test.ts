@@ -1,6 +1,6 @@
 // pm = dynamic and pm = ondemand: spare children follow the load, idle ones are retired, and an
 // ondemand pool starts with no child at all and starts one for the first connection.
-import { eventually, FpmUnderTest, ONDEMAND_BIN, sleep } from './master-harness';
+import { eventually, FpmUnderTest, sleep } from './master-harness';
 
 let fpm: FpmUnderTest | undefined;
 
@@ -48,7 +48,6 @@ pm = ondemand
 pm.max_children = 3
 pm.process_idle_timeout = 2s
 `,
-    { bin: ONDEMAND_BIN },
   );
   const sock = fpm.path('www.sock');
   await sleep(1500);

@@ -43,6 +43,7 @@ async function startWorker(overrides: Partial<WorkerBootstrap> = {}): Promise<Wo
   const boot: WorkerBootstrap = {
     pool: 'www',
     listenFd: 3,
+    listenBacklog: 511,
     statusPath: '/status',
     pingPath: '/ping',
     pingResponse: 'pong',
@@ -115,6 +116,12 @@ describe('fpm-ts JavaScript worker', () => {
     await startWorker();
     expect(await request('missing.js')).toMatchObject({ status: 404, body: 'File not found.\n' });
     expect(await request('readme.txt')).toMatchObject({ status: 403, body: 'Access denied.\n' });
+    // The worker's own log lines go to the master, which writes them to its error log.
+    expect(reports).toContainEqual({
+      type: 'log',
+      level: 'warn',
+      message: `[pool www] Access to the script '${path.join(dir, 'readme.txt')}' has been denied (see security.limit_extensions)`,
+    });
     expect((await request('throws.js')).status).toBe(500);
     expect(await request('hello.mjs', { query: 'name=again' })).toMatchObject({ status: 200, body: 'hello again' });
   });

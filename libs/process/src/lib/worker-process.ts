@@ -3,6 +3,7 @@
 // command channel, capture output, reap and classify the exit, stop with escalation.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import type net from 'node:net';
 import type { ServiceLog } from '@libs/log';
 import {
   asChannelMessage,
@@ -135,6 +136,18 @@ export class WorkerProcess<
     // The callback swallows EPIPE from a child that just died; its exit is reported separately.
     this.child.send(msg, (err: Error | null) => {
       if (err) this.log?.debug(`${this.prefix()}sending "${msg.type}" to child ${this.pid} failed: ${err.message}`);
+    });
+    return true;
+  }
+
+  /**
+   * Send a message with a socket or server attached (SCM_RIGHTS over the IPC channel), e.g. a
+   * connection the parent accepted for this worker. `onError` runs when it could not be sent.
+   */
+  sendHandle(msg: TDown, handle: net.Socket | net.Server, onError: (err: Error) => void): boolean {
+    if (!this.hasChannel || !this.child.connected) return false;
+    this.child.send(msg, handle, {}, (err: Error | null) => {
+      if (err) onError(err);
     });
     return true;
   }

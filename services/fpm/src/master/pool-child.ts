@@ -2,10 +2,10 @@
 // kept up to date from the worker's request-start / request-end reports. A JavaScript worker
 // may run several requests at once; the reports carry no request id, so requests are matched
 // first-in first-out and the slot shows the oldest one still running.
-import type { ChildProcess } from 'node:child_process';
 import type net from 'node:net';
 import type { WorkerProcess } from '@libs/process';
 import type { ProcessSlot } from '../status/scoreboard';
+import { HANDED_CONNECTION } from '../worker/handed-connections';
 import type { FpmMasterMessage, FpmWorkerReport, RequestStartReport } from '../worker/worker-messages';
 
 export type FpmWorker = WorkerProcess<FpmWorkerReport, FpmMasterMessage>;
@@ -111,12 +111,7 @@ export class PoolChild {
 
   /** Hands an accepted connection to this worker over its IPC channel (SCM_RIGHTS). */
   private hand(socket: net.Socket): void {
-    // WorkerProcess exposes no handle-passing send; Node's ChildProcess.send(msg, handle) is
-    // what carries the descriptor, and the channel is the one WorkerProcess already owns.
-    const child = Reflect.get(this.worker, 'child') as ChildProcess;
-    child.send({ type: 'handed-connection' }, socket, {}, (err: Error | null) => {
-      if (err) socket.destroy();
-    });
+    if (!this.worker.sendHandle({ type: HANDED_CONNECTION }, socket, () => socket.destroy())) socket.destroy();
   }
 
   slot(now: number): ProcessSlot {

@@ -197,6 +197,9 @@ export class Pool {
       case 'scoreboard-query':
         child.worker.send({ type: 'scoreboard', id: msg.id, board: this.scoreboard() });
         return;
+      case 'log':
+        this.ctx.log[msg.level](msg.message);
+        return;
       case 'retiring':
         // pm.max_requests: the worker drains and exits 0 by itself; its successor starts now so
         // the pool never runs short while it drains (php-fpm respawns at the exit instead).

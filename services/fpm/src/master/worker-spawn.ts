@@ -68,6 +68,7 @@ export function bootstrapFor(pool: Readonly<PoolConfig>, handedOnly: boolean): W
     pool: pool.name,
     // -1: no inherited socket, connections arrive over the channel (ondemand, see ondemand-gate.ts).
     listenFd: handedOnly ? -1 : 3,
+    listenBacklog: pool['listen.backlog'],
     statusPath: pool['pm.status_path'],
     pingPath: pool['ping.path'],
     pingResponse: pool['ping.response'],

@@ -3,8 +3,9 @@
 // { type: 'handed-connection' } with the socket as the message's handle; the worker serves it as
 // if its own server had accepted it.
 import net from 'node:net';
+import type { HandedConnection } from './worker-messages';
 
-export const HANDED_CONNECTION = 'handed-connection';
+export const HANDED_CONNECTION: HandedConnection['type'] = 'handed-connection';
 
 /** Feeds handed connections into `server` ('connection' events); returns a function that stops it. */
 export function acceptHandedConnections(server: net.Server): () => void {

@@ -3,9 +3,9 @@
 // listening socket, answers ping.path and pm.status_path itself, runs handlers through the
 // JavaScript responder, reports each request to the master, and retires after pm.max_requests.
 import net from 'node:net';
-import { createErrorLog } from '@libs/log';
+import { createErrorLog, type ServiceLog } from '@libs/log';
 import { serveFastcgi, type FastcgiServerRequest } from '@libs/fastcgi';
-import { connectToParent } from '@libs/process';
+import { connectToParent, type ParentChannel } from '@libs/process';
 import { renderStatus, statusRequest, STATUS_NO_CACHE_HEADERS } from '../status/render-status';
 import type { PoolScoreboard } from '../status/scoreboard';
 import { acceptHandedConnections } from './handed-connections';
@@ -15,6 +15,7 @@ import {
   isFpmMasterMessage,
   type FpmMasterMessage,
   type FpmWorkerReport,
+  type LogReport,
   type WorkerBootstrap,
 } from './worker-messages';
 
@@ -22,9 +23,10 @@ const SCOREBOARD_TIMEOUT_MS = 2000;
 
 export function runWorker(boot: WorkerBootstrap): void {
   if (boot.chdir !== null) process.chdir(boot.chdir);
-  // Worker lines go to stderr: the master's error log when catch_workers_output is on, as in php-fpm.
-  const log = createErrorLog({ target: 'stderr', style: 'fpm' });
-  const channel = connectToParent<FpmWorkerReport, FpmMasterMessage>({ log, isCustom: isFpmMasterMessage });
+  // Until the channel is up (and after it is gone), lines go to stderr.
+  const stderrLog = createErrorLog({ target: 'stderr', style: 'fpm' });
+  const channel = connectToParent<FpmWorkerReport, FpmMasterMessage>({ log: stderrLog, isCustom: isFpmMasterMessage });
+  const log = masterLog(channel, stderrLog);
   const respond = createJsResponder({
     pool: boot.pool,
     limitExtensions: boot.limitExtensions,
@@ -39,6 +41,8 @@ export function runWorker(boot: WorkerBootstrap): void {
   const scoreboardWaiters = new Map<number, (board: PoolScoreboard | null) => void>();
   let nextQueryId = 1;
   channel.onMessage((msg) => {
+    // Handed connections carry a socket and are taken by acceptHandedConnections.
+    if (msg.type !== 'scoreboard') return;
     const waiter = scoreboardWaiters.get(msg.id);
     scoreboardWaiters.delete(msg.id);
     waiter?.(msg.board);
@@ -120,14 +124,24 @@ export function runWorker(boot: WorkerBootstrap): void {
 
   channel.onQuit(drain);
   channel.onTerminate(() => process.exit(0));
-  channel.onReopenLogs(() => log.reopen());
+  // The master owns the error log (our lines go through it) and reopens it itself.
+  channel.onReopenLogs(() => undefined);
   channel.onStatus(() => ({ pid: process.pid, served, inFlight }));
   server.on('error', (err) => {
     log.error(`[pool ${boot.pool}] cannot accept on the pool's socket: ${err.message}`);
     process.exit(1);
   });
   if (handedOnly) channel.ready({ pid: process.pid });
-  else server.listen({ fd: boot.listenFd }, () => channel.ready({ pid: process.pid }));
+  else server.listen({ fd: boot.listenFd, backlog: boot.listenBacklog }, () => channel.ready({ pid: process.pid }));
+}
+
+/** A ServiceLog whose lines the master writes into its error log. */
+function masterLog(channel: ParentChannel<FpmWorkerReport, FpmMasterMessage>, fallback: ServiceLog): ServiceLog {
+  const line = (level: LogReport['level']) => (message: string): void => {
+    if (process.connected) channel.send({ type: 'log', level, message });
+    else fallback[level](message);
+  };
+  return { error: line('error'), warn: line('warn'), notice: line('notice'), info: line('info'), debug: line('debug') };
 }
 
 function requestUri(request: FastcgiServerRequest): string {

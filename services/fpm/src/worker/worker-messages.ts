@@ -34,7 +34,18 @@ export interface RetiringReport extends ChannelMessage {
   readonly type: 'retiring';
 }
 
-export type FpmWorkerReport = RequestStartReport | RequestEndReport | ScoreboardQuery | RetiringReport;
+/**
+ * worker -> master: a line for the error log. php-fpm children write to the master's error_log
+ * themselves (zlog); ours go through the master, so its target (file, stderr, journal) and its
+ * reopen apply to them too, whatever catch_workers_output says.
+ */
+export interface LogReport extends ChannelMessage {
+  readonly type: 'log';
+  readonly level: 'error' | 'warn' | 'notice' | 'info' | 'debug';
+  readonly message: string;
+}
+
+export type FpmWorkerReport = RequestStartReport | RequestEndReport | ScoreboardQuery | RetiringReport | LogReport;
 
 /** master -> worker: the answer to a ScoreboardQuery. */
 export interface ScoreboardReply extends ChannelMessage {
@@ -43,18 +54,26 @@ export interface ScoreboardReply extends ChannelMessage {
   readonly board: PoolScoreboard;
 }
 
-export type FpmMasterMessage = ScoreboardReply;
+/** master -> worker (ondemand): the message's handle is a connection the master accepted. */
+export interface HandedConnection extends ChannelMessage {
+  readonly type: 'handed-connection';
+}
 
-const WORKER_TYPES = new Set(['request-start', 'request-end', 'scoreboard-query', 'retiring']);
+export type FpmMasterMessage = ScoreboardReply | HandedConnection;
+
+const WORKER_TYPES = new Set(['request-start', 'request-end', 'scoreboard-query', 'retiring', 'log']);
 
 export const isFpmWorkerReport = (msg: ChannelMessage): msg is FpmWorkerReport => WORKER_TYPES.has(msg.type);
-export const isFpmMasterMessage = (msg: ChannelMessage): msg is FpmMasterMessage => msg.type === 'scoreboard';
+export const isFpmMasterMessage = (msg: ChannelMessage): msg is FpmMasterMessage =>
+  msg.type === 'scoreboard' || msg.type === 'handed-connection';
 
 /** What the master hands a JavaScript worker at spawn (env FPM_TS_WORKER, JSON). */
 export interface WorkerBootstrap {
   readonly pool: string;
   /** The listening socket is inherited at this fd; -1: connections are handed over the channel (ondemand). */
   readonly listenFd: number;
+  /** listen.backlog: listen() on the inherited socket sets it again. */
+  readonly listenBacklog: number;
   readonly statusPath: string | null;
   readonly pingPath: string | null;
   readonly pingResponse: string;
