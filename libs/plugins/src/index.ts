@@ -23,4 +23,4 @@ export {
 } from './lib/conditions';
 export { ModuleConfig, type CompileOptions, type ConfigSnapshot } from './lib/module-config';
 export { loadPlugins, compatModuleLoad, type LoadPluginsOptions, type CompatModuleLoadOptions } from './lib/loader';
-export { PluginsError, type PluginsErrorCode } from './lib/errors';
+export { PluginsError, pluginsErrDirectiveType, type PluginsErrorCode } from './lib/errors';

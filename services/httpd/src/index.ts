@@ -41,24 +41,20 @@ export * from './cli';
 export { main, defaultHooks, processIo } from './main';
 // Serving: the serve hook, the server, connections, request handling and the static modules.
 export { serve } from './server/serve';
-export { HttpServer, BUILTIN_MODULES, type HttpServerOptions } from './server/http-server';
+export { HttpServer, type HttpServerOptions, type ListenOptions } from './server/http-server';
 export { ServeError, serveErrors, type ServeErrorCode } from './server/errors';
-export { listenSpecs, parseSocketSpec, type ListenSpec } from './server/listen-specs';
-export {
-  ConfigSnapshots,
-  defaultConditionEvaluator,
-  type ConditionEvaluator,
-  type ConditionInput,
-} from './server/config-snapshots';
-export { buildRequestConfig, DEFAULT_SERVER_TAG, type RequestConfig, type DirListingConfig } from './server/request-config';
-export { HttpConnection, type ConnectionOwner, type ConnectionStateName } from './connection/connection';
+export { listenSpecs } from './server/listen-specs';
+export { httpConditionEvaluator, isSocketCondition } from './server/conditions';
+export { CORE_REQUEST_DIRECTIVES, DEFAULT_SERVER_TAG, coreConfig, type CoreConfig } from './server/core-config';
+export { BUILTIN_MODULES, loadHttpPlugins, loadModulesForTest } from './server/plugins';
+export { HttpConnection } from './connection/connection';
 export { Request, FilePart, type BodyPart } from './connection/request';
-export { handleRequest, applyRequestTarget, sliceParts, encodeUrlPath, type RequestHandlerContext } from './connection/response';
+export { runRequest, applyRequestTarget, sliceParts, encodeUrlPath } from './connection/response';
 export { defaultErrorPage } from './connection/error-page';
-export { HandlerResult, type RequestModule, type ModuleServices } from './modules/request-module';
-export { modIndexfile } from './modules/mod-indexfile';
-export { modDirlisting, renderListing } from './modules/mod-dirlisting';
-export { modStaticfile, cachableStatus } from './modules/mod-staticfile';
+export type { HttpPlugin, HttpPluginFactory } from './modules/http-plugin';
+export { createModIndexfile, INDEXFILE_SPECS } from './modules/mod-indexfile';
+export { createModDirlisting, renderListing, dirListingConfig, DIRLISTING_SPECS, type DirListingConfig } from './modules/mod-dirlisting';
+export { createModStaticfile, cachableStatus, STATICFILE_SPECS } from './modules/mod-staticfile';
 export { createMimeTable, DEFAULT_MIMETYPE, type MimeTable } from './modules/mimetype';
 export { createEtag, etagMatches, ETAG_USE_INODE, ETAG_USE_MTIME, ETAG_USE_SIZE } from './modules/etag';
 export { parseRanges, MULTIPART_BOUNDARY } from './modules/range';

@@ -2,7 +2,8 @@
 // the role of lighttpd's server.c main().
 import fs from 'node:fs';
 import { createCoreRegistry } from './config';
-import { checkModuleNames, runCli, type CliHooks, type CliIo } from './cli';
+import { runCli, type CliHooks, type CliIo } from './cli';
+import { loadModulesForTest } from './server/plugins';
 import { serve } from './server/serve';
 
 /** stdout/stderr of this process. */
@@ -18,7 +19,7 @@ export const processIo: CliIo = {
  */
 export const defaultHooks: CliHooks = {
   createRegistry: createCoreRegistry,
-  loadModules: checkModuleNames,
+  loadModules: loadModulesForTest,
   serve,
 };
 

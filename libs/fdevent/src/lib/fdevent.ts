@@ -100,7 +100,15 @@ export class FdEvent {
     await Promise.all(this.sockets.map((s) => s.close()));
   }
 
-  private accept(socket: net.Socket, s: ServerSocket): void {
+  /**
+   * Registers a connection accepted outside this event layer (lighttpd -1 serves the socket on
+   * standard input) as if it came from `s`.
+   */
+  adopt(socket: net.Socket, s: ServerSocket): Connection {
+    return this.accept(socket, s);
+  }
+
+  private accept(socket: net.Socket, s: ServerSocket): Connection {
     const conn = new Connection(this.nextId++, socket, this.trigger, s.budget);
     Object.assign(conn.limits, this.limits);
     this.registry.add(conn);
@@ -110,6 +118,7 @@ export class FdEvent {
     });
     this.loadCheck();
     this.options.onConnection(conn, s);
+    return conn;
   }
 
   /**

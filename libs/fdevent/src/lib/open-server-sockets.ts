@@ -15,6 +15,8 @@ export interface OpenServerSocketsOptions {
   readonly inherited?: readonly InheritedSocket[];
   /** server.systemd-socket-activation: when false (lighttpd's default) inherited fds are ignored. */
   readonly systemdSocketActivation?: boolean;
+  /** Options for every listener (an HTTP server wants allowHalfOpen, so a half-closed client still gets its responses). */
+  readonly serverOptions?: Pick<net.ServerOpts, 'allowHalfOpen' | 'noDelay'>;
   readonly log: ServiceLog;
 }
 
@@ -32,7 +34,7 @@ export async function openServerSockets(options: OpenServerSocketsOptions): Prom
   try {
     if (options.systemdSocketActivation === true) {
       for (const inh of options.inherited ?? []) {
-        const server = await listenOnActivated(inh.fd, net.createServer());
+        const server = await listenOnActivated(inh.fd, net.createServer(options.serverOptions));
         const local = toLocal(serverAddress(server, inh.fd));
         const byName = configs.findIndex((c, i) => !claimed.has(i) && (c.config.name ?? c.config.address) === inh.name);
         const byAddress = byName >= 0 || local === null ? -1 : configs.findIndex((c, i) => !claimed.has(i) && sameSocketAddress(c.address, local));
@@ -48,7 +50,7 @@ export async function openServerSockets(options: OpenServerSocketsOptions): Prom
     }
     for (const [i, c] of configs.entries()) {
       if (claimed.has(i)) continue;
-      opened.push(await bindConfigured(c.config, c.address));
+      opened.push(await bindConfigured(c.config, c.address, options.serverOptions));
     }
   } catch (err) {
     await Promise.all(opened.map((s) => s.close()));
@@ -62,9 +64,9 @@ function toLocal(a: ReturnType<typeof serverAddress>): SocketAddress | null {
   return a.kind === 'unix' ? { kind: 'unix', path: a.path } : { kind: 'inet', family: a.family, address: a.address, port: a.port };
 }
 
-async function bindConfigured(config: ServerSocketConfig, address: SocketAddress): Promise<ServerSocket> {
+async function bindConfigured(config: ServerSocketConfig, address: SocketAddress, serverOptions: net.ServerOpts = {}): Promise<ServerSocket> {
   const backlog = config.backlog ?? DEFAULT_BACKLOG;
-  const server = net.createServer();
+  const server = net.createServer(serverOptions);
   if (address.kind === 'inet') {
     const handle = bindTcp(address);
     await listen(server, formatSocketAddress(address), (cb) => server.listen(handle, backlog, cb));

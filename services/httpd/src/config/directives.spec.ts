@@ -2,7 +2,6 @@
 // unknown keys only when no loaded module claims them, module registration.
 import { createCoreRegistry } from './core-directives';
 import { DirectiveRegistry, checkValue, validateConfig } from './directives';
-import { effectiveModules } from './modules';
 import { parseConfigString } from './parser';
 import { arr, int, str } from './values';
 
@@ -84,18 +83,5 @@ describe('checkValue', () => {
     expect(checkValue({ key: 'k', type: 'short', scope: 'server' }, str('80x')).ok).toBe(false);
     expect(checkValue({ key: 'k', type: 'boolean', scope: 'server' }, int(2))).toEqual({ ok: true, value: true });
     expect(checkValue({ key: 'k', type: 'array-kv-array', scope: 'server' }, arr([{ key: 'a', value: arr([]) }])).ok).toBe(true);
-  });
-});
-
-describe('effectiveModules', () => {
-  it('drops duplicates and adds mod_indexfile first, mod_dirlisting and mod_staticfile last', () => {
-    expect(effectiveModules(parse('server.modules = ( "mod_access", "mod_access", "mod_fastcgi" )\n'))).toEqual([
-      'mod_indexfile',
-      'mod_access',
-      'mod_fastcgi',
-      'mod_dirlisting',
-      'mod_staticfile',
-    ]);
-    expect(effectiveModules(parse('server.modules = ( "mod_access" )\nserver.compat-module-load = "disable"\n'))).toEqual(['mod_access']);
   });
 });

@@ -1,22 +1,31 @@
 // server.modules handling of lighttpd 1.4.69 (configfile.c config_check_module_duplicates,
-// config_compat_module_load): duplicates dropped, mod_indexfile/mod_dirlisting/mod_staticfile added.
+// config_compat_module_load), through @libs/plugins' compatModuleLoad.
+import { compatModuleLoad } from '@libs/plugins';
 import type { ConfigTree } from './tree';
+import type { ConfigValue } from './values';
+
+const FALSE_WORDS = /^(disable|false)$/i;
+
+/** lighttpd's notion of a set option: a true boolean or a non-empty list. */
+function isOn(v: ConfigValue): boolean {
+  if (v.type === 'integer') return v.value !== 0;
+  if (v.type === 'string') return v.value !== '' && !FALSE_WORDS.test(v.value);
+  return v.items.length > 0;
+}
 
 /** The module list as the server will load it, in order. */
 export function effectiveModules(tree: ConfigTree): string[] {
   const listed = tree.global.directives.get('server.modules')?.value;
   const names: string[] = [];
   if (listed?.type === 'array') {
-    for (const item of listed.items) {
-      if (item.value.type === 'string' && !names.includes(item.value.value)) names.push(item.value.value);
-    }
+    for (const item of listed.items) if (item.value.type === 'string') names.push(item.value.value);
   }
   const compat = tree.global.directives.get('server.compat-module-load')?.value;
-  const compatOff = compat !== undefined && compat.type === 'string' && /^(disable|false)$/i.test(compat.value);
-  const compatOffInt = compat !== undefined && compat.type === 'integer' && compat.value === 0;
-  if (compatOff || compatOffInt) return names;
-  // mod_indexfile goes first (before backends), the others last, as upstream
-  const out = names.includes('mod_indexfile') ? names : ['mod_indexfile', ...names];
-  for (const m of ['mod_dirlisting', 'mod_staticfile']) if (!out.includes(m)) out.push(m);
-  return out;
+  return compatModuleLoad(names, {
+    enabled: compat === undefined || isOn(compat),
+    isEnabled: (key) => tree.contexts.some((c) => {
+      const d = c.directives.get(key);
+      return d !== undefined && isOn(d.value);
+    }),
+  });
 }

@@ -1,43 +1,18 @@
-// The HTTP/1.1 connection state machine of lighttpd 1.4.69 src/connections.c on a net.Socket:
-// connect → reqstart → read → reqend → readpost → handlereq → respstart → write → respend → (reqstart
-// on keep-alive | close), error for malformed input. Requests are handled one at a time, so pipelined
-// responses leave in order; input arriving meanwhile is kept (and the socket paused past a limit).
+// The HTTP/1.1 connection state machine of lighttpd 1.4.69 src/connections.c over an @libs/fdevent
+// Connection: connect → reqstart → read → reqend → readpost → handlereq → respstart → write →
+// respend → (reqstart on keep-alive | close), error for malformed input. Requests are handled one at
+// a time, so pipelined responses leave in order; input arriving meanwhile is kept (and the socket
+// paused past a limit). Output goes through Connection.write (traffic shaping); idle timeouts come
+// from the fdevent trigger through onTimeout, never from a timer of our own.
 import fs from 'node:fs';
-import type net from 'node:net';
-import type { ServiceLog } from '@libs/log';
-import { ParseStatus, RequestParser, type RequestHead, type RequestParserOptions } from '../http/request-parser';
+import { ConnectionState, type Connection, type ConnectionHandler, type TimeoutKind } from '@libs/fdevent';
+import { ParseStatus, RequestParser, type RequestHead } from '../http/request-parser';
 import { CONTINUE_100, serializeResponseHead } from '../http/response-head';
-import type { ConfigSnapshots } from '../server/config-snapshots';
+import type { HttpServer } from '../server/http-server';
+import { coreConfig } from '../server/core-config';
 import { defaultErrorPage } from './error-page';
 import { FilePart, Request, type BodyPart } from './request';
-import { applyRequestTarget, handleRequest, type RequestHandlerContext } from './response';
-
-/** lighttpd's connection states, by the names it logs. */
-export type ConnectionStateName =
-  | 'connect'
-  | 'reqstart'
-  | 'read'
-  | 'reqend'
-  | 'readpost'
-  | 'handlereq'
-  | 'respstart'
-  | 'write'
-  | 'respend'
-  | 'error'
-  | 'close';
-
-/** What a connection needs from the server that owns it. */
-export interface ConnectionOwner {
-  readonly handlerContext: RequestHandlerContext;
-  readonly snapshots: ConfigSnapshots;
-  readonly parserOptions: RequestParserOptions;
-  readonly log: ServiceLog;
-  /** true once a graceful stop began: no new keep-alive. */
-  readonly stopping: boolean;
-  /** trigger seconds (the 1-second clock). */
-  readonly now: number;
-  connectionClosed(conn: HttpConnection): void;
-}
+import { applyRequestTarget, runRequest } from './response';
 
 /** Input kept while a request is being answered, before reading from the socket pauses. */
 const MAX_PENDING_INPUT = 64 * 1024;
@@ -45,87 +20,121 @@ const MAX_PENDING_INPUT = 64 * 1024;
 const SINGLE_WRITE_LIMIT = 64 * 1024;
 const FILE_CHUNK = 256 * 1024;
 
-export class HttpConnection {
-  state: ConnectionStateName = 'connect';
-  requestCount = 0;
-  /** trigger seconds of the last input, of the last output progress, of entering close. */
-  lastRead: number;
-  lastWrite = 0;
-  closedAt = 0;
+export class HttpConnection implements ConnectionHandler {
   private readonly parser: RequestParser;
   private current: Request | null = null;
   private busy = false;
   private readEnded = false;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private closing = false;
+  private input: Buffer[] = [];
+  private inputBytes = 0;
   private bodyBytes = 0;
-  private writing = false;
+  /** Output in progress: the body parts left, the open file and where in it. */
+  private outParts: readonly BodyPart[] | null = null;
+  private outIndex = 0;
+  private outKeepAlive = false;
+  private fd = -1;
+  private filePos = 0;
+  private fileLeft = 0;
+  private waitingOutput = false;
 
   constructor(
-    readonly socket: net.Socket,
-    private readonly owner: ConnectionOwner,
+    readonly conn: Connection,
+    private readonly server: HttpServer,
     /** the listening socket's config key, for $SERVER["socket"]. */
     readonly serverSocket: string,
   ) {
-    this.parser = new RequestParser(owner.parserOptions);
-    this.lastRead = owner.now;
+    this.parser = new RequestParser(server.parserOptions);
+    conn.handler = this;
+    const socket = conn.socket;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.onEnd());
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => {
-      this.state = 'close';
-      owner.connectionClosed(this);
-    });
-    this.state = 'reqstart';
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('error', this.onError);
+    socket.on('drain', this.onWritable);
+    socket.on('close', this.onClose);
+    this.reqStart();
+  }
+
+  get state(): ConnectionState {
+    return this.conn.state;
+  }
+
+  get requestCount(): number {
+    return this.conn.requestCount;
   }
 
   /** Idle keep-alive (nothing in progress): safe to close for a graceful stop. */
   get idle(): boolean {
-    return !this.busy && !this.parser.inMessage && this.state !== 'close';
+    return !this.busy && !this.parser.inMessage && !this.closing;
   }
 
-  /** Output is in progress (for server.max-write-idle). */
-  get isWriting(): boolean {
-    return this.writing;
+  /** fdevent: an idle timeout passed (lighttpd connection_check_timeout). */
+  onTimeout(_conn: Connection, kind: TimeoutKind): void {
+    if (kind === 'read-idle' || kind === 'keep-alive-idle') this.close();
+    else this.conn.socket.destroy();
   }
 
-  get inRequest(): boolean {
-    return this.busy || this.parser.inMessage;
-  }
+  /** fdevent (budget refilled) and socket 'drain': go on writing when nothing is queued any more. */
+  readonly onWritable = (): void => {
+    if (!this.waitingOutput) return;
+    if (this.conn.pendingBytes > 0 || this.conn.socket.writableNeedDrain) return;
+    this.waitingOutput = false;
+    this.writeNext();
+  };
 
-  /** Ends the connection: FIN now, the socket is destroyed when the peer closes (or by the trigger). */
+  /** Ends the connection: FIN once the output is written; destroyed when the peer closes (or by the linger timeout). */
   close(): void {
-    if (this.state === 'close') return;
-    this.state = 'close';
-    this.closedAt = this.owner.now;
-    this.pending = [];
-    if (this.socket.isPaused()) this.socket.resume();
-    const socket = this.socket;
-    if (this.readEnded) socket.end(() => socket.destroy());
-    else socket.end();
+    if (this.closing) return;
+    this.closing = true;
+    this.conn.setState(ConnectionState.Close);
+    this.input = [];
+    const socket = this.conn.socket;
+    if (socket.isPaused()) socket.resume();
+    if (this.readEnded) socket.once('finish', () => socket.destroy());
+    this.conn.end();
   }
 
-  private onData(chunk: Buffer): void {
-    this.lastRead = this.owner.now;
-    if (this.state === 'close') return;
+  private reqStart(): void {
+    this.conn.setState(ConnectionState.ReqStart);
+    this.conn.requestCount++;
+    this.conn.setState(ConnectionState.Read);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.conn.markRead();
+    if (this.closing) return;
     if (this.busy) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-      if (this.pendingBytes > MAX_PENDING_INPUT) this.socket.pause();
+      this.input.push(chunk);
+      this.inputBytes += chunk.length;
+      if (this.inputBytes > MAX_PENDING_INPUT) this.conn.socket.pause();
       return;
     }
     this.feed(chunk);
-  }
+  };
 
-  private onEnd(): void {
+  private readonly onEnd = (): void => {
     this.readEnded = true;
-    if (this.state === 'close') {
-      this.socket.destroy();
+    if (this.closing) {
+      this.conn.socket.destroy();
       return;
     }
-    if (!this.busy && this.pending.length === 0) this.close();
-  }
+    if (!this.busy && this.input.length === 0) this.close();
+  };
+
+  private readonly onError = (): void => {
+    this.conn.socket.destroy();
+  };
+
+  private readonly onClose = (): void => {
+    this.closing = true;
+    this.conn.setState(ConnectionState.Close);
+    if (this.fd !== -1) {
+      fs.close(this.fd, () => undefined);
+      this.fd = -1;
+    }
+    this.server.connectionClosed(this);
+  };
 
   private feed(chunk: Buffer | undefined): void {
     const parser = this.parser;
@@ -135,7 +144,6 @@ export class HttpConnection {
       input = undefined;
       switch (st) {
         case ParseStatus.NeedMore:
-          this.state = this.current !== null ? 'readpost' : parser.inMessage ? 'read' : 'reqstart';
           if (this.readEnded) this.close();
           return;
         case ParseStatus.HeadComplete:
@@ -145,7 +153,7 @@ export class HttpConnection {
           // static content does not consume request bodies: read and dropped
           this.bodyBytes += parser.bodyChunk.length;
           const req = this.current as Request;
-          const limit = req.config.maxRequestSize;
+          const limit = req.conf['server.max-request-size'] * 1024;
           if (limit > 0 && this.bodyBytes > limit) {
             this.fail(413, req.head.httpVersion);
             return;
@@ -153,49 +161,71 @@ export class HttpConnection {
           break;
         }
         case ParseStatus.MessageComplete: {
-          const req = this.current as Request;
           this.busy = true;
-          this.state = 'handlereq';
-          handleRequest(this.owner.handlerContext, req).then(
-            () => this.respond(req),
-            (err: unknown) => {
-              this.owner.log.error(`request ${req.head.method} ${req.head.uri} failed: ${err instanceof Error ? err.message : String(err)}`);
-              req.resetResponse();
-              req.status = 500;
-              req.forceClose = true;
-              req.appendBody(defaultErrorPage(500));
-              req.responseHeaders.push('Content-Type', 'text/html');
-              this.respond(req);
-            },
-          );
+          this.conn.setState(ConnectionState.HandleReq);
+          this.run(this.current as Request);
           return;
         }
         default:
-          this.state = 'error';
+          this.conn.setState(ConnectionState.Error);
           this.fail(parser.error?.status ?? 400, parser.responseVersion);
           return;
       }
     }
   }
 
-  /** reqend: the head is complete; choose the config snapshot. false when the request is refused. */
+  /** reqend: the head is complete; the request's config is chosen. false when the request is refused. */
   private onHead(head: RequestHead): boolean {
-    this.state = 'reqend';
-    const remoteIp = this.socket.remoteAddress ?? '';
-    const req = new Request(head, this.owner.snapshots.global, remoteIp, this.serverSocket, 'http');
-    if (applyRequestTarget(req, head.uri)) req.config = this.owner.snapshots.select(req);
+    this.conn.setState(ConnectionState.ReqEnd);
+    const srv = this.server;
+    const req = new Request(srv, head, srv.globalConf, this.conn.socket.remoteAddress ?? '', this.serverSocket, 'http');
+    if (applyRequestTarget(req, head.uri) && srv.core.patchCount !== 0) req.conf = coreConfig(req.config(srv.core));
     this.current = req;
     this.bodyBytes = 0;
-    const limit = req.config.maxRequestSize;
+    const limit = req.conf['server.max-request-size'] * 1024;
     if (limit > 0 && head.contentLength > limit) {
       this.fail(413, head.httpVersion);
       return false;
     }
     if (head.contentLength !== 0) {
-      this.state = 'readpost';
-      if (head.expectContinue && this.parser.bufferedBytes === 0) this.socket.write(CONTINUE_100);
+      this.conn.setState(ConnectionState.ReadPost);
+      if (head.expectContinue && this.parser.bufferedBytes === 0) this.conn.write(CONTINUE_100);
     }
     return true;
+  }
+
+  private run(req: Request): void {
+    let done: boolean;
+    try {
+      done = runRequest(this.server, req);
+    } catch (err) {
+      this.internalError(req, err);
+      return;
+    }
+    if (done) this.respond(req);
+    else (req.pending as Promise<unknown>).then(this.resume, this.resumeFailed);
+  }
+
+  private readonly resume = (): void => {
+    const req = this.current;
+    if (req === null || this.closing) return;
+    this.run(req);
+  };
+
+  private readonly resumeFailed = (err: unknown): void => {
+    const req = this.current;
+    if (req === null || this.closing) return;
+    this.internalError(req, err);
+  };
+
+  private internalError(req: Request, err: unknown): void {
+    this.server.log.error(`request ${req.head.method} ${req.head.uri} failed: ${err instanceof Error ? err.message : String(err)}`);
+    req.resetResponse();
+    req.status = 500;
+    req.forceClose = true;
+    req.appendBody(defaultErrorPage(500));
+    req.responseHeaders.push('Content-Type', 'text/html');
+    this.respond(req);
   }
 
   /** error: answer a malformed or refused request and close (keep-alive is never kept). */
@@ -208,154 +238,146 @@ export class HttpConnection {
       headers: ['Content-Type', 'text/html'],
       contentLength: body.length,
       keepAlive: false,
-      serverTag: this.owner.snapshots.global.serverTag,
+      serverTag: this.server.globalConf['server.tag'],
     });
-    this.writeAll(head, [body]);
+    this.writeHead(head, [body]);
     this.close();
   }
 
   /** respstart: the response head is decided and the body written (write), then respend. */
   private respond(req: Request): void {
-    if (this.state === 'close' || this.socket.destroyed) return;
-    this.state = 'respstart';
-    const conf = req.config;
+    if (this.closing || this.conn.socket.destroyed) return;
+    this.conn.setState(ConnectionState.RespStart);
+    const conf = req.conf;
     const head = req.head;
     const keepAlive =
-      head.keepAlive && !req.forceClose && !this.owner.stopping && this.requestCount + 1 < conf.maxKeepAliveRequests;
+      head.keepAlive && !req.forceClose && !this.server.stopping && this.conn.requestCount < conf['server.max-keep-alive-requests'];
     const rh = serializeResponseHead({
       status: req.status,
       httpVersion: head.httpVersion,
       headers: req.responseHeaders,
       contentLength: req.bodyLength,
       keepAlive,
-      serverTag: conf.serverTag,
+      serverTag: conf['server.tag'],
     });
-    const skipBody = head.method === 'HEAD' || rh.framing === 'none';
-    const parts = skipBody ? [] : req.body;
-    let files = false;
-    for (let i = 0; i < parts.length; i++) if (parts[i] instanceof FilePart) files = true;
-    if (!files) {
-      this.writeAll(rh.head, parts as Buffer[]);
-      this.respEnd(rh.keepAlive);
+    const limits = this.conn.limits;
+    limits.maxKeepAliveIdle = conf['server.max-keep-alive-idle'];
+    limits.maxReadIdle = conf['server.max-read-idle'];
+    limits.maxWriteIdle = conf['server.max-write-idle'];
+    limits.kbytesPerSecond = conf['connection.kbytes-per-second'];
+    const parts = head.method === 'HEAD' || rh.framing === 'none' ? [] : req.body;
+    this.conn.setState(ConnectionState.Write);
+    this.outKeepAlive = rh.keepAlive;
+    this.outIndex = this.writeHead(rh.head, parts);
+    this.outParts = parts;
+    this.writeNext();
+  }
+
+  /** Writes the head with the leading in-memory parts (one buffer when small); returns how many parts went. */
+  private writeHead(head: string, parts: readonly BodyPart[]): number {
+    let n = 0;
+    let total = head.length;
+    while (n < parts.length) {
+      const p = parts[n] as BodyPart;
+      if (p instanceof FilePart || total + p.length > SINGLE_WRITE_LIMIT) break;
+      total += p.length;
+      n++;
+    }
+    const out = Buffer.allocUnsafe(total);
+    let off = out.write(head, 0, 'latin1');
+    for (let i = 0; i < n; i++) off += (parts[i] as Buffer).copy(out, off);
+    this.conn.write(out);
+    return n;
+  }
+
+  /** write: the remaining parts, with back-pressure from the socket and the traffic budget. */
+  private writeNext(): void {
+    const parts = this.outParts;
+    if (parts === null) return;
+    const conn = this.conn;
+    const socket = conn.socket;
+    for (;;) {
+      if (socket.destroyed) return;
+      if (conn.pendingBytes > 0 || socket.writableNeedDrain) {
+        this.waitingOutput = true;
+        return;
+      }
+      if (this.fd !== -1) {
+        const buf = Buffer.allocUnsafe(this.fileLeft < FILE_CHUNK ? this.fileLeft : FILE_CHUNK);
+        fs.read(this.fd, buf, 0, buf.length, this.filePos, this.onRead);
+        return;
+      }
+      if (this.outIndex >= parts.length) break;
+      const p = parts[this.outIndex] as BodyPart;
+      if (p instanceof FilePart) {
+        fs.open(p.path, 'r', this.onOpen);
+        return;
+      }
+      this.outIndex++;
+      conn.write(p);
+    }
+    this.outParts = null;
+    this.respEnd(this.outKeepAlive);
+  }
+
+  private readonly onOpen = (err: NodeJS.ErrnoException | null, fd: number): void => {
+    const part = this.outParts?.[this.outIndex];
+    if (err !== null || !(part instanceof FilePart) || this.conn.socket.destroyed) {
+      if (err === null) fs.close(fd, () => undefined);
+      this.conn.socket.destroy();
       return;
     }
-    this.state = 'write';
-    this.writing = true;
-    this.socket.write(rh.head, 'latin1');
-    this.writeParts(parts, 0).then(
-      () => {
-        this.writing = false;
-        this.respEnd(rh.keepAlive);
-      },
-      () => {
-        this.writing = false;
-        this.socket.destroy();
-      },
-    );
-  }
+    this.fd = fd;
+    this.filePos = part.start;
+    this.fileLeft = part.length;
+    this.writeNext();
+  };
 
-  private writeAll(head: string, parts: readonly Buffer[]): void {
-    let total = head.length;
-    for (let i = 0; i < parts.length; i++) total += (parts[i] as Buffer).length;
-    const socket = this.socket;
-    if (total <= SINGLE_WRITE_LIMIT) {
-      const out = Buffer.allocUnsafe(total);
-      let off = out.write(head, 0, 'latin1');
-      for (let i = 0; i < parts.length; i++) off += (parts[i] as Buffer).copy(out, off);
-      socket.write(out);
-    } else {
-      socket.cork();
-      socket.write(head, 'latin1');
-      for (let i = 0; i < parts.length; i++) socket.write(parts[i] as Buffer);
-      socket.uncork();
+  private readonly onRead = (err: NodeJS.ErrnoException | null, bytesRead: number, buf: Buffer): void => {
+    if (this.fd === -1) return;
+    if (err !== null || bytesRead === 0) {
+      // the file shrank while being sent: the promised length cannot be kept
+      fs.close(this.fd, () => undefined);
+      this.fd = -1;
+      this.conn.socket.destroy();
+      return;
     }
-    this.lastWrite = this.owner.now;
-  }
-
-  private drain(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const socket = this.socket;
-      const onDrain = (): void => {
-        socket.off('close', onClose);
-        resolve();
-      };
-      const onClose = (): void => {
-        socket.off('drain', onDrain);
-        reject(new Error('connection closed while writing'));
-      };
-      socket.once('drain', onDrain);
-      socket.once('close', onClose);
-    });
-  }
-
-  private async writeParts(parts: readonly BodyPart[], from: number): Promise<void> {
-    for (let i = from; i < parts.length; i++) {
-      const p = parts[i] as BodyPart;
-      if (p instanceof FilePart) await this.writeFile(p);
-      else if (!this.socket.write(p)) await this.drain();
-      this.lastWrite = this.owner.now;
+    this.filePos += bytesRead;
+    this.fileLeft -= bytesRead;
+    if (this.fileLeft === 0) {
+      fs.close(this.fd, () => undefined);
+      this.fd = -1;
+      this.outIndex++;
     }
-  }
-
-  /** Streams a file range with back-pressure: read a chunk, write it, wait for drain when told. */
-  private async writeFile(part: FilePart): Promise<void> {
-    const fh = await fs.promises.open(part.path, 'r');
-    try {
-      let pos = part.start;
-      let left = part.length;
-      while (left > 0) {
-        if (this.socket.destroyed) throw new Error('connection closed while writing');
-        const buf = Buffer.allocUnsafe(left < FILE_CHUNK ? left : FILE_CHUNK);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-        if (bytesRead === 0) throw new Error(`${part.path} shrank while being sent`);
-        pos += bytesRead;
-        left -= bytesRead;
-        this.lastWrite = this.owner.now;
-        if (!this.socket.write(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead))) await this.drain();
-      }
-    } finally {
-      await fh.close();
-    }
-  }
+    this.conn.write(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+    this.writeNext();
+  };
 
   /** respend: next request (keep-alive) or close. */
   private respEnd(keepAlive: boolean): void {
-    this.state = 'respend';
-    this.requestCount++;
+    this.conn.setState(ConnectionState.RespEnd);
     this.current = null;
-    this.busy = false;
     if (!keepAlive) {
       this.close();
       return;
     }
-    this.state = 'reqstart';
-    if (this.socket.writableNeedDrain) {
-      // a pipelining client that does not read: take no more requests until it does
-      this.busy = true;
-      this.drain().then(
-        () => {
-          this.busy = false;
-          this.nextRequest();
-        },
-        () => undefined,
-      );
-      return;
-    }
+    this.busy = false;
+    this.reqStart();
     this.nextRequest();
   }
 
   private nextRequest(): void {
-    if (this.owner.stopping && !this.parser.inMessage && this.parser.bufferedBytes === 0 && this.pending.length === 0) {
+    if (this.server.stopping && !this.parser.inMessage && this.parser.bufferedBytes === 0 && this.input.length === 0) {
       this.close();
       return;
     }
-    const pending = this.pending;
+    const input = this.input;
     let chunk: Buffer | undefined;
-    if (pending.length > 0) {
-      chunk = pending.length === 1 ? pending[0] : Buffer.concat(pending);
-      this.pending = [];
-      this.pendingBytes = 0;
-      if (this.socket.isPaused()) this.socket.resume();
+    if (input.length > 0) {
+      chunk = input.length === 1 ? input[0] : Buffer.concat(input);
+      this.input = [];
+      this.inputBytes = 0;
+      if (this.conn.socket.isPaused()) this.conn.socket.resume();
     }
     if (chunk !== undefined || this.parser.bufferedBytes > 0) {
       this.feed(chunk);

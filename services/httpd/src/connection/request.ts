@@ -1,10 +1,13 @@
-// One request and its response as the handlers see it: lighttpd's request_st (src/request.h):
-// the parsed head, the URI parts, the physical path, the config snapshot and the response
-// (status, headers, body parts) that the connection writes.
+// One request and its response as the core and the plugins see it: lighttpd's request_st
+// (src/request.h): the parsed head, the URI parts, the physical path, the per-request config
+// (core snapshot and, lazily, the condition cache), the handler module and the response.
+import type { ConfigSnapshot, ModuleConfig, RequestConditions } from '@libs/plugins';
+import type { Condition } from '../config';
 import type { RequestHead } from '../http/request-parser';
-import type { RequestConfig } from '../server/request-config';
-import type { ConditionInput } from '../server/config-snapshots';
+import type { HttpPlugin } from '../modules/http-plugin';
 import type { StatEntry } from '../modules/stat-cache';
+import type { CoreConfig } from '../server/core-config';
+import type { HttpServer } from '../server/http-server';
 
 /** A byte range of a file, streamed from disk when the response is written. */
 export class FilePart {
@@ -17,7 +20,7 @@ export class FilePart {
 
 export type BodyPart = Buffer | FilePart;
 
-export class Request implements ConditionInput {
+export class Request {
   /** r->uri.path: decoded and simplified (latin1 string of bytes). */
   url = '';
   queryString = '';
@@ -26,32 +29,76 @@ export class Request implements ConditionInput {
   /** path-info after the file part of the physical path (lighttpd r->pathinfo). */
   pathInfo = '';
   docRoot = '';
-  /** the stat of `physicalPath` once taken (null: not mapped or missing). */
+  /** the stat of `physicalPath` once taken (null: not mapped yet). */
   fileStat: StatEntry | null = null;
   status = 0;
   /** response headers, flat [name, value, ...] in the order they are sent. */
   readonly responseHeaders: string[] = [];
   readonly body: BodyPart[] = [];
   bodyLength = 0;
-  /** set once an error handler re-dispatch happened (never twice). */
-  errorHandlerStatus = 0;
   /** the response must close the connection (a body was not read, a stop is under way). */
   forceClose = false;
+  /** The module that took the request in handleSubrequestStart (lighttpd r->handler_module). */
+  handler: HttpPlugin | null = null;
+  /** Where the request handling resumes (see connection/response.ts). */
+  stage = 0;
+  /** The status that sent the request to an error handler (0: none yet), and whether it was error-handler-404. */
+  errorHandlerStatus = 0;
+  errorHandler404 = false;
+  inErrorHandler = false;
+  savedContentRange: string | undefined = undefined;
+  /** Set by `wait`: the I/O the request waits for (a plugin returned WaitForEvent). */
+  pending: Promise<unknown> | null = null;
+  private conds: RequestConditions<Condition, Request> | null = null;
+  private stats: Map<string, StatEntry> | null = null;
 
   constructor(
+    readonly server: HttpServer,
     readonly head: RequestHead,
-    public config: RequestConfig,
+    /** the core directives for this request (server.document-root, ...). */
+    public conf: CoreConfig,
     readonly remoteIp: string,
+    /** the listening socket's config key, for $SERVER["socket"]. */
     readonly serverSocket: string,
     readonly scheme: string,
   ) {}
 
-  get host(): string {
-    return this.head.host;
+  /** The request's condition cache, created on first use. */
+  conditions(): RequestConditions<Condition, Request> {
+    this.conds ??= this.server.conditions.forRequest(this);
+    return this.conds;
   }
 
-  get requestMethod(): string {
-    return this.head.method;
+  /** A module's config as this request sees it (its defaults when no block patches it). */
+  config(mc: ModuleConfig): ConfigSnapshot {
+    return mc.patchCount === 0 ? mc.defaults : mc.snapshot(this.conditions());
+  }
+
+  /** A loaded module's config by name, for modules that did not keep their ModuleConfig. */
+  moduleConfig(name: string): ConfigSnapshot {
+    const mc = this.server.dispatcher.moduleConfig(name);
+    return mc === undefined ? {} : this.config(mc);
+  }
+
+  /** Waits for I/O: return WaitForEvent after calling this; the hook runs again once it settled. */
+  wait(io: Promise<unknown>): void {
+    this.pending = io;
+  }
+
+  /**
+   * The stat of a path from the stat cache or from an earlier wait of this request; null when it
+   * is not known yet: a stat was started, return WaitForEvent.
+   */
+  stat(path: string): StatEntry | null {
+    const e = this.server.statCache.get(path) ?? this.stats?.get(path);
+    if (e !== undefined) return e;
+    this.wait(
+      this.server.statCache.stat(path).then((entry) => {
+        this.stats ??= new Map();
+        this.stats.set(path, entry);
+      }),
+    );
+    return null;
   }
 
   /** A request header by lower-case name (the first one). */

@@ -1,25 +1,29 @@
 // Request handling from URI to finished response, lighttpd 1.4.69 response.c
-// (http_response_prepare: URI clean, docroot, physical path, stat, directory redirect, subrequest
-// handlers), error pages and error handlers (http_response_errdoc_init / error-handler re-dispatch)
-// and Range applied to a finished 200 response (http_range.c http_range_rfc7233).
+// (http_response_prepare: URI clean, docroot, physical path, stat, directory redirect, the plugin
+// hooks of each step, subrequest handlers), error pages and error handlers (http_response_errdoc_init
+// / error-handler re-dispatch) and Range on a finished 200 response (http_range.c).
+// Hooks are synchronous; a step that needs I/O leaves a promise in `req.pending` and the
+// connection calls runRequest again once it settled, resuming at `req.stage`.
+import { HandlerResult } from '@libs/plugins';
 import { isHttpError } from '../http/errors';
 import { parseRequestPath } from '../url/request-path';
 import { resolvePhysicalPath, urlPathToFs } from '../url/physical-path';
-import { HandlerResult, type ModuleServices, type RequestModule } from '../modules/request-module';
 import { MULTIPART_END, MULTIPART_TYPE, multipartPartHeader, parseRanges } from '../modules/range';
 import type { StatEntry } from '../modules/stat-cache';
-import type { ConfigSnapshots } from '../server/config-snapshots';
+import type { HttpServer } from '../server/http-server';
 import { defaultErrorPage, readErrorFile } from './error-page';
 import { FilePart, type BodyPart, type Request } from './request';
 
-export interface RequestHandlerContext {
-  readonly snapshots: ConfigSnapshots;
-  readonly modules: readonly RequestModule[];
-  readonly services: ModuleServices;
-}
-
 /** The methods static content answers; OPTIONS lists them (lighttpd's Allow for static files). */
 const ALLOW = 'OPTIONS, GET, HEAD, POST';
+
+const URI = 0;
+const PHYSICAL = 1;
+const STAT = 2;
+const HANDLER = 3;
+const FINISH = 4;
+const ERRORDOC = 5;
+const DONE = 6;
 
 /** Sets url/queryString from the request target; false (and status 400) when it is refused. */
 export function applyRequestTarget(req: Request, target: string): boolean {
@@ -48,17 +52,13 @@ export function encodeUrlPath(path: string): string {
   return out;
 }
 
-async function statPath(ctx: RequestHandlerContext, p: string): Promise<StatEntry> {
-  return ctx.services.statCache.get(p) ?? ctx.services.statCache.stat(p);
-}
-
 /** lighttpd's path-info: the longest leading part of a missing path that is a regular file. */
-async function findPathInfo(ctx: RequestHandlerContext, req: Request): Promise<StatEntry | null> {
+async function findPathInfo(srv: HttpServer, req: Request): Promise<StatEntry | null> {
   let p = req.physicalPath;
   const min = req.docRoot.length;
   for (let slash = p.lastIndexOf('/'); slash > min; slash = p.lastIndexOf('/')) {
     p = p.slice(0, slash);
-    const e = await statPath(ctx, p);
+    const e = srv.statCache.get(p) ?? (await srv.statCache.stat(p));
     if (e.stats !== null) {
       if (!e.stats.isFile()) return null;
       req.pathInfo = req.physicalPath.slice(p.length);
@@ -69,15 +69,45 @@ async function findPathInfo(ctx: RequestHandlerContext, req: Request): Promise<S
   return null;
 }
 
-/** Maps req.url to a file and runs the subrequest handlers; sets req.status. */
-async function dispatch(ctx: RequestHandlerContext, req: Request): Promise<void> {
+/** A hook's result: true to go on with the next step; false when the step ends the request or waits. */
+function hookGoesOn(req: Request, r: HandlerResult): boolean {
+  switch (r) {
+    case HandlerResult.GoOn:
+      return true;
+    case HandlerResult.Finished:
+      if (req.status === 0) req.status = 200;
+      req.stage = FINISH;
+      return false;
+    case HandlerResult.Comeback:
+      // a module rewrote the URL: run the request again from the start with fresh conditions
+      req.conditions().reset();
+      req.stage = URI;
+      return false;
+    case HandlerResult.WaitForEvent:
+      if (req.pending === null) {
+        req.status = 500;
+        req.stage = FINISH;
+      }
+      return false;
+    default:
+      req.status = 500;
+      req.stage = FINISH;
+      return false;
+  }
+}
+
+/** URI clean and docroot hooks, then the physical path (lighttpd http_response_prepare up to stat). */
+function stepUri(srv: HttpServer, req: Request): void {
   const method = req.head.method;
+  req.stage = FINISH;
   if (req.url === '*') {
     // OPTIONS * (only method allowed with "*", the parser made sure)
     req.status = 200;
     req.responseHeaders.push('Allow', ALLOW);
     return;
   }
+  const d = srv.dispatcher;
+  if (!hookGoesOn(req, d.callRequest('handleUriClean', req))) return;
   if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
     if (method === 'OPTIONS') {
       req.status = 200;
@@ -87,80 +117,191 @@ async function dispatch(ctx: RequestHandlerContext, req: Request): Promise<void>
     }
     return;
   }
-  const conf = req.config;
-  const root = conf.documentRoot.length > 1 && conf.documentRoot.endsWith('/') ? conf.documentRoot.slice(0, -1) : conf.documentRoot;
+  req.stage = FINISH;
+  if (!hookGoesOn(req, d.callRequest('handleDocroot', req))) return;
+  const conf = req.conf;
+  const docroot = conf['server.document-root'];
+  const root = docroot.length > 1 && docroot.endsWith('/') ? docroot.slice(0, -1) : docroot;
   if (root === '') {
     req.status = 404;
     return;
   }
   req.docRoot = root;
-  let physical: string;
-  if (conf.followSymlink) {
-    physical = (root === '/' ? '' : root) + urlPathToFs(req.url);
-  } else {
-    try {
-      physical = await resolvePhysicalPath(root, req.url, { followSymlink: false, lstat: ctx.services.statCache.lstat });
-    } catch (e) {
-      if (!isHttpError(e)) throw e;
-      req.status = e.status;
-      return;
-    }
-  }
-  if (conf.forceLowercaseFilenames) physical = physical.toLowerCase();
-  req.physicalPath = physical;
-  let entry = await statPath(ctx, physical);
-  if (entry.stats === null) {
-    const found = entry.errno === 'ENOTDIR' ? await findPathInfo(ctx, req) : null;
-    if (found === null) {
-      req.status = entry.errno === 'EACCES' ? 403 : 404;
-      return;
-    }
-    entry = found;
-  }
-  if (entry.stats !== null && entry.stats.isDirectory() && !req.url.endsWith('/')) {
-    req.status = 301;
-    req.responseHeaders.push('Location', encodeUrlPath(req.url) + '/' + (req.queryString !== '' ? '?' + req.queryString : ''));
+  req.stage = PHYSICAL;
+  if (conf['server.follow-symlink']) {
+    req.physicalPath = (root === '/' ? '' : root) + urlPathToFs(req.url);
     return;
   }
-  req.fileStat = entry;
-  for (const mod of ctx.modules) {
-    const r = await mod.handleSubrequestStart(req, ctx.services);
-    if (r === HandlerResult.GoOn) continue;
-    if (r === HandlerResult.Error) req.status = 500;
-    break;
-  }
-  // nobody answered: a directory without index/listing, an excluded extension
-  if (req.status === 0) req.status = 403;
+  req.wait(
+    resolvePhysicalPath(root, req.url, { followSymlink: false, lstat: srv.statCache.lstat }).then(
+      (p) => {
+        req.physicalPath = p;
+      },
+      (e: unknown) => {
+        if (!isHttpError(e)) throw e;
+        req.status = e.status;
+        req.stage = FINISH;
+      },
+    ),
+  );
 }
 
-/** Error handlers (re-dispatch to their URL once), then errorfile-prefix, then the built-in page. */
-async function errorResponse(ctx: RequestHandlerContext, req: Request): Promise<void> {
+/** The physical path is known: handlePhysical, then stat (cached, or waited for). */
+function stepStat(srv: HttpServer, req: Request): boolean {
+  let entry = req.fileStat;
+  if (entry === null) {
+    entry = srv.statCache.get(req.physicalPath) ?? null;
+    if (entry === null) {
+      req.wait(
+        srv.statCache.stat(req.physicalPath).then((e) => {
+          req.fileStat = e;
+        }),
+      );
+      return false;
+    }
+    req.fileStat = entry;
+  }
+  if (entry.stats === null) {
+    if (entry.errno === 'ENOTDIR' && req.pathInfo === '') {
+      req.wait(
+        findPathInfo(srv, req).then((found) => {
+          if (found !== null) {
+            req.fileStat = found;
+            return;
+          }
+          req.status = 404;
+          req.stage = FINISH;
+        }),
+      );
+      return false;
+    }
+    req.status = entry.errno === 'EACCES' ? 403 : 404;
+    req.stage = FINISH;
+    return true;
+  }
+  if (entry.stats.isDirectory() && !req.url.endsWith('/')) {
+    req.status = 301;
+    req.responseHeaders.push('Location', encodeUrlPath(req.url) + '/' + (req.queryString !== '' ? '?' + req.queryString : ''));
+    req.stage = FINISH;
+    return true;
+  }
+  req.stage = HANDLER;
+  return true;
+}
+
+/** handleSubrequestStart (until a module answers or takes the request), then the handler's handleSubrequest. */
+function stepHandler(srv: HttpServer, req: Request): boolean {
+  const d = srv.dispatcher;
+  for (;;) {
+    const handler = req.handler;
+    const r = handler !== null ? d.subrequest(handler, req) : d.callRequest('handleSubrequestStart', req);
+    if (r === HandlerResult.GoOn) {
+      // a module made itself the handler: run its handleSubrequest; else nobody answered
+      if (handler === null && req.handler !== null) continue;
+      if (req.status === 0) req.status = 403;
+      req.stage = FINISH;
+      return true;
+    }
+    // Finished, Error, Comeback: go on at the stage hookGoesOn chose; WaitForEvent: wait
+    if (!hookGoesOn(req, r)) return req.pending === null;
+  }
+}
+
+/** Range, then error handlers (re-dispatch to their URL once) or the error document. */
+function stepFinish(req: Request): void {
+  if (req.inErrorHandler) {
+    req.inErrorHandler = false;
+    const original = req.errorHandlerStatus;
+    if (req.status < 400) {
+      // a static target of server.error-handler keeps the original status (error-handler-404: upstream answers 200)
+      if (!req.errorHandler404 && req.status === 200) req.status = original;
+      req.stage = DONE;
+      return;
+    }
+    req.status = original;
+    req.stage = ERRORDOC;
+    return;
+  }
+  applyRange(req);
+  if (req.status < 400 || req.bodyLength !== 0) {
+    req.stage = DONE;
+    return;
+  }
+  req.savedContentRange = req.responseHeader('Content-Range');
+  req.stage = ERRORDOC;
+  if (req.errorHandlerStatus !== 0) return;
+  const conf = req.conf;
   const status = req.status;
-  const conf = req.config;
-  const contentRange = req.responseHeader('Content-Range');
-  if (req.errorHandlerStatus === 0) {
-    const handler =
-      (status === 404 || status === 403) && conf.errorHandler404 !== '' ? conf.errorHandler404 : conf.errorHandler;
-    if (handler !== '') {
-      req.errorHandlerStatus = status;
-      req.resetResponse();
-      req.status = 0;
-      req.fileStat = null;
-      req.pathInfo = '';
-      if (applyRequestTarget(req, handler)) await dispatch(ctx, req);
-      if (req.status < 400) {
-        // a static target of server.error-handler keeps the original status (error-handler-404: upstream answers 200)
-        if (handler !== conf.errorHandler404 && req.status === 200) req.status = status;
-        return;
-      }
-      req.status = status;
+  const h404 = conf['server.error-handler-404'];
+  const use404 = (status === 404 || status === 403) && h404 !== '';
+  const handler = use404 ? h404 : conf['server.error-handler'];
+  if (handler === '') return;
+  req.errorHandlerStatus = status;
+  req.errorHandler404 = use404;
+  req.inErrorHandler = true;
+  req.resetResponse();
+  req.status = 0;
+  req.fileStat = null;
+  req.pathInfo = '';
+  req.handler = null;
+  req.stage = applyRequestTarget(req, handler) ? URI : FINISH;
+}
+
+function stepErrorDoc(req: Request): void {
+  const status = req.status;
+  req.resetResponse();
+  if (req.savedContentRange !== undefined) req.responseHeaders.push('Content-Range', req.savedContentRange);
+  req.responseHeaders.push('Content-Type', 'text/html');
+  req.stage = DONE;
+  const prefix = req.conf['server.errorfile-prefix'];
+  if (prefix === '') {
+    req.appendBody(defaultErrorPage(status));
+    return;
+  }
+  req.wait(
+    readErrorFile(prefix, status).then((page) => {
+      req.appendBody(page ?? defaultErrorPage(status));
+    }),
+  );
+}
+
+/**
+ * Runs a request whose url/queryString/conf are set (status 0) or that already failed (status
+ * set) as far as it can. true: the response is ready; false: wait for `req.pending`, then call again.
+ */
+export function runRequest(srv: HttpServer, req: Request): boolean {
+  if (req.pending !== null) req.pending = null;
+  else if (req.stage === URI && req.status !== 0) req.stage = FINISH;
+  for (;;) {
+    switch (req.stage) {
+      case URI:
+        stepUri(srv, req);
+        if (req.pending !== null) return false;
+        break;
+      case PHYSICAL:
+        if (req.conf['server.force-lowercase-filenames']) req.physicalPath = req.physicalPath.toLowerCase();
+        req.stage = STAT;
+        if (!hookGoesOn(req, srv.dispatcher.callRequest('handlePhysical', req))) {
+          if (req.pending !== null) return false;
+        }
+        break;
+      case STAT:
+        if (!stepStat(srv, req)) return false;
+        break;
+      case HANDLER:
+        if (!stepHandler(srv, req)) return false;
+        break;
+      case FINISH:
+        stepFinish(req);
+        break;
+      case ERRORDOC:
+        stepErrorDoc(req);
+        if (req.pending !== null) return false;
+        break;
+      default:
+        return true;
     }
   }
-  req.resetResponse();
-  if (contentRange !== undefined) req.responseHeaders.push('Content-Range', contentRange);
-  req.responseHeaders.push('Content-Type', 'text/html');
-  const page = conf.errorfilePrefix !== '' ? await readErrorFile(conf.errorfilePrefix, status) : null;
-  req.appendBody(page ?? defaultErrorPage(status));
 }
 
 /** The bytes [start, start+length) of a body made of parts. */
@@ -189,7 +330,7 @@ export function sliceParts(parts: readonly BodyPart[], start: number, length: nu
 function applyRange(req: Request): void {
   const method = req.head.method;
   if (req.status !== 200 || req.bodyLength === 0 || (method !== 'GET' && method !== 'HEAD')) return;
-  if (req.head.httpVersion !== 11 || !req.config.rangeRequests) return;
+  if (req.head.httpVersion !== 11 || !req.conf['server.range-requests']) return;
   req.responseHeaders.push('Accept-Ranges', 'bytes');
   if (method === 'HEAD') return;
   const range = req.header('range');
@@ -229,11 +370,4 @@ function applyRange(req: Request): void {
     for (const p of sliceParts(parts, b, e - b + 1)) req.appendBody(p);
   }
   req.appendBody(Buffer.from(MULTIPART_END, 'latin1'));
-}
-
-/** Runs a request whose url/queryString/config are set (status 0) or already failed (status set). */
-export async function handleRequest(ctx: RequestHandlerContext, req: Request): Promise<void> {
-  if (req.status === 0) await dispatch(ctx, req);
-  applyRange(req);
-  if (req.status >= 400 && req.bodyLength === 0) await errorResponse(ctx, req);
 }

@@ -1,11 +1,90 @@
-// mod_dirlisting (lighttpd 1.4.69 src/mod_dirlisting.c): an HTML index of a directory when
-// dir-listing.activate is on and no index file was found; hide-dotfiles, exclude, show-readme,
-// show-header (and hiding those files), encoding, external-css/-js and set-footer.
+// mod_dirlisting (lighttpd 1.4.69 src/mod_dirlisting.c) as a plugin: an HTML index of a directory
+// when dir-listing.activate is on and no index file was found; hide-dotfiles, exclude, show-readme,
+// show-header (and hiding those files), encoding, external-css/-js and set-footer. The listing is
+// read asynchronously: the module makes itself the request's handler and answers in handleSubrequest.
 import fs from 'node:fs';
+import { HandlerResult, pluginsErrDirectiveType, type ConfigSnapshot, type DirectiveSpec, type ModuleConfig, type TypedValue } from '@libs/plugins';
 import type { Request } from '../connection/request';
 import { urlPathToFs } from '../url/physical-path';
 import { DEFAULT_STYLE, encodeHref, escapeHtml, formatListingDate, formatSize } from './dirlisting-html';
-import { HandlerResult, type ModuleServices, type RequestModule } from './request-module';
+import type { HttpPlugin } from './http-plugin';
+
+const bool = (key: string, dflt: boolean): DirectiveSpec => ({ key, type: 'boolean', scope: 'connection', default: dflt });
+const str = (key: string, dflt: string): DirectiveSpec => ({ key, type: 'string', scope: 'connection', default: dflt });
+
+function compileExcludes(value: TypedValue, where: string): readonly RegExp[] {
+  const out: RegExp[] = [];
+  for (const p of value as readonly string[]) {
+    try {
+      out.push(new RegExp(p));
+    } catch {
+      throw pluginsErrDirectiveType('dir-listing.exclude', `must be a list of valid regular expressions ("${p}" is not)`, where);
+    }
+  }
+  return Object.freeze(out);
+}
+
+export const DIRLISTING_SPECS: readonly DirectiveSpec[] = Object.freeze([
+  { key: 'dir-listing.activate', type: 'boolean', scope: 'connection' },
+  { key: 'server.dir-listing', type: 'boolean', scope: 'connection' },
+  bool('dir-listing.hide-dotfiles', true),
+  str('dir-listing.external-css', ''),
+  str('dir-listing.external-js', ''),
+  str('dir-listing.encoding', ''),
+  str('dir-listing.show-readme', ''),
+  bool('dir-listing.hide-readme-file', false),
+  str('dir-listing.show-header', ''),
+  bool('dir-listing.hide-header-file', false),
+  str('dir-listing.set-footer', ''),
+  { key: 'dir-listing.exclude', type: 'array-string', scope: 'connection', default: Object.freeze([]), parse: compileExcludes },
+  bool('dir-listing.encode-readme', true),
+  bool('dir-listing.encode-header', true),
+  bool('dir-listing.auto-layout', true),
+  { key: 'dir-listing.cache', type: 'array-kv-any', scope: 'connection' },
+  bool('dir-listing.sort', true),
+]);
+
+export interface DirListingConfig {
+  readonly activate: boolean;
+  readonly hideDotfiles: boolean;
+  readonly externalCss: string;
+  readonly externalJs: string;
+  readonly encoding: string;
+  readonly showReadme: string;
+  readonly hideReadmeFile: boolean;
+  readonly showHeader: string;
+  readonly hideHeaderFile: boolean;
+  readonly setFooter: string;
+  readonly exclude: readonly RegExp[];
+  readonly encodeReadme: boolean;
+  readonly encodeHeader: boolean;
+}
+
+/** dir-listing.show-readme/-header: "enable" means the default file name, "disable" none. */
+function normalizeShowFile(value: string, dflt: string): string {
+  const l = value.toLowerCase();
+  if (l === 'enable' || l === 'true' || l === '1') return dflt;
+  if (l === 'disable' || l === 'false' || l === '0') return '';
+  return value;
+}
+
+export function dirListingConfig(c: ConfigSnapshot): DirListingConfig {
+  return {
+    activate: (c['dir-listing.activate'] ?? c['server.dir-listing'] ?? false) as boolean,
+    hideDotfiles: c['dir-listing.hide-dotfiles'] as boolean,
+    externalCss: c['dir-listing.external-css'] as string,
+    externalJs: c['dir-listing.external-js'] as string,
+    encoding: c['dir-listing.encoding'] as string,
+    showReadme: normalizeShowFile(c['dir-listing.show-readme'] as string, 'README.txt'),
+    hideReadmeFile: c['dir-listing.hide-readme-file'] as boolean,
+    showHeader: normalizeShowFile(c['dir-listing.show-header'] as string, 'HEADER.txt'),
+    hideHeaderFile: c['dir-listing.hide-header-file'] as boolean,
+    setFooter: c['dir-listing.set-footer'] as string,
+    exclude: c['dir-listing.exclude'] as readonly RegExp[],
+    encodeReadme: c['dir-listing.encode-readme'] as boolean,
+    encodeHeader: c['dir-listing.encode-header'] as boolean,
+  };
+}
 
 interface Row {
   readonly name: string;
@@ -14,14 +93,13 @@ interface Row {
   readonly size: number;
 }
 
-async function readRows(dir: string, req: Request): Promise<Row[] | null> {
+async function readRows(dir: string, conf: DirListingConfig): Promise<Row[] | null> {
   let names: string[];
   try {
     names = await fs.promises.readdir(dir);
   } catch {
     return null;
   }
-  const conf = req.config.dirListing;
   const rows: Row[] = [];
   for (const name of names) {
     if (name.startsWith('.') && conf.hideDotfiles) continue;
@@ -51,10 +129,9 @@ async function includeFile(dir: string, name: string, cls: string, encode: boole
   return encode ? `<pre class="${cls}">${escapeHtml(text)}</pre>\n` : text;
 }
 
-export async function renderListing(req: Request, dir: string): Promise<string | null> {
-  const rows = await readRows(dir, req);
+export async function renderListing(req: Request, dir: string, conf: DirListingConfig): Promise<string | null> {
+  const rows = await readRows(dir, conf);
   if (rows === null) return null;
-  const conf = req.config.dirListing;
   const title = escapeHtml(urlPathToFs(req.url));
   let html = '<!DOCTYPE html>\n<html>\n<head>\n';
   if (conf.encoding !== '') html += `<meta charset="${escapeHtml(conf.encoding)}">\n`;
@@ -75,36 +152,53 @@ export async function renderListing(req: Request, dir: string): Promise<string |
     if (r.dir) {
       html += `<tr class="d"><td class="n"><a href="${href}/">${name}</a>/</td><td class="m">${date}</td><td class="s">- &nbsp;</td><td class="t">Directory</td></tr>\n`;
     } else {
-      const type = escapeHtml(req.config.mimetypes.lookup(r.name));
+      const type = escapeHtml(req.conf['mimetype.assign'].lookup(r.name));
       html += `<tr><td class="n"><a href="${href}">${name}</a></td><td class="m">${date}</td><td class="s">${formatSize(r.size)}</td><td class="t">${type}</td></tr>\n`;
     }
   }
   html += '</tbody>\n</table>\n</div>\n';
   html += await includeFile(dir, conf.showReadme, 'readme', conf.encodeReadme);
-  const footer = conf.setFooter !== '' ? conf.setFooter : escapeHtml(req.config.serverTag);
+  const footer = conf.setFooter !== '' ? conf.setFooter : escapeHtml(req.conf['server.tag']);
   html += `<div class="foot">${footer}</div>\n`;
   if (conf.externalJs !== '') html += `<script type="text/javascript" src="${escapeHtml(conf.externalJs)}"></script>\n`;
   html += '</body>\n</html>\n';
   return html;
 }
 
-export const modDirlisting: RequestModule = {
-  name: 'mod_dirlisting',
-  async handleSubrequestStart(req: Request, _services: ModuleServices): Promise<HandlerResult> {
-    const st = req.fileStat?.stats;
-    if (st === undefined || st === null || !st.isDirectory() || !req.url.endsWith('/')) return HandlerResult.GoOn;
-    if (!req.config.dirListing.activate) return HandlerResult.GoOn;
-    const m = req.head.method;
-    if (m !== 'GET' && m !== 'HEAD') return HandlerResult.GoOn;
-    const html = await renderListing(req, req.physicalPath.endsWith('/') ? req.physicalPath : req.physicalPath + '/');
-    if (html === null) {
-      req.status = 403;
+export function createModDirlisting(): HttpPlugin {
+  let mc: ModuleConfig | null = null;
+  return {
+    name: 'mod_dirlisting',
+    directives: DIRLISTING_SPECS,
+    setDefaults(ctx) {
+      mc = ctx.config;
+      return HandlerResult.GoOn;
+    },
+    handleSubrequestStart(req: Request): HandlerResult {
+      const st = req.fileStat?.stats;
+      if (st === undefined || st === null || !st.isDirectory() || !req.url.endsWith('/') || mc === null) return HandlerResult.GoOn;
+      const conf = dirListingConfig(req.config(mc));
+      if (!conf.activate) return HandlerResult.GoOn;
+      const m = req.head.method;
+      if (m !== 'GET' && m !== 'HEAD') return HandlerResult.GoOn;
+      req.handler = this;
+      const dir = req.physicalPath.endsWith('/') ? req.physicalPath : req.physicalPath + '/';
+      req.wait(
+        renderListing(req, dir, conf).then((html) => {
+          if (html === null) {
+            req.status = 403;
+            return;
+          }
+          req.responseHeaders.push('Content-Type', conf.encoding !== '' ? `text/html; charset=${conf.encoding}` : 'text/html');
+          req.status = 200;
+          req.appendBody(Buffer.from(html, 'utf8'));
+        }),
+      );
+      return HandlerResult.WaitForEvent;
+    },
+    handleSubrequest(): HandlerResult {
+      // the listing was written into the response when the directory had been read
       return HandlerResult.Finished;
-    }
-    const enc = req.config.dirListing.encoding;
-    req.responseHeaders.push('Content-Type', enc !== '' ? `text/html; charset=${enc}` : 'text/html');
-    req.status = 200;
-    req.appendBody(Buffer.from(html, 'utf8'));
-    return HandlerResult.Finished;
-  },
-};
+    },
+  };
+}

@@ -1,11 +1,18 @@
-// mod_staticfile (lighttpd 1.4.69 src/mod_staticfile.c) with the static-file part of
+// mod_staticfile (lighttpd 1.4.69 src/mod_staticfile.c) as a plugin, with the static-file part of
 // http-header-glue.c: Content-Type from mimetype.assign, ETag, Last-Modified, conditional requests
 // (http_response_handle_cachable) and the body, from memory for small files, else streamed from disk.
+import { HandlerResult, type DirectiveSpec, type ModuleConfig } from '@libs/plugins';
 import type { Request } from '../connection/request';
 import { FilePart } from '../connection/request';
-import { etagMatches } from './etag';
+import { ETAG_USE_INODE, ETAG_USE_MTIME, ETAG_USE_SIZE, etagMatches } from './etag';
+import type { HttpPlugin } from './http-plugin';
 import { SMALL_FILE_LIMIT } from './stat-cache';
-import { HandlerResult, type ModuleServices, type RequestModule } from './request-module';
+
+export const STATICFILE_SPECS: readonly DirectiveSpec[] = Object.freeze([
+  { key: 'static-file.exclude-extensions', type: 'array-string', scope: 'connection', default: Object.freeze([]) },
+  { key: 'static-file.etags', type: 'boolean', scope: 'connection', default: true },
+  { key: 'static-file.disable-pathinfo', type: 'boolean', scope: 'connection', default: false },
+]);
 
 /** If-None-Match / If-Modified-Since: 304 (412 for a matching If-None-Match on POST), or 0 to go on. */
 export function cachableStatus(req: Request, etag: string, lastModified: string, mtimeSec: number): number {
@@ -24,43 +31,59 @@ export function cachableStatus(req: Request, etag: string, lastModified: string,
   return mtimeSec <= Math.floor(t / 1000) ? 304 : 0;
 }
 
-export const modStaticfile: RequestModule = {
-  name: 'mod_staticfile',
-  async handleSubrequestStart(req: Request, services: ModuleServices): Promise<HandlerResult> {
-    const method = req.head.method;
-    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return HandlerResult.GoOn;
-    const entry = req.fileStat;
-    const st = entry?.stats;
-    if (entry === null || st === undefined || st === null || !st.isFile()) return HandlerResult.GoOn;
-    const conf = req.config;
-    if (req.pathInfo !== '' && conf.disablePathinfo) return HandlerResult.GoOn;
-    const exclude = conf.excludeExtensions;
-    for (let i = 0; i < exclude.length; i++) {
-      // not served by us: without another handler the request ends in 403
-      if (req.physicalPath.endsWith(exclude[i] as string)) return HandlerResult.GoOn;
-    }
-    const cache = services.statCache;
-    const h = req.responseHeaders;
-    h.push('Content-Type', conf.mimetypes.lookup(req.physicalPath));
-    const etag = conf.etagFlags === 0 ? '' : cache.etagOf(entry, conf.etagFlags);
-    if (etag !== '') h.push('ETag', etag);
-    const lastModified = cache.lastModifiedOf(entry);
-    h.push('Last-Modified', lastModified);
-    const cond = cachableStatus(req, etag, lastModified, Math.floor(st.mtimeMs / 1000));
-    if (cond !== 0) {
-      req.status = cond;
-      return HandlerResult.Finished;
-    }
-    req.status = 200;
-    const size = st.size;
-    if (size > 0 && size <= SMALL_FILE_LIMIT && method !== 'HEAD') {
-      const content = entry.content ?? (await cache.loadContent(entry));
-      if (content !== null) {
-        req.appendBody(content);
+/** The ETAG_USE_* bits of this request (0 when static-file.etags is disabled). */
+function etagFlags(req: Request, etags: boolean): number {
+  if (!etags) return 0;
+  const c = req.conf;
+  return (c['etag.use-inode'] ? ETAG_USE_INODE : 0) | (c['etag.use-mtime'] ? ETAG_USE_MTIME : 0) | (c['etag.use-size'] ? ETAG_USE_SIZE : 0);
+}
+
+export function createModStaticfile(): HttpPlugin {
+  let mc: ModuleConfig | null = null;
+  return {
+    name: 'mod_staticfile',
+    directives: STATICFILE_SPECS,
+    setDefaults(ctx) {
+      mc = ctx.config;
+      return HandlerResult.GoOn;
+    },
+    handleSubrequestStart(req: Request): HandlerResult {
+      const method = req.head.method;
+      if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return HandlerResult.GoOn;
+      const entry = req.fileStat;
+      const st = entry?.stats;
+      if (entry === null || st === undefined || st === null || !st.isFile() || mc === null) return HandlerResult.GoOn;
+      const conf = req.config(mc);
+      if (req.pathInfo !== '' && conf['static-file.disable-pathinfo'] === true) return HandlerResult.GoOn;
+      const exclude = conf['static-file.exclude-extensions'] as readonly string[];
+      const physical = req.physicalPath;
+      for (let i = 0; i < exclude.length; i++) {
+        // not served by us: without another handler the request ends in 403
+        if (physical.endsWith(exclude[i] as string)) return HandlerResult.GoOn;
+      }
+      const size = st.size;
+      const small = size > 0 && size <= SMALL_FILE_LIMIT && method !== 'HEAD';
+      const cache = req.server.statCache;
+      if (small && entry.content === null && !entry.contentFailed) {
+        req.wait(cache.loadContent(entry));
+        return HandlerResult.WaitForEvent;
+      }
+      const h = req.responseHeaders;
+      h.push('Content-Type', req.conf['mimetype.assign'].lookup(physical));
+      const flags = etagFlags(req, conf['static-file.etags'] === true);
+      const etag = flags === 0 ? '' : cache.etagOf(entry, flags);
+      if (etag !== '') h.push('ETag', etag);
+      const lastModified = cache.lastModifiedOf(entry);
+      h.push('Last-Modified', lastModified);
+      const cond = cachableStatus(req, etag, lastModified, Math.floor(st.mtimeMs / 1000));
+      if (cond !== 0) {
+        req.status = cond;
         return HandlerResult.Finished;
       }
-    }
-    if (size > 0) req.appendBody(new FilePart(req.physicalPath, 0, size));
-    return HandlerResult.Finished;
-  },
-};
+      req.status = 200;
+      if (small && entry.content !== null) req.appendBody(entry.content);
+      else if (size > 0) req.appendBody(new FilePart(physical, 0, size));
+      return HandlerResult.Finished;
+    },
+  };
+}

@@ -26,6 +26,8 @@ export interface StatEntry {
   lastModified: string;
   /** small regular files: the bytes, once read. */
   content: Buffer | null;
+  /** reading the content failed (the file changed meanwhile): stream it instead. */
+  contentFailed: boolean;
 }
 
 export class StatCache {
@@ -59,6 +61,7 @@ export class StatCache {
           etag: '',
           lastModified: '',
           content: null,
+          contentFailed: false,
         };
         // unchanged file: keep what was derived from it
         if (old !== undefined && old.stats !== null && st !== undefined && err === null && sameFile(old.stats, st)) {
@@ -92,23 +95,25 @@ export class StatCache {
     return e.lastModified;
   }
 
-  /** Reads a small file's content into the entry; null when it changed size meanwhile or failed. */
-  loadContent(e: StatEntry): Promise<Buffer | null> {
+  /**
+   * Reads a small file's content into the entry (`content`, or `contentFailed` when it changed size
+   * meanwhile or could not be read). The entry keeps it while the cache does.
+   */
+  loadContent(e: StatEntry): Promise<void> {
     return new Promise((resolve) => {
       fs.readFile(e.path, (err, buf) => {
         if (err !== null || buf.length !== (e.stats as fs.Stats).size) {
           this.entries.delete(e.path);
-          resolve(null);
+          e.contentFailed = true;
+          resolve();
           return;
         }
+        e.content = buf;
         if (this.engine !== 'disable' && this.entries.get(e.path) === e) {
           if (this.contentBytes + buf.length > MAX_CONTENT_BYTES) this.clear();
-          else {
-            e.content = buf;
-            this.contentBytes += buf.length;
-          }
+          else this.contentBytes += buf.length;
         }
-        resolve(buf);
+        resolve();
       });
     });
   }

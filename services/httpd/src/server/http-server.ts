@@ -1,170 +1,201 @@
-// One serving process: listening sockets, the connection registry, the 1-second trigger for idle
-// timeouts and the Date cache, graceful and immediate stop (lighttpd 1.4.69 server.c main loop,
-// server_handle_sigalrm / connection_check_timeout, graceful_shutdown).
-import fs from 'node:fs';
-import net from 'node:net';
+// One serving process on @libs/fdevent and @libs/plugins: server sockets (configured and systemd
+// activated), the connection registry with accept gating, idle timeouts and traffic shaping driven
+// by the 1-second trigger, plugin dispatch tables and per-request config (lighttpd 1.4.69 server.c
+// main loop, server_handle_sigalrm, graceful_shutdown; plugin.c; configfile-glue.c).
+import type net from 'node:net';
+import {
+  FdEvent,
+  openServerSockets,
+  type Connection,
+  type InheritedSocket,
+  type ServerSocket,
+  type ServerSocketConfig,
+} from '@libs/fdevent';
 import type { ServiceLog } from '@libs/log';
-import type { ConfigTree, ValidationResult } from '../config';
-import { HttpConnection, type ConnectionOwner } from '../connection/connection';
-import type { RequestHandlerContext } from '../connection/response';
+import { ConfigConditions, ModuleConfig, PluginDispatcher } from '@libs/plugins';
+import type { Condition, ConfigTree, TypedValue, ValidationResult } from '../config';
+import { HttpConnection } from '../connection/connection';
+import type { Request } from '../connection/request';
 import type { RequestParserOptions } from '../http/request-parser';
-import { refreshDateHeader } from '../http/http-date';
-import { modDirlisting } from '../modules/mod-dirlisting';
-import { modIndexfile } from '../modules/mod-indexfile';
-import { modStaticfile } from '../modules/mod-staticfile';
-import type { RequestModule } from '../modules/request-module';
+import type { HttpPlugin } from '../modules/http-plugin';
 import { StatCache, type StatCacheEngine } from '../modules/stat-cache';
-import { ConfigSnapshots, type ConditionEvaluator } from './config-snapshots';
+import { httpConditionEvaluator, isSocketCondition } from './conditions';
 import { serveErrors } from './errors';
-import type { ListenSpec } from './listen-specs';
-
-/** Built-in request modules by server.modules name, in lighttpd's handler order. */
-export const BUILTIN_MODULES: Readonly<Record<string, RequestModule>> = Object.freeze({
-  mod_indexfile: modIndexfile,
-  mod_dirlisting: modDirlisting,
-  mod_staticfile: modStaticfile,
-});
-
-/** Seconds a closed connection may linger for the peer's FIN before it is destroyed. */
-const LINGER_SECONDS = 5;
+import { CORE_REQUEST_DIRECTIVES, coreConfig, type CoreConfig } from './core-config';
 
 export interface HttpServerOptions {
   readonly tree: ConfigTree;
   readonly validation: ValidationResult;
-  /** server.modules as loaded (names without a built-in module are skipped). */
-  readonly modules: readonly string[];
+  /** The loaded modules in server.modules order (see server/plugins.ts). */
+  readonly plugins: readonly HttpPlugin[];
   readonly log: ServiceLog;
-  readonly evaluator?: ConditionEvaluator;
+  /** -i: stop gracefully after this many seconds without a connection (0: never). */
+  readonly idleLimit?: number;
 }
 
-interface Listener {
-  readonly spec: ListenSpec;
-  readonly server: net.Server;
+export interface ListenOptions {
+  readonly sockets: readonly ServerSocketConfig[];
+  /** Sockets passed by systemd (listenFds()). */
+  readonly inherited?: readonly InheritedSocket[];
+  /** -1: open the sockets but accept nothing on them. */
+  readonly acceptNothing?: boolean;
 }
 
-export class HttpServer implements ConnectionOwner {
-  readonly snapshots: ConfigSnapshots;
-  readonly handlerContext: RequestHandlerContext;
+export class HttpServer {
+  readonly dispatcher: PluginDispatcher<Request, HttpConnection, HttpServer>;
+  readonly conditions: ConfigConditions<Condition, Request>;
+  /** The core's per-request directives (server.document-root, ...) and their global values. */
+  readonly core: ModuleConfig;
+  readonly globalConf: CoreConfig;
   readonly parserOptions: RequestParserOptions;
   readonly log: ServiceLog;
   readonly statCache: StatCache;
+  readonly fdevent: FdEvent;
   stopping = false;
-  now = Math.floor(Date.now() / 1000);
+  private readonly globals: ReadonlyMap<string, TypedValue>;
   private readonly connections = new Set<HttpConnection>();
-  private readonly listeners: Listener[] = [];
-  private trigger: NodeJS.Timeout | null = null;
+  private sockets: ServerSocket[] = [];
+  private readonly unsubscribe: () => void;
   private stopWaiters: (() => void)[] = [];
+  private readonly idleLimit: number;
+  private lastActive: number;
+  private idleStopHandler: (() => void) | null = null;
 
   constructor(options: HttpServerOptions) {
     this.log = options.log;
-    this.snapshots = new ConfigSnapshots(options.tree, options.validation, options.evaluator);
-    const engine = this.snapshots.globalValue('server.stat-cache-engine');
+    const values = new Map<string, TypedValue>();
+    for (const [k, d] of options.validation.contexts[0]?.values ?? []) values.set(k, d.value);
+    this.globals = values;
+    const compile = { isSocketCondition, log: options.log };
+    this.dispatcher = new PluginDispatcher(options.plugins);
+    this.dispatcher.setDefaults(options.tree, compile);
+    this.core = ModuleConfig.compile(CORE_REQUEST_DIRECTIVES, options.tree, compile);
+    this.globalConf = coreConfig(this.core.defaults);
+    this.conditions = new ConfigConditions(options.tree, httpConditionEvaluator);
+    const engine = this.globalValue('server.stat-cache-engine');
     const statEngine: StatCacheEngine = engine === 'disable' || engine === 'none' ? 'disable' : 'simple';
-    this.statCache = new StatCache(statEngine, () => this.now);
-    const modules: RequestModule[] = [];
-    for (const name of options.modules) {
-      const m = BUILTIN_MODULES[name];
-      if (m !== undefined) modules.push(m);
-    }
-    this.handlerContext = { snapshots: this.snapshots, modules, services: { statCache: this.statCache } };
-    const field = this.snapshots.globalValue('server.max-request-field-size');
+    const field = this.globalValue('server.max-request-field-size');
     this.parserOptions = {
       maxRequestHeaderSize: typeof field === 'number' && field > 0 ? field : 8192,
-      // per-request limits are checked against the request's snapshot by the connection
+      // per-request limits are checked against the request's config by the connection
       maxRequestSize: 0,
-      rejectUnknownExpect: this.snapshots.globalValue('server.reject-expect-100-with-417') !== false,
+      rejectUnknownExpect: this.globalValue('server.reject-expect-100-with-417') !== false,
     };
+    const maxConns = this.globalValue('server.max-connections');
+    const maxFds = this.globalValue('server.max-fds');
+    const g = this.globalConf;
+    this.fdevent = new FdEvent({
+      log: options.log,
+      maxConnections: typeof maxConns === 'number' ? maxConns : 0,
+      ...(typeof maxFds === 'number' && maxFds > 0 ? { maxFds } : {}),
+      connectionLimits: {
+        maxReadIdle: g['server.max-read-idle'],
+        maxKeepAliveIdle: g['server.max-keep-alive-idle'],
+        maxWriteIdle: g['server.max-write-idle'],
+        kbytesPerSecond: g['connection.kbytes-per-second'],
+      },
+      onConnection: (conn, s) => this.accept(conn, s),
+    });
+    const trigger = this.fdevent.trigger;
+    this.statCache = new StatCache(statEngine, () => trigger.now);
+    this.idleLimit = options.idleLimit ?? 0;
+    this.lastActive = trigger.now;
+    this.unsubscribe = trigger.subscribe((now) => this.tick(now));
   }
 
-  /** Opens every socket (all or nothing); resolves once all listen. */
-  async listen(specs: readonly ListenSpec[]): Promise<void> {
-    const backlogV = this.snapshots.globalValue('server.listen-backlog');
-    const backlog = typeof backlogV === 'number' && backlogV > 0 ? backlogV : 1024;
-    for (const spec of specs) {
-      const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: false, noDelay: true });
-      server.on('connection', (socket) => this.accept(socket, spec.key));
-      if (spec.path !== null) removeStaleUnixSocket(spec.path);
-      await new Promise<void>((resolve, reject) => {
-        const onError = (err: Error): void => reject(serveErrors.listen(spec.key, err.message));
-        server.once('error', onError);
-        const done = (): void => {
-          server.off('error', onError);
-          resolve();
-        };
-        if (spec.path !== null) server.listen({ path: spec.path, backlog }, done);
-        else server.listen({ host: spec.host ?? undefined, port: spec.port, backlog }, done);
-      }).catch((err: unknown) => {
-        this.closeListeners();
-        throw err;
-      });
-      const perms = this.snapshots.globalValue('server.socket-perms');
-      if (spec.path !== null && typeof perms === 'string' && /^[0-7]+$/.test(perms)) fs.chmodSync(spec.path, parseInt(perms, 8));
-      server.on('error', (err) => this.log.error(`listener ${spec.key}: ${err.message}`));
-      this.listeners.push({ spec, server });
+  /** A validated directive of the global scope (server.port, server.max-fds, ...). */
+  globalValue(key: string): TypedValue | undefined {
+    return this.globals.get(key);
+  }
+
+  /** Opens every socket (all or nothing) and starts accepting on them. */
+  async listen(options: ListenOptions): Promise<void> {
+    const activation = this.globalValue('server.systemd-socket-activation') === true;
+    this.sockets = await openServerSockets({
+      sockets: options.sockets,
+      inherited: options.inherited ?? [],
+      systemdSocketActivation: activation,
+      serverOptions: { allowHalfOpen: true, noDelay: true },
+      log: this.log,
+    });
+    for (const s of this.sockets) {
+      if (options.acceptNothing === true) s.pause();
+      else this.fdevent.addServerSocket(s);
     }
-    this.trigger = setInterval(() => this.tick(), 1000);
   }
 
   /** Where each socket listens: "127.0.0.1:8080" (the real port when 0 was configured) or a path. */
   addresses(): string[] {
-    return this.listeners.map(({ server, spec }) => {
-      const a = server.address();
-      if (a === null || typeof a === 'string') return spec.path ?? String(a);
-      return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+    return this.sockets.map((s) => s.label);
+  }
+
+  /**
+   * -1: serves one connection that was accepted elsewhere (standard input) as if it came from the
+   * socket with its local port (lighttpd server_oneshot_getsock), without keep-alive; resolves
+   * once it closed.
+   */
+  serveOne(socket: net.Socket): Promise<void> {
+    const port = socket.localPort;
+    const s = this.sockets.find((x) => {
+      const a = x.address();
+      return a.kind === 'inet' && a.port === port;
     });
+    const from = s ?? this.sockets[0];
+    if (from === undefined) throw serveErrors.startup('no sockets configured');
+    this.stopping = true;
+    const done = new Promise<void>((resolve) => this.stopWaiters.push(resolve));
+    this.fdevent.adopt(socket, from);
+    return done;
   }
 
   get connectionCount(): number {
     return this.connections.size;
   }
 
-  private accept(socket: net.Socket, key: string): void {
-    if (this.stopping) {
-      socket.destroy();
-      return;
-    }
-    this.connections.add(new HttpConnection(socket, this, key));
+  /** Called when a graceful stop began because of -i (the serve hook finishes the process). */
+  onIdleStop(fn: () => void): void {
+    this.idleStopHandler = fn;
   }
 
-  connectionClosed(conn: HttpConnection): void {
-    this.connections.delete(conn);
+  private accept(conn: Connection, s: ServerSocket): void {
+    this.lastActive = this.fdevent.trigger.now;
+    const c = new HttpConnection(conn, this, s.config?.address ?? s.label);
+    this.connections.add(c);
+    this.dispatcher.callConnection('handleConnectionAccept', c);
+  }
+
+  connectionClosed(c: HttpConnection): void {
+    if (!this.connections.delete(c)) return;
+    this.dispatcher.callConnection('handleConnectionClose', c);
+    this.lastActive = this.fdevent.trigger.now;
     if (this.stopping && this.connections.size === 0) this.resolveStop();
   }
 
-  /** The 1-second trigger: clock, Date header, idle and linger timeouts (no timer per connection). */
-  private tick(): void {
-    this.now = Math.floor(Date.now() / 1000);
-    refreshDateHeader();
-    const now = this.now;
-    const conf = this.snapshots.global;
-    for (const c of this.connections) {
-      if (c.state === 'close') {
-        if (now - c.closedAt > LINGER_SECONDS) c.socket.destroy();
-      } else if (c.isWriting) {
-        if (now - c.lastWrite > conf.maxWriteIdle) c.socket.destroy();
-      } else if (!c.inRequest) {
-        const limit = c.requestCount > 0 ? conf.maxKeepAliveIdle : conf.maxReadIdle;
-        if (now - c.lastRead > limit) c.close();
-      } else if (now - c.lastRead > conf.maxReadIdle && now - c.lastWrite > conf.maxReadIdle) {
-        c.close();
-      }
+  /** The 1-second trigger: plugins' handleTrigger, then the -i idle limit (server_handle_sigalrm). */
+  private tick(now: number): void {
+    this.dispatcher.trigger(this);
+    if (this.connections.size > 0) this.lastActive = now;
+    if (this.idleLimit > 0 && !this.stopping && this.idleLimit < now - this.lastActive) {
+      this.log.notice(`[note] idle timeout ${this.idleLimit}s exceeded, initiating graceful shutdown`);
+      this.idleStopHandler?.();
     }
   }
 
-  private closeListeners(): void {
-    for (const { server } of this.listeners.splice(0)) server.close();
+  private closeSockets(): void {
+    for (const s of this.sockets.splice(0)) void s.close();
   }
 
   private resolveStop(): void {
-    if (this.trigger !== null) clearInterval(this.trigger);
-    this.trigger = null;
+    this.unsubscribe();
+    void this.fdevent.close();
+    this.dispatcher.cleanup(this);
     for (const w of this.stopWaiters.splice(0)) w();
   }
 
   /** Graceful stop: stop accepting, close idle keep-alive connections, let requests in progress finish. */
   gracefulStop(): Promise<void> {
     this.stopping = true;
-    this.closeListeners();
+    this.closeSockets();
     const done = new Promise<void>((resolve) => this.stopWaiters.push(resolve));
     for (const c of this.connections) if (c.idle) c.close();
     if (this.connections.size === 0) this.resolveStop();
@@ -174,17 +205,8 @@ export class HttpServer implements ConnectionOwner {
   /** Immediate stop: every connection is dropped. */
   immediateStop(): void {
     this.stopping = true;
-    this.closeListeners();
-    for (const c of this.connections) c.socket.destroy();
+    this.closeSockets();
+    for (const c of this.connections) c.conn.socket.destroy();
     this.resolveStop();
-  }
-}
-
-/** A unix socket path left by a previous run would make listen() fail with EADDRINUSE. */
-function removeStaleUnixSocket(path: string): void {
-  try {
-    if (fs.lstatSync(path).isSocket()) fs.unlinkSync(path);
-  } catch {
-    // nothing there
   }
 }

@@ -1,14 +1,20 @@
 // The serve hook of the command line: lighttpd 1.4.69 server.c from opening the error log and pid
 // file to the main loop and shutdown; signals as intents (SIGTERM immediate, SIGINT graceful,
-// SIGHUP reopen logs), sd_notify READY=1 once listening and STOPPING=1 on the way out.
+// SIGHUP reopen logs), sd_notify READY=1 once listening and STOPPING=1 on the way out; systemd
+// socket activation, -1 (one connection from standard input) and -i (stop when idle).
+import fs from 'node:fs';
+import net from 'node:net';
+import { FdeventError } from '@libs/fdevent';
 import { createErrorLog, type ErrorLog } from '@libs/log';
 import { createSignalEvents, daemonize, HTTPD_SIGNAL_INTENTS, openPidFile, type DaemonHandle, type PidFile } from '@libs/process';
-import { systemdNotify } from '@libs/systemd';
+import { listenFds, systemdNotify } from '@libs/systemd';
 import type { ServeContext, ServeFunction } from '../cli';
 import { EXIT_FAILURE } from '../cli/run';
 import { VERSION } from '../cli/texts';
+import { ServeError, serveErrors } from './errors';
 import { HttpServer } from './http-server';
 import { listenSpecs } from './listen-specs';
+import { loadHttpPlugins } from './plugins';
 
 const SERVER_NAME = `httpd-ts/${VERSION}`;
 
@@ -17,10 +23,29 @@ function globalString(ctx: ServeContext, key: string): string {
   return v?.type === 'string' ? v.value : '';
 }
 
+const codeOf = (e: unknown): string => {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' ? code : 'HTTPD_ERR_STARTUP';
+};
+
+/** A socket that cannot be bound or listened on is lighttpd's "can't bind to socket: <address> ...". */
+function listenError(e: unknown): unknown {
+  if (!(e instanceof FdeventError) || (e.code !== 'FDEVENT_ERR_LISTEN' && e.code !== 'FDEVENT_ERR_BIND')) return e;
+  return new ServeError('HTTPD_ERR_LISTEN', `can't bind to socket: ${e.message.replace(/^(listen failed|can't bind to socket): /, '')}`);
+}
+
+/** lighttpd -1: standard input must be a connected socket. */
+function stdinSocket(): net.Socket {
+  if (!fs.fstatSync(0).isSocket()) throw serveErrors.startup('httpd-ts -1 stdin is not a socket');
+  return new net.Socket({ fd: 0, readable: true, writable: true, allowHalfOpen: true });
+}
+
 /** Starts serving and resolves with the exit code once stopped. */
 export const serve: ServeFunction = async (ctx) => {
+  const oneShot = ctx.options.oneShot;
   const errorlog = globalString(ctx, 'server.errorlog');
-  const pidPath = globalString(ctx, 'server.pid-file');
+  // -1 writes no pid file, as upstream
+  const pidPath = oneShot ? '' : globalString(ctx, 'server.pid-file');
   let pidFile: PidFile | null = null;
   let log: ErrorLog;
   try {
@@ -36,9 +61,15 @@ export const serve: ServeFunction = async (ctx) => {
 
   // installed before listening: a stop signal during start-up must not kill us half-way
   const signals = createSignalEvents(HTTPD_SIGNAL_INTENTS);
-  const server = new HttpServer({ tree: ctx.tree, validation: ctx.validation, modules: ctx.modules, log });
+  let server: HttpServer;
+  let oneConnection: net.Socket | null = null;
   try {
-    await server.listen(listenSpecs(ctx.tree));
+    const plugins = loadHttpPlugins(ctx.modules, ctx.options.moduleDir, log);
+    server = new HttpServer({ tree: ctx.tree, validation: ctx.validation, plugins, log, idleLimit: ctx.options.idleTimeout ?? 0 });
+    if (oneShot) oneConnection = stdinSocket();
+    await server.listen({ sockets: listenSpecs(ctx.tree, ctx.validation), inherited: listenFds(), acceptNothing: oneShot }).catch((e: unknown) => {
+      throw listenError(e);
+    });
   } catch (e) {
     const msg = (e as Error).message;
     log.error(msg);
@@ -46,34 +77,49 @@ export const serve: ServeFunction = async (ctx) => {
     daemon?.failed(msg);
     pidFile?.remove();
     await log.close();
-    if (daemon === null) ctx.io.stderr(`httpd-ts: ${msg} (${(e as { code?: string }).code ?? 'HTTPD_ERR_LISTEN'})\n`);
+    if (daemon === null) ctx.io.stderr(`httpd-ts: ${msg} (${codeOf(e)})\n`);
     return EXIT_FAILURE;
   }
   pidFile?.write();
-  for (const a of server.addresses()) log.notice(`server listening on ${a}`);
-  log.notice(`server started (${SERVER_NAME})`);
+  if (!oneShot) {
+    for (const a of server.addresses()) log.notice(`server listening on ${a}`);
+    log.notice(`server started (${SERVER_NAME})`);
+  }
   daemon?.started();
   systemdNotify.ready({ status: `serving on ${server.addresses().join(', ')}` });
 
   return new Promise<number>((resolve) => {
     let finishing = false;
+    let stoppedBy = 'server stopped';
     const finish = async (): Promise<void> => {
       signals.dispose();
       pidFile?.remove();
-      log.notice('server stopped');
+      if (!oneShot) log.notice(stoppedBy);
       await log.close();
       resolve(0);
     };
+    const graceful = (): void => {
+      finishing = true;
+      systemdNotify.stopping();
+      log.notice(`[note] graceful shutdown started (${server.connectionCount} connections)`);
+      void server.gracefulStop().then(finish);
+    };
+    if (oneConnection !== null) {
+      finishing = true;
+      void server.serveOne(oneConnection).then(finish);
+    }
+    server.onIdleStop(() => {
+      if (finishing) return;
+      stoppedBy = 'server stopped after idle timeout';
+      graceful();
+    });
     signals.on('graceful-stop', (ev) => {
       if (finishing) {
         // asked twice: do not wait any longer
         if (ev.occurrence > 1) server.immediateStop();
         return;
       }
-      finishing = true;
-      systemdNotify.stopping();
-      log.notice(`[note] graceful shutdown started (${server.connectionCount} connections)`);
-      void server.gracefulStop().then(finish);
+      graceful();
     });
     signals.on('immediate-stop', () => {
       systemdNotify.stopping();
@@ -86,6 +132,7 @@ export const serve: ServeFunction = async (ctx) => {
     signals.on('reopen-logs', () => {
       try {
         log.reopen();
+        server.dispatcher.sighup(server);
       } catch (e) {
         log.error(`reopening the error log failed: ${(e as Error).message}`);
       }
