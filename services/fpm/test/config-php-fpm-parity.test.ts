@@ -32,6 +32,8 @@ const cases: Array<[string, string]> = [
   ['relative status path', 'listen = 9000\npm = static\npm.max_children = 2\npm.status_path = status\n'],
   ['slowlog timeout without slowlog', 'listen = 9000\npm = static\npm.max_children = 2\nrequest_slowlog_timeout = 1s\n'],
   ['zero idle timeout', 'listen = 9000\npm = ondemand\npm.max_children = 2\npm.process_idle_timeout = 0\n'],
+  ['access format with every specifier', 'listen = 9000\npm = static\npm.max_children = 2\naccess.log = /tmp/access.log\naccess.format = "%R %u %t %T %m %r %q %Q %s %f %l %n %p %P %d %{mili}d %{kilo}M %C %{HTTP_HOST}e %{Content-Type}o %{%Y-%m-%d}t %%"\n'],
+  ['access format %e without a name', 'listen = 9000\npm = static\npm.max_children = 2\naccess.log = /tmp/access.log\naccess.format = "%R %e"\n'],
   ['empty ping response', 'listen = 9000\npm = static\npm.max_children = 2\nping.path = /ping\nping.response =\n'],
 ];
 

@@ -54,6 +54,8 @@ async function startWorker(overrides: Partial<WorkerBootstrap> = {}): Promise<Wo
     slowlog: null,
     slowlogTraceDepth: 20,
     chdir: null,
+    accessLog: null,
+    accessFormat: '%R - %u %t "%m %r" %s',
     ...overrides,
   };
   const w = new WorkerProcess<FpmWorkerReport, FpmMasterMessage>(
@@ -124,6 +126,19 @@ describe('fpm-ts JavaScript worker', () => {
     });
     expect((await request('throws.js')).status).toBe(500);
     expect(await request('hello.mjs', { query: 'name=again' })).toMatchObject({ status: 200, body: 'hello again' });
+  });
+
+  it("writes php-fpm's access log line for each request", async () => {
+    const accessLog = path.join(dir, 'access.log');
+    const w = await startWorker({ accessLog });
+    await request('hello.mjs', { query: 'name=x' });
+    await request('missing.js');
+    await w.stop({ graceful: true });
+    const lines = fs.readFileSync(accessLog, 'utf8').trim().split('\n');
+    const time = String.raw`\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}`;
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^- -  ${time} "GET /hello\\.mjs" 200$`));
+    expect(lines[1]).toMatch(new RegExp(`^- -  ${time} "GET /missing\\.js" 404$`));
   });
 
   it('reloads a changed handler module', async () => {

@@ -51,6 +51,8 @@ export interface FastcgiServerConnectionOptions {
   paramsEncoding?: ParamsEncoding;
   /** Names the peer in log lines. */
   peer?: string;
+  /** The web server's IP address (undefined over a unix socket): php-fpm's %R. */
+  remoteAddress?: string;
 }
 
 const DEFAULT_MAX_PARAMS_LENGTH = 1024 * 1024;
@@ -90,6 +92,11 @@ export class FastcgiServerRequest extends EventEmitter {
       maxLength: maxParamsLength,
       encoding,
     });
+  }
+
+  /** The web server's IP address, undefined over a unix socket. */
+  get remoteAddress(): string | undefined {
+    return this.conn.remoteAddress;
   }
 
   /** FCGI_KEEP_CONN: the web server keeps the connection open after this request. */
@@ -135,6 +142,7 @@ function noop(): void {
 
 export class FastcgiServerConnection {
   closed = false;
+  readonly remoteAddress: string | undefined;
   private readonly parser: RecordParser;
   private readonly requests = new Map<number, FastcgiServerRequest>();
   private readonly mpxsConns: boolean;
@@ -155,6 +163,7 @@ export class FastcgiServerConnection {
     this.maxParamsLength = options.maxParamsLength ?? DEFAULT_MAX_PARAMS_LENGTH;
     this.encoding = options.paramsEncoding ?? 'utf8';
     this.peer = options.peer ?? 'peer';
+    this.remoteAddress = options.remoteAddress;
     this.parser = new RecordParser({
       onRecord: (record) => this.onRecord(record),
       encoding: this.encoding,

@@ -84,6 +84,7 @@ export function serveFastcgi(server: net.Server, handler: FastcgiHandler, option
     const conn = new FastcgiServerConnection({
       ...options,
       peer: peerName(socket),
+      remoteAddress: socket.remoteAddress,
       write: (chunks) => writeAll(socket, chunks),
       close: (reason) => (reason === null ? socket.end() : socket.destroy()),
       onRequest: (request) => {

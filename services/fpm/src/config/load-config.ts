@@ -2,6 +2,7 @@
 // file:line in every error), $pool expansion, then post-processing of each pool
 // (fpm_conf_process_all_pools) with php-fpm's messages.
 import path from 'node:path';
+import { compileAccessFormat } from '../access-log/access-format';
 import { badValue, noPools, poolInvalid, unknownEntry, type FpmError } from '../errors';
 import { GLOBAL_DIRECTIVES, PHP_ONLY_KEYS, PHP_ONLY_PREFIXES, POOL_DIRECTIVES, globalDefaults, poolDefaults } from './directives';
 import { readIni, type IniEntry } from './ini-reader';
@@ -119,6 +120,11 @@ function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: bo
   }
   if (pool.request_slowlog_timeout > 0 && pool.slowlog === null) {
     throw fail("'slowlog' must be specified for use with 'request_slowlog_timeout'");
+  }
+  try {
+    compileAccessFormat(pool['access.format']);
+  } catch {
+    throw fail(`wrong format for access.format '${pool['access.format']}'`);
   }
   for (const ext of pool['security.limit_extensions']) {
     if (!ext.startsWith('.')) throw fail(`security.limit_extensions: '${ext}' must start with a dot`);

@@ -79,6 +79,8 @@ export function bootstrapFor(pool: Readonly<PoolConfig>, handedOnly: boolean): W
     slowlog: pool.slowlog,
     slowlogTraceDepth: pool.request_slowlog_trace_depth,
     chdir: pool.chdir,
+    accessLog: pool['access.log'],
+    accessFormat: pool['access.format'],
   };
 }
 

@@ -15,13 +15,19 @@ export interface JsResponderOptions {
   readonly log: ServiceLog;
 }
 
-export type JsResponder = (request: FastcgiServerRequest) => Promise<void>;
+/** What the access log needs to know of a response. */
+export interface Outcome {
+  readonly status: number;
+  readonly headers: Headers | null;
+}
+
+export type JsResponder = (request: FastcgiServerRequest) => Promise<Outcome>;
 
 export function createJsResponder(options: JsResponderOptions): JsResponder {
   const cache = new HandlerCache(options.revalidateSeconds);
   const { log } = options;
 
-  return async function respond(fcgi: FastcgiServerRequest): Promise<void> {
+  return async function respond(fcgi: FastcgiServerRequest): Promise<Outcome> {
     const script = fcgi.params.get('SCRIPT_FILENAME') ?? '';
     if (script === '') return finish(fcgi, 404, 'File not found.', 'Primary script unknown');
     if (options.limitExtensions.length > 0 && !options.limitExtensions.includes(path.extname(script))) {
@@ -44,14 +50,17 @@ export function createJsResponder(options: JsResponderOptions): JsResponder {
       return finish(fcgi, 500, 'Internal Server Error', `JavaScript error: Uncaught ${summary} in ${script}`);
     }
     await stream(fcgi, response, log, options.pool, script);
+    return { status: response.status, headers: response.headers };
   };
 }
 
-function finish(fcgi: FastcgiServerRequest, status: number, body: string, stderr: string | null): void {
-  if (fcgi.finished) return;
-  if (stderr !== null) fcgi.writeStderr(stderr);
-  fcgi.write(cgiError(status, body));
-  fcgi.end(0);
+function finish(fcgi: FastcgiServerRequest, status: number, body: string, stderr: string | null): Outcome {
+  if (!fcgi.finished) {
+    if (stderr !== null) fcgi.writeStderr(stderr);
+    fcgi.write(cgiError(status, body));
+    fcgi.end(0);
+  }
+  return { status, headers: null };
 }
 
 async function stream(fcgi: FastcgiServerRequest, response: Response, log: ServiceLog, pool: string, script: string): Promise<void> {

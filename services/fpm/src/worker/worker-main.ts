@@ -3,13 +3,14 @@
 // listening socket, answers ping.path and pm.status_path itself, runs handlers through the
 // JavaScript responder, reports each request to the master, and retires after pm.max_requests.
 import net from 'node:net';
-import { createErrorLog, type ServiceLog } from '@libs/log';
+import { createAccessLog, createErrorLog, type ServiceLog } from '@libs/log';
 import { serveFastcgi, type FastcgiServerRequest } from '@libs/fastcgi';
 import { connectToParent, type ParentChannel } from '@libs/process';
 import { renderStatus, statusRequest, STATUS_NO_CACHE_HEADERS } from '../status/render-status';
 import type { PoolScoreboard } from '../status/scoreboard';
 import { acceptHandedConnections } from './handed-connections';
-import { createJsResponder } from './js-responder';
+import { compileAccessFormat } from '../access-log/access-format';
+import { createJsResponder, type Outcome } from './js-responder';
 import { startSlowlogSampler, type SlowlogSampler } from './slowlog-sampler';
 import {
   isFpmMasterMessage,
@@ -61,6 +62,10 @@ export function runWorker(boot: WorkerBootstrap): void {
       channel.send({ type: 'scoreboard-query', id });
     });
 
+  // php-fpm's access.log: one line per request, written by the child that served it.
+  const accessLog = boot.accessLog === null ? null : createAccessLog(boot.accessLog);
+  const accessLine = compileAccessFormat(boot.accessFormat);
+
   let served = 0;
   let inFlight = 0;
   let draining = false;
@@ -76,6 +81,7 @@ export function runWorker(boot: WorkerBootstrap): void {
     draining = true;
     stopAccepting();
     serving.drain(() => {
+      accessLog?.flush();
       void sampler?.stop();
       channel.close();
       // Give the last END_REQUEST records a turn of the loop to reach the socket.
@@ -104,28 +110,47 @@ export function runWorker(boot: WorkerBootstrap): void {
     }
     // Like php-fpm, ping and status requests are requests too: they count in the scoreboard.
     const scriptName = request.params.get('SCRIPT_NAME') ?? '';
+    let outcome: Outcome = { status: 500, headers: null };
     try {
-      if (boot.pingPath !== null && scriptName === boot.pingPath) answerPing(request, boot.pingResponse);
-      else if (boot.statusPath !== null && scriptName === boot.statusPath) await answerStatus(request, askScoreboard);
-      else await respond(request);
+      if (boot.pingPath !== null && scriptName === boot.pingPath) outcome = answerPing(request, boot.pingResponse);
+      else if (boot.statusPath !== null && scriptName === boot.statusPath) outcome = await answerStatus(request, askScoreboard);
+      else outcome = await respond(request);
     } finally {
       sampler?.requestEnded(id);
       const durationUs = Number((process.hrtime.bigint() - startedAt) / 1000n);
       const cpu = process.cpuUsage(cpuBefore);
+      const memory = process.memoryUsage.rss();
       channel.send({
         type: 'request-end',
         durationUs,
         cpu: durationUs > 0 ? ((cpu.user + cpu.system) / durationUs) * 100 : 0,
-        memory: process.memoryUsage.rss(),
+        memory,
       });
       inFlight--;
+      if (accessLog !== null) {
+        const endMs = Date.now();
+        accessLog.write(
+          accessLine({
+            params: request.params,
+            pool: boot.pool,
+            remoteAddress: request.remoteAddress,
+            status: outcome.status,
+            responseHeaders: outcome.headers,
+            startMs: endMs - durationUs / 1000,
+            endMs,
+            cpuUserUs: cpu.user,
+            cpuSystemUs: cpu.system,
+            memory,
+          }),
+        );
+      }
     }
   }
 
   channel.onQuit(drain);
   channel.onTerminate(() => process.exit(0));
-  // The master owns the error log (our lines go through it) and reopens it itself.
-  channel.onReopenLogs(() => undefined);
+  // The master owns the error log (our lines go through it); the access log is ours.
+  channel.onReopenLogs(() => accessLog?.reopen());
   channel.onStatus(() => ({ pid: process.pid, served, inFlight }));
   server.on('error', (err) => {
     log.error(`[pool ${boot.pool}] cannot accept on the pool's socket: ${err.message}`);
@@ -156,20 +181,22 @@ function noCacheHead(contentType: string): string {
   return `Content-type: ${contentType}\r\n${head}\r\n`;
 }
 
-function answerPing(request: FastcgiServerRequest, response: string): void {
+function answerPing(request: FastcgiServerRequest, response: string): Outcome {
   request.write(noCacheHead('text/plain;charset=UTF-8') + response);
   request.end(0);
+  return { status: 200, headers: null };
 }
 
-async function answerStatus(request: FastcgiServerRequest, ask: () => Promise<PoolScoreboard | null>): Promise<void> {
+async function answerStatus(request: FastcgiServerRequest, ask: () => Promise<PoolScoreboard | null>): Promise<Outcome> {
   const board = await ask();
   if (board === null) {
     request.write('Status: 503 Service Unavailable\r\nContent-type: text/plain;charset=UTF-8\r\n\r\nUnable to retrieve the scoreboard\n');
     request.end(0);
-    return;
+    return { status: 503, headers: null };
   }
   const { format, full } = statusRequest(request.params.get('QUERY_STRING') ?? '');
   const page = renderStatus(board, format, full);
   request.write(noCacheHead(page.contentType) + page.body);
   request.end(0);
+  return { status: 200, headers: null };
 }

@@ -85,6 +85,9 @@ export interface WorkerBootstrap {
   readonly slowlog: string | null;
   readonly slowlogTraceDepth: number;
   readonly chdir: string | null;
+  /** access.log (null: none) and access.format. */
+  readonly accessLog: string | null;
+  readonly accessFormat: string;
 }
 
 export const WORKER_BOOTSTRAP_ENV = 'FPM_TS_WORKER';

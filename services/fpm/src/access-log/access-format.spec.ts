@@ -1,0 +1,43 @@
+// access.format compiled as php-fpm's fpm_log.c reads it.
+import { compileAccessFormat, strftime, type AccessEntry } from './access-format';
+
+const start = new Date(2026, 10, 22, 16, 53, 11).getTime();
+const entry = (over: Partial<AccessEntry> = {}): AccessEntry => ({
+  params: new Map([
+    ['REQUEST_METHOD', 'GET'],
+    ['SCRIPT_NAME', '/app.js'],
+    ['SCRIPT_FILENAME', '/srv/app.js'],
+    ['REQUEST_URI', '/pretty/url?x=1'],
+    ['QUERY_STRING', 'x=1'],
+    ['CONTENT_LENGTH', '12'],
+    ['HTTP_HOST', 'h.example'],
+  ]),
+  pool: 'www',
+  remoteAddress: undefined,
+  status: 200,
+  responseHeaders: new Headers({ 'content-type': 'text/plain' }),
+  startMs: start,
+  endMs: start + 1500,
+  cpuUserUs: 300000,
+  cpuSystemUs: 150000,
+  memory: 2 * 1048576,
+  ...over,
+});
+
+describe('compileAccessFormat', () => {
+  it("writes php-fpm's default format as php-fpm does for a unix-socket peer", () => {
+    const line = compileAccessFormat('%R - %u %t "%m %r" %s')(entry());
+    expect(line).toBe(`- -  ${strftime('%d/%b/%Y:%H:%M:%S %z', new Date(start))} "GET /app.js" 200`);
+  });
+
+  it('knows every specifier and its {argument}', () => {
+    const line = compileAccessFormat(
+      '%R|%f|%l|%m|%n|%q|%Q|%r|%s|%{seconds}d|%{mili}d|%{kilo}M|%{mega}M|%C|%{user}C|%{HTTP_HOST}e|%{Content-Type}o|%{%Y-%m-%d}t|%%',
+    )(entry({ remoteAddress: '127.0.0.1' }));
+    expect(line).toBe('127.0.0.1|/srv/app.js|12|GET|www|x=1|?|/app.js|200|1.500|1500.000|2048|2|30.00|20.00|h.example|text/plain|2026-11-22|%');
+  });
+
+  it.each(['%e', '%o', '%{bogus}d', '%{huge}M', '%Z', 'trailing %', '%{unclosed'])('refuses %s', (format) => {
+    expect(() => compileAccessFormat(format)).toThrow(expect.objectContaining({ code: 'FPM_ERR_ACCESS_FORMAT' }));
+  });
+});
