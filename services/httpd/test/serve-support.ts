@@ -1,6 +1,6 @@
 // Test support for the serve tests: start the real httpd-ts binary on a fixture config (port 0,
 // the real port read from its error log), raw HTTP over real sockets, response splitting.
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -19,13 +19,18 @@ export const FIXTURES = path.join(__dirname, 'fixtures', 'serve');
 const BIN = path.join(workspaceRoot, 'services/httpd/bin/httpd-ts.ts');
 
 /** Writes the fixture config (with @ROOT@/@TMP@ filled in) to `dir` and starts httpd-ts -D on it. */
-export async function startServer(fixture: string, dir: string): Promise<RunningServer> {
-  const conf = fs.readFileSync(path.join(FIXTURES, fixture), 'utf8').replaceAll('@ROOT@', dir).replaceAll('@TMP@', dir);
+export function startServer(fixture: string, dir: string): Promise<RunningServer> {
+  return startConf(fs.readFileSync(path.join(FIXTURES, fixture), 'utf8'), dir);
+}
+
+/** Starts httpd-ts -D on config text (@ROOT@/@TMP@ filled in) plus extra flags; resolves once it logged "server started". */
+export async function startConf(text: string, dir: string, args: readonly string[] = [], options: SpawnOptions = {}): Promise<RunningServer> {
+  const conf = text.replaceAll('@ROOT@', dir).replaceAll('@TMP@', dir);
   const confPath = path.join(dir, 'httpd.conf');
   fs.writeFileSync(confPath, conf);
   // a log left by an earlier run in the same directory would announce the wrong port
   fs.rmSync(path.join(dir, 'error.log'), { force: true });
-  const child = spawnTs(BIN, ['-D', '-f', confPath]);
+  const child = spawnTs(BIN, ['-D', '-f', confPath, ...args], options);
   const server: RunningServer = {
     child,
     port: 0,
@@ -47,8 +52,23 @@ export async function startServer(fixture: string, dir: string): Promise<Running
   for (;;) {
     const text = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
     const m = /server listening on 127\.0\.0\.1:(\d+)/.exec(text);
-    if (m !== null && text.includes('server started')) return { ...server, port: Number(m[1]), stop: server.stop, child };
+    if (text.includes('server started')) return { ...server, port: m === null ? 0 : Number(m[1]), stop: server.stop, child };
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`httpd-ts did not start: ${server.stderr}${text}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The error log of a server started in `dir`. */
+export function errorLog(dir: string): string {
+  const log = path.join(dir, 'error.log');
+  return fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
+}
+
+/** Polls until `cond` holds (or fails after `ms`). */
+export async function until(cond: () => boolean, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -57,10 +77,10 @@ export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'httpd-serve-'));
 }
 
-/** Sends raw bytes (optionally in slices with pauses) and returns everything until the server closes. */
-export function rawExchange(port: number, input: string | Buffer | readonly (string | Buffer)[], opts: { halfClose?: boolean; timeoutMs?: number } = {}): Promise<Buffer> {
+/** Sends raw bytes to a port or unix socket path (optionally in slices with pauses) and returns everything until the server closes. */
+export function rawExchange(port: number | string, input: string | Buffer | readonly (string | Buffer)[], opts: { halfClose?: boolean; timeoutMs?: number } = {}): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    const sock = typeof port === 'string' ? net.connect({ path: port, allowHalfOpen: true }) : net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       sock.destroy();
