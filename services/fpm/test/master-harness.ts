@@ -9,7 +9,6 @@ import { readLines, spawnTs, type LineReader } from '@libs/testing';
 
 export const BIN = path.join(__dirname, '../bin/fpm-ts.ts');
 export const FIXTURES = path.join(__dirname, 'fixtures/master');
-/** bin/fpm-ts.ts with the worker half of the ondemand hand-over wired in. */
 
 export interface CgiResponse {
   status: number;

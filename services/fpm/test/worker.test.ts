@@ -54,6 +54,7 @@ async function startWorker(overrides: Partial<WorkerBootstrap> = {}): Promise<Wo
     slowlog: null,
     slowlogTraceDepth: 20,
     chdir: null,
+    allowedClients: null,
     accessLog: null,
     accessFormat: '%R - %u %t "%m %r" %s',
     ...overrides,

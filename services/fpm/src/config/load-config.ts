@@ -89,6 +89,9 @@ function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: bo
   if (pool.listen === null || pool.listen === '') throw fail('no listen address have been defined!');
   if (requireUser && pool.user === null && pool.program === null) throw fail('user has not been defined');
   if (pool['pm.max_children'] < 1) throw fail('pm.max_children must be a positive value');
+  // Node cannot chroot(2) itself, and a chroot without Node's runtime inside cannot start it:
+  // refuse rather than run unconfined. systemd's RootDirectory= does this job for the service.
+  if (pool.chroot !== null) throw fail("'chroot' is not supported by fpm-ts; use systemd's RootDirectory= for the service");
 
   if (pool.pm === 'dynamic') {
     const min = pool['pm.min_spare_servers'];

@@ -8,6 +8,7 @@ import type { StartMaster } from '../main';
 import type { FpmConfig } from '../config';
 import type { FpmArgs } from '../cli/args';
 import { FpmError } from '../errors';
+import { applyMasterLimits } from './master-limits';
 import { masterErrors } from './errors';
 import { logLevelOf, Master } from './master';
 import { selfWorkerCommand } from './worker-spawn';
@@ -45,6 +46,7 @@ export const startMaster: StartMaster = async (config, args, stderrLog) => {
   let log: ErrorLog;
   try {
     log = openMasterLog(config, args, daemon, stderrLog);
+    applyMasterLimits(config.global);
     if (pidPath !== null) {
       try {
         pidFile = openPidFile(pidPath);

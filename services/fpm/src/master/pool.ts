@@ -11,7 +11,7 @@ import { isFpmWorkerReport, type FpmMasterMessage, type FpmWorkerReport } from '
 import { readListenQueue } from './listen-queue';
 import type { PoolSocket } from './listen-socket';
 import { PoolChild, type FpmWorker } from './pool-child';
-import { jsWorkerSpec, poolCredentials, programSpec, type Credentials, type WorkerCommand } from './worker-spawn';
+import { jsWorkerSpec, poolCredentials, programSpec, withProcessLimits, type Credentials, type WorkerCommand } from './worker-spawn';
 
 /** What a pool needs from its master. */
 export interface PoolContext {
@@ -159,10 +159,12 @@ export class Pool {
 
   private spawnChild(): PoolChild | undefined {
     const { config, ctx } = this;
-    const spec =
+    const spec = withProcessLimits(
       config.program !== null
         ? programSpec(config, config.program, this.socket.fd, this.credentials, ctx.env)
-        : jsWorkerSpec(config, ctx.workerCommand, this.socket.fd, this.pm === 'ondemand', this.credentials, ctx.env);
+        : jsWorkerSpec(config, ctx.workerCommand, this.socket.fd, this.pm === 'ondemand', this.credentials, ctx.env),
+      config,
+    );
     if (config.catch_workers_output) {
       spec.output = (line, stream, pid) =>
         ctx.log.warn(config.decorate_workers_output ? `[pool ${config.name}] child ${pid} said into ${stream}: "${line}"` : line);

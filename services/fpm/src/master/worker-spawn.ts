@@ -79,6 +79,7 @@ export function bootstrapFor(pool: Readonly<PoolConfig>, handedOnly: boolean): W
     slowlog: pool.slowlog,
     slowlogTraceDepth: pool.request_slowlog_trace_depth,
     chdir: pool.chdir,
+    allowedClients: pool['listen.allowed_clients'],
     accessLog: pool['access.log'],
     accessFormat: pool['access.format'],
   };
@@ -102,6 +103,23 @@ export function jsWorkerSpec(
     logPrefix: `[pool ${pool.name}] `,
     ...credentials,
   };
+}
+
+/**
+ * rlimit_files / rlimit_core and process.priority for a child, as php-fpm sets them between
+ * fork and exec (fpm_unix.c, fpm_children.c): Node has no setrlimit(2) or setpriority-before-exec,
+ * so the command runs through util-linux's prlimit and coreutils' nice, which exec it in place
+ * (the child's pid stays the one we supervise).
+ */
+export function withProcessLimits(spec: WorkerSpec, pool: Readonly<PoolConfig>): WorkerSpec {
+  const limits: string[] = [];
+  if (pool.rlimit_files !== null) limits.push(`--nofile=${pool.rlimit_files}`);
+  if (pool.rlimit_core !== null) limits.push(`--core=${pool.rlimit_core}`);
+  let argv = [spec.command, ...(spec.args ?? [])];
+  if (pool['process.priority'] !== null) argv = ['nice', '-n', String(pool['process.priority']), '--', ...argv];
+  if (limits.length > 0) argv = ['prlimit', ...limits, '--', ...argv];
+  const [command, ...args] = argv;
+  return command === spec.command ? spec : { ...spec, command: command as string, args };
 }
 
 /** php-cgi and friends: socket on fd 0, PHP_FCGI_MAX_REQUESTS from pm.max_requests (0 = unlimited). */

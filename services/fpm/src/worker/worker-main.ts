@@ -70,6 +70,7 @@ export function runWorker(boot: WorkerBootstrap): void {
   let inFlight = 0;
   let draining = false;
   const server = net.createServer();
+  if (boot.allowedClients !== null) dropDisallowedClients(server, boot.allowedClients, boot.pool, log);
   const serving = serveFastcgi(server, handle, { log });
   // ondemand: no socket of our own; the master accepts and hands each connection over the channel.
   const handedOnly = boot.listenFd < 0;
@@ -158,6 +159,20 @@ export function runWorker(boot: WorkerBootstrap): void {
   });
   if (handedOnly) channel.ready({ pid: process.pid });
   else server.listen({ fd: boot.listenFd, backlog: boot.listenBacklog }, () => channel.ready({ pid: process.pid }));
+}
+
+/**
+ * listen.allowed_clients, checked at accept as php-fpm does (fpm_sockets.c): other TCP peers are
+ * dropped before a byte is read. Unix-socket peers have no address and are not filtered.
+ */
+function dropDisallowedClients(server: net.Server, allowed: readonly string[], pool: string, log: ServiceLog): void {
+  const list = new Set(allowed.map((a) => (a.includes(':') ? a.toLowerCase() : a)));
+  server.prependListener('connection', (socket: net.Socket) => {
+    const ip = socket.remoteAddress?.replace(/^::ffff:(?=\d+\.)/, '');
+    if (ip === undefined || list.has(ip.toLowerCase())) return;
+    log.error(`[pool ${pool}] Connection disallowed: IP address '${ip}' has been dropped.`);
+    socket.destroy();
+  });
 }
 
 /** A ServiceLog whose lines the master writes into its error log. */

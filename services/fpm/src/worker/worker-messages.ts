@@ -85,6 +85,8 @@ export interface WorkerBootstrap {
   readonly slowlog: string | null;
   readonly slowlogTraceDepth: number;
   readonly chdir: string | null;
+  /** listen.allowed_clients (null: any). */
+  readonly allowedClients: readonly string[] | null;
   /** access.log (null: none) and access.format. */
   readonly accessLog: string | null;
   readonly accessFormat: string;
