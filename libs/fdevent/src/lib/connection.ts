@@ -94,8 +94,15 @@ export class Connection {
    * Returns false when the data had to be queued.
    */
   write(data: Buffer | string): boolean {
-    this.queue.push(typeof data === 'string' ? Buffer.from(data) : data);
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
     if (this.writeRequestTs === 0) this.writeRequestTs = this.trigger.now;
+    if (this.queue.length === 0 && this.limits.kbytesPerSecond === 0 && this.socketBudget.bytesPerSecond === 0) {
+      // no budget to respect and nothing queued: straight to the socket (the hot path of every response)
+      if (this.waitingDrain || this.socket.destroyed) this.queue.push(buf);
+      else this.send(buf);
+      return this.queue.length === 0;
+    }
+    this.queue.push(buf);
     this.flush();
     return this.queue.length === 0;
   }
@@ -122,16 +129,22 @@ export class Connection {
       } else {
         this.queue.shift();
       }
-      this.bytesWritten += chunk.length;
-      this.bytesWrittenCurSecond += chunk.length;
-      this.socketBudget.usedThisSecond += chunk.length;
-      const flushed = this.socket.write(chunk, () => {
-        this.writeRequestTs = this.socket.writableLength === 0 && this.queue.length === 0 ? 0 : this.trigger.now;
-      });
-      if (!flushed) this.waitingDrain = true;
+      this.send(chunk);
     }
     if (this.queue.length === 0 && this.ending && !this.socket.destroyed) this.socket.end();
   }
+
+  private send(chunk: Buffer): void {
+    this.bytesWritten += chunk.length;
+    this.bytesWrittenCurSecond += chunk.length;
+    this.socketBudget.usedThisSecond += chunk.length;
+    if (!this.socket.write(chunk, this.onWritten)) this.waitingDrain = true;
+  }
+
+  /** Output progress (one bound function, not a closure per write). */
+  private readonly onWritten = (): void => {
+    this.writeRequestTs = this.socket.writableLength === 0 && this.queue.length === 0 ? 0 : this.trigger.now;
+  };
 
   private allowance(): number {
     const perConnection = this.limits.kbytesPerSecond === 0 ? Infinity : this.limits.kbytesPerSecond * 1024 - this.bytesWrittenCurSecond;

@@ -247,11 +247,19 @@ export class HttpConnection implements ConnectionHandler {
   /** respstart: the response head is decided and the body written (write), then respend. */
   private respond(req: Request): void {
     if (this.closing || this.conn.socket.destroyed) return;
-    this.conn.setState(ConnectionState.RespStart);
+    const conn = this.conn;
+    conn.setState(ConnectionState.RespStart);
     const conf = req.conf;
     const head = req.head;
     const keepAlive =
-      head.keepAlive && !req.forceClose && !this.server.stopping && this.conn.requestCount < conf['server.max-keep-alive-requests'];
+      head.keepAlive && !req.forceClose && !this.server.stopping && conn.requestCount < conf['server.max-keep-alive-requests'];
+    const limits = conn.limits;
+    limits.maxKeepAliveIdle = conf['server.max-keep-alive-idle'];
+    limits.maxReadIdle = conf['server.max-read-idle'];
+    limits.maxWriteIdle = conf['server.max-write-idle'];
+    limits.kbytesPerSecond = conf['connection.kbytes-per-second'];
+    conn.setState(ConnectionState.Write);
+    if (req.wireKey !== null && this.writeCached(req, keepAlive)) return;
     const rh = serializeResponseHead({
       status: req.status,
       httpVersion: head.httpVersion,
@@ -259,18 +267,55 @@ export class HttpConnection implements ConnectionHandler {
       contentLength: req.bodyLength,
       keepAlive,
       serverTag: conf['server.tag'],
+      date: this.server.fdevent.trigger.httpDate,
     });
-    const limits = this.conn.limits;
-    limits.maxKeepAliveIdle = conf['server.max-keep-alive-idle'];
-    limits.maxReadIdle = conf['server.max-read-idle'];
-    limits.maxWriteIdle = conf['server.max-write-idle'];
-    limits.kbytesPerSecond = conf['connection.kbytes-per-second'];
     const parts = head.method === 'HEAD' || rh.framing === 'none' ? [] : req.body;
-    this.conn.setState(ConnectionState.Write);
     this.outKeepAlive = rh.keepAlive;
     this.outIndex = this.writeHead(rh.head, parts);
     this.outParts = parts;
     this.writeNext();
+  }
+
+  /**
+   * A response whose headers depend only on the stat entry, the config objects and the keep-alive
+   * and version variant is serialized once a second (the Date changes) and the same bytes are
+   * written for every request: no head building, no copy. false when it does not apply (nothing
+   * was written then).
+   */
+  private writeCached(req: Request, keepAlive: boolean): boolean {
+    const entry = req.fileStat;
+    const body = req.body[0];
+    if (entry === null || req.body.length !== 1 || !(body instanceof Buffer) || req.head.method === 'HEAD') return false;
+    const second = this.server.fdevent.trigger.now;
+    const variant = (keepAlive ? 1 : 0) | (req.head.httpVersion === 11 ? 2 : 0);
+    let w = entry.wire;
+    if (w === null || w.second !== second || w.status !== req.status || w.variant !== variant || w.conf !== req.conf || w.key !== req.wireKey || w.body !== body) {
+      const rh = serializeResponseHead({
+        status: req.status,
+        httpVersion: req.head.httpVersion,
+        headers: req.responseHeaders,
+        contentLength: req.bodyLength,
+        keepAlive,
+        serverTag: req.conf['server.tag'],
+        date: this.server.fdevent.trigger.httpDate,
+      });
+      if (rh.framing !== 'length' || rh.keepAlive !== keepAlive) return false;
+      const bytes = Buffer.allocUnsafeSlow(rh.head.length + body.length);
+      body.copy(bytes, bytes.write(rh.head, 0, 'latin1'));
+      w = { second, status: req.status, variant, conf: req.conf, key: req.wireKey as object, body, bytes };
+      entry.wire = w;
+    }
+    this.conn.write(w.bytes);
+    if (!this.conn.socket.writableNeedDrain && this.conn.pendingBytes === 0) {
+      this.respEnd(keepAlive);
+      return true;
+    }
+    // the socket is full: respend once it drained (writeNext finds nothing left to write)
+    this.outKeepAlive = keepAlive;
+    this.outParts = [];
+    this.outIndex = 0;
+    this.waitingOutput = true;
+    return true;
   }
 
   /** Writes the head with the leading in-memory parts (one buffer when small); returns how many parts went. */

@@ -47,6 +47,11 @@ export class Request {
   errorHandler404 = false;
   inErrorHandler = false;
   savedContentRange: string | undefined = undefined;
+  /**
+   * Set by the module that built the response when the response is a function of the file's stat
+   * entry, `conf` and this object (its own config snapshot): the serialized response may be reused.
+   */
+  wireKey: object | null = null;
   /** Set by `wait`: the I/O the request waits for (a plugin returned WaitForEvent). */
   pending: Promise<unknown> | null = null;
   private conds: RequestConditions<Condition, Request> | null = null;

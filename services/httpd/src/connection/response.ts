@@ -25,6 +25,9 @@ const FINISH = 4;
 const ERRORDOC = 5;
 const DONE = 6;
 
+/** The wire key of built-in error pages (their headers depend on the core config only). */
+const BUILTIN_ERRORDOC = Object.freeze({});
+
 /** Sets url/queryString from the request target; false (and status 400) when it is refused. */
 export function applyRequestTarget(req: Request, target: string): boolean {
   try {
@@ -256,6 +259,7 @@ function stepErrorDoc(req: Request): void {
   const prefix = req.conf['server.errorfile-prefix'];
   if (prefix === '') {
     req.appendBody(defaultErrorPage(status));
+    if (req.savedContentRange === undefined) req.wireKey = BUILTIN_ERRORDOC;
     return;
   }
   req.wait(

@@ -81,8 +81,11 @@ export function createModStaticfile(): HttpPlugin {
         return HandlerResult.Finished;
       }
       req.status = 200;
-      if (small && entry.content !== null) req.appendBody(entry.content);
-      else if (size > 0) req.appendBody(new FilePart(physical, 0, size));
+      if (small && entry.content !== null) {
+        req.appendBody(entry.content);
+        // conditional and range requests depend on request headers: never reused
+        if (method === 'GET' && req.header('range') === undefined) req.wireKey = conf;
+      } else if (size > 0) req.appendBody(new FilePart(physical, 0, size));
       return HandlerResult.Finished;
     },
   };

@@ -28,6 +28,20 @@ export interface StatEntry {
   content: Buffer | null;
   /** reading the content failed (the file changed meanwhile): stream it instead. */
   contentFailed: boolean;
+  /** The last whole response (head and body) sent for this entry, reused while nothing it depends on changed. */
+  wire: WireResponse | null;
+}
+
+/** A serialized response and what it was built from (see connection.ts respond). */
+export interface WireResponse {
+  readonly second: number;
+  readonly status: number;
+  readonly variant: number;
+  /** the per-request config objects the headers came from (identical objects: identical headers). */
+  readonly conf: object;
+  readonly key: object;
+  readonly body: Buffer;
+  readonly bytes: Buffer;
 }
 
 export class StatCache {
@@ -62,6 +76,7 @@ export class StatCache {
           lastModified: '',
           content: null,
           contentFailed: false,
+          wire: null,
         };
         // unchanged file: keep what was derived from it
         if (old !== undefined && old.stats !== null && st !== undefined && err === null && sameFile(old.stats, st)) {
