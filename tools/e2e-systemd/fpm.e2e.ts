@@ -11,6 +11,10 @@ const BOOT_TIMEOUT_MS = 5 * 60_000;
 const BUNDLE = path.join(workspaceRoot, 'services/fpm/dist/fpm-ts.js');
 const UNITS = path.join(workspaceRoot, 'deploy/systemd');
 const FIXTURES = path.join(__dirname, 'fixtures', 'fpm');
+// The service runs with PrivateTmp=yes, which hides a checkout under /tmp: inside the container
+// the repo is also mounted where an installed package would live, and handlers go to /srv.
+const INSTALLED = '/opt/fpm-ts';
+const HANDLERS = '/srv/fpm-ts';
 const CONF = '/etc/fpm-ts/fpm-ts.conf';
 const PID_FILE = '/run/fpm-ts/fpm-ts.pid';
 const SERVICE = 'fpm-ts.service';
@@ -32,7 +36,7 @@ describe('fpm-ts under a real systemd', () => {
     new Promise((resolve, reject) => {
       const env = {
         REQUEST_METHOD: 'GET',
-        SCRIPT_FILENAME: script.startsWith('/status') ? script : path.join(FIXTURES, script),
+        SCRIPT_FILENAME: script.startsWith('/status') ? script : path.join(HANDLERS, script),
         SCRIPT_NAME: script.startsWith('/') ? script : `/${script}`,
         REQUEST_URI: `/${script}${query ? `?${query}` : ''}`,
         QUERY_STRING: query,
@@ -55,10 +59,14 @@ describe('fpm-ts under a real systemd', () => {
 
   beforeAll(async () => {
     if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`nx build fpm\` first (the tools e2e target depends on it)`);
-    container = await SystemdContainer.boot({ log: (line) => process.stderr.write(`[systemd-container] ${line}\n`) });
+    container = await SystemdContainer.boot({
+      bind: [`${workspaceRoot}:${INSTALLED}`],
+      log: (line) => process.stderr.write(`[systemd-container] ${line}\n`),
+    });
     socketPath = path.join(container.sharedDir, 'fpm-ts-www.sock');
     // Installed as a package would: the command on PATH, the config in /etc, the units verbatim.
-    await container.run(['ln', '-sf', BUNDLE, '/usr/local/bin/fpm-ts']);
+    await container.run(['ln', '-sf', path.join(INSTALLED, path.relative(workspaceRoot, BUNDLE)), '/usr/local/bin/fpm-ts']);
+    for (const handler of ['pid.js', 'spin.js']) await container.writeFile(path.join(HANDLERS, handler), readFileSync(path.join(FIXTURES, handler)));
     await container.writeFile(CONF, readFileSync(path.join(FIXTURES, 'fpm-ts.conf')));
     await container.writeFile(`/etc/systemd/system/${SERVICE}`, readFileSync(path.join(UNITS, SERVICE)));
     await container.writeFile(`/etc/systemd/system/${SOCKET}`, readFileSync(path.join(UNITS, SOCKET)));
