@@ -1,7 +1,7 @@
 // fpm-ts's master start-up, in php-fpm's fpm_init()/fpm_run() order: error log, pid file,
 // daemonize, sockets (configured or socket-activated), first children, then the event loop
 // until a stop signal. Resolves with the exit code.
-import { createErrorLog, type ErrorLog } from '@libs/log';
+import { createErrorLog, parseLogLevel, type ErrorLog } from '@libs/log';
 import { daemonize, openPidFile, type DaemonHandle, type PidFile } from '@libs/process';
 import { listenFds } from '@libs/systemd';
 import type { StartMaster } from '../main';
@@ -10,7 +10,7 @@ import type { FpmArgs } from '../cli/args';
 import { FpmError } from '../errors';
 import { applyMasterLimits } from './master-limits';
 import { masterErrors } from './errors';
-import { logLevelOf, Master } from './master';
+import { Master } from './master';
 import { selfWorkerCommand } from './worker-spawn';
 
 export { Master, type MasterOptions, type MasterState } from './master';
@@ -29,11 +29,11 @@ function openMasterLog(config: FpmConfig, args: FpmArgs, daemon: boolean, stderr
   const useFile = daemon || (!process.stderr.isTTY && !args.forceStderr);
   if (g.error_log === 'syslog') {
     stderrLog.warn('error_log = syslog is not supported by fpm-ts; logging to stderr');
-    return createErrorLog({ target: 'stderr', style: 'fpm', level: logLevelOf(g.log_level) });
+    return createErrorLog({ target: 'stderr', style: 'fpm', level: parseLogLevel(g.log_level) });
   }
-  if (!useFile || STDERR_NAMES.has(g.error_log)) return createErrorLog({ target: 'stderr', style: 'fpm', level: logLevelOf(g.log_level) });
+  if (!useFile || STDERR_NAMES.has(g.error_log)) return createErrorLog({ target: 'stderr', style: 'fpm', level: parseLogLevel(g.log_level) });
   try {
-    return createErrorLog({ target: { file: g.error_log }, style: 'fpm', level: logLevelOf(g.log_level) });
+    return createErrorLog({ target: { file: g.error_log }, style: 'fpm', level: parseLogLevel(g.log_level) });
   } catch (err) {
     throw masterErrors.errorLog(g.error_log, (err as Error).message);
   }

@@ -3,19 +3,14 @@
 // emergency restart (fpm_children_bury), reload without closing listening sockets (nginx's
 // reload order: new pools first, then the old ones quit), and the systemd side (fpm_systemd.c).
 import { CrashStormDetector, DeadlineTimer, createSignalEvents, FPM_SIGNAL_INTENTS, type SignalEvents, type FpmIntent } from '@libs/process';
-import type { ErrorLog, LogLevel } from '@libs/log';
+import { parseLogLevel, type ErrorLog } from '@libs/log';
 import type { ActivatedSocket } from '@libs/systemd';
-import { loadConfig, type FpmConfig, type LogLevel as FpmLogLevel, type PoolConfig } from '../config';
+import { loadConfig, type FpmConfig, type PoolConfig } from '../config';
 import { FpmError } from '../errors';
 import { activatedKey, addressKey, parseListen, PoolSocket } from './listen-socket';
 import { Pool, type PoolContext, type StopMode } from './pool';
 import { SystemdReporter } from './systemd-reporter';
 import type { WorkerCommand } from './worker-spawn';
-
-/** php-fpm's log_level words to the log lib's levels (alert is folded into error). */
-export function logLevelOf(level: FpmLogLevel): LogLevel {
-  return level === 'alert' ? 'error' : level === 'warning' ? 'warn' : level;
-}
 
 export type MasterState = 'starting' | 'normal' | 'reloading' | 'finishing' | 'terminating';
 
@@ -152,7 +147,7 @@ export class Master {
     const old = this.pools;
     const oldSockets = this.sockets;
     this.config = next;
-    this.log.setLevel(logLevelOf(next.global.log_level));
+    this.log.setLevel(parseLogLevel(next.global.log_level));
     this.crashStorm = this.detectorFor(next);
     this.sockets = sockets;
     this.pools = pools;
