@@ -18,7 +18,8 @@ import { applyRequestTarget, runRequest } from './response';
 const MAX_PENDING_INPUT = 64 * 1024;
 /** Responses up to this size are copied into one buffer with their head: one write, one syscall. */
 const SINGLE_WRITE_LIMIT = 64 * 1024;
-const FILE_CHUNK = 256 * 1024;
+/** Large files are read and written in chunks of this size (one read, one write for a 1 MiB file). */
+const FILE_CHUNK = 1024 * 1024;
 
 export class HttpConnection implements ConnectionHandler {
   private readonly parser: RequestParser;
@@ -37,6 +38,8 @@ export class HttpConnection implements ConnectionHandler {
   private filePos = 0;
   private fileLeft = 0;
   private waitingOutput = false;
+  /** The peer's address, read once (a getpeername per request otherwise). */
+  private readonly remoteIp: string;
 
   constructor(
     readonly conn: Connection,
@@ -47,6 +50,7 @@ export class HttpConnection implements ConnectionHandler {
     this.parser = new RequestParser(server.parserOptions);
     conn.handler = this;
     const socket = conn.socket;
+    this.remoteIp = socket.remoteAddress ?? '';
     socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
@@ -178,7 +182,7 @@ export class HttpConnection implements ConnectionHandler {
   private onHead(head: RequestHead): boolean {
     this.conn.setState(ConnectionState.ReqEnd);
     const srv = this.server;
-    const req = new Request(srv, head, srv.globalConf, this.conn.socket.remoteAddress ?? '', this.serverSocket, 'http');
+    const req = new Request(srv, head, srv.globalConf, this.remoteIp, this.serverSocket, 'http');
     if (applyRequestTarget(req, head.uri) && srv.core.patchCount !== 0) req.conf = coreConfig(req.config(srv.core));
     this.current = req;
     this.bodyBytes = 0;

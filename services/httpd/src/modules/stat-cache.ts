@@ -7,8 +7,11 @@ import { createEtag } from './etag';
 
 export type StatCacheEngine = 'simple' | 'disable';
 
-/** Files up to this size have their content kept with the entry. */
-export const SMALL_FILE_LIMIT = 64 * 1024;
+/**
+ * Files up to this size have their content kept with the entry (bounded by MAX_CONTENT_BYTES in all):
+ * a hot file is answered from memory in one write; larger files are streamed from disk.
+ */
+export const SMALL_FILE_LIMIT = 1024 * 1024;
 /** Upper bounds; the cache is emptied when one is passed (cheap, and rare on real sites). */
 const MAX_ENTRIES = 8192;
 const MAX_CONTENT_BYTES = 32 * 1024 * 1024;
