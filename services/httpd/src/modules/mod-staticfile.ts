@@ -6,7 +6,7 @@ import type { Request } from '../connection/request';
 import { FilePart } from '../connection/request';
 import { ETAG_USE_INODE, ETAG_USE_MTIME, ETAG_USE_SIZE, etagMatches } from './etag';
 import type { HttpPlugin } from './http-plugin';
-import { SMALL_FILE_LIMIT } from './stat-cache';
+import { SMALL_FILE_LIMIT, type StatEntry } from './stat-cache';
 
 export const STATICFILE_SPECS: readonly DirectiveSpec[] = Object.freeze([
   { key: 'static-file.exclude-extensions', type: 'array-string', scope: 'connection', default: Object.freeze([]) },
@@ -29,6 +29,20 @@ export function cachableStatus(req: Request, etag: string, lastModified: string,
   const t = Date.parse(ims);
   if (Number.isNaN(t)) return 0;
   return mtimeSec <= Math.floor(t / 1000) ? 304 : 0;
+}
+
+const isConditional = (req: Request): boolean => req.header('if-none-match') !== undefined || req.header('if-modified-since') !== undefined;
+
+/** 200 with the body from memory (small files) or from disk. */
+function serve(req: Request, entry: StatEntry, conf: object, small: boolean, method: string): HandlerResult {
+  req.status = 200;
+  const size = (entry.stats as { size: number }).size;
+  if (small && entry.content !== null) {
+    req.appendBody(entry.content);
+    // range requests depend on request headers: never reused
+    if (method === 'GET' && req.header('range') === undefined) req.wireKey = conf;
+  } else if (size > 0) req.appendBody(new FilePart(req.physicalPath, 0, size));
+  return HandlerResult.Finished;
 }
 
 /** The ETAG_USE_* bits of this request (0 when static-file.etags is disabled). */
@@ -69,6 +83,12 @@ export function createModStaticfile(): HttpPlugin {
         return HandlerResult.WaitForEvent;
       }
       const h = req.responseHeaders;
+      const known = entry.headers;
+      if (known !== null && known.key === conf && known.conf === req.conf && !isConditional(req)) {
+        // the headers this entry got under the same config objects: no lookups
+        for (let i = 0; i < known.list.length; i++) h.push(known.list[i] as string);
+        return serve(req, entry, conf, small, method);
+      }
       h.push('Content-Type', req.conf['mimetype.assign'].lookup(physical));
       const flags = etagFlags(req, conf['static-file.etags'] === true);
       const etag = flags === 0 ? '' : cache.etagOf(entry, flags);
@@ -80,13 +100,8 @@ export function createModStaticfile(): HttpPlugin {
         req.status = cond;
         return HandlerResult.Finished;
       }
-      req.status = 200;
-      if (small && entry.content !== null) {
-        req.appendBody(entry.content);
-        // conditional and range requests depend on request headers: never reused
-        if (method === 'GET' && req.header('range') === undefined) req.wireKey = conf;
-      } else if (size > 0) req.appendBody(new FilePart(physical, 0, size));
-      return HandlerResult.Finished;
+      entry.headers = { key: conf, conf: req.conf, list: h.slice() };
+      return serve(req, entry, conf, small, method);
     },
   };
 }

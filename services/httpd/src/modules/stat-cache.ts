@@ -31,6 +31,8 @@ export interface StatEntry {
   content: Buffer | null;
   /** reading the content failed (the file changed meanwhile): stream it instead. */
   contentFailed: boolean;
+  /** The headers mod_staticfile built for this entry under the config objects `key` and `conf`. */
+  headers: { readonly key: object; readonly conf: object; readonly list: readonly string[] } | null;
   /** The last whole response (head and body) sent for this entry, reused while nothing it depends on changed. */
   wire: WireResponse | null;
 }
@@ -80,6 +82,7 @@ export class StatCache {
           content: null,
           contentFailed: false,
           wire: null,
+          headers: null,
         };
         // unchanged file: keep what was derived from it
         if (old !== undefined && old.stats !== null && st !== undefined && err === null && sameFile(old.stats, st)) {
