@@ -1,0 +1,254 @@
+// httpd-ts under a real systemd (PID 1 of a systemd-nspawn container) with the shipped units from
+// deploy/systemd, changed only by drop-ins: lighttpd's socket activation on port 80, Type=notify,
+// PIDFile=, static files, a broken config failing `systemctl reload`, SIGHUP, the watchdog, SIGINT stop.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { workspaceRoot } from '@libs/testing';
+import { SystemdContainer } from '../systemd-container';
+
+const BOOT_TIMEOUT_MS = 5 * 60_000;
+const BUNDLE = path.join(workspaceRoot, 'services/httpd/dist/httpd-ts.js');
+const UNITS = path.join(workspaceRoot, 'deploy/systemd');
+const FIXTURES = path.join(__dirname, 'fixtures', 'httpd');
+// The service runs with PrivateTmp=yes, which hides a checkout under /tmp: inside the container
+// the repo is also mounted where an installed package would live, and the docroot goes to /srv.
+const INSTALLED = '/opt/httpd-ts';
+const DOCROOT = '/srv/httpd-ts/htdocs';
+const CONF = '/etc/httpd-ts/httpd-ts.conf';
+const PID_FILE = '/run/httpd-ts/httpd-ts.pid';
+const ERROR_LOG = '/var/log/httpd-ts/error.log';
+const SERVICE = 'httpd-ts.service';
+const SOCKET = 'httpd-ts.socket';
+const TMPFILES = 'httpd-ts.tmpfiles.conf';
+// The shipped socket listens on port 80 of the container's own network namespace (--private-network):
+// requests are made from inside with curl.
+const ORIGIN = 'http://127.0.0.1';
+
+interface Response {
+  code: number;
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  stderr: string;
+}
+
+describe('httpd-ts under a real systemd', () => {
+  let container: SystemdContainer;
+
+  /** One request with curl inside the container; `args` are extra curl options (headers, rate limits). */
+  const request = async (url: string, ...args: string[]): Promise<Response> => {
+    // -g: no URL globbing, so "[::1]" is an address
+    const res = await container.curl(url, '-i', '-g', ...args);
+    const split = res.stdout.indexOf('\r\n\r\n');
+    const head = split >= 0 ? res.stdout.slice(0, split).split('\r\n') : [];
+    const headers: Record<string, string> = {};
+    for (const line of head.slice(1)) {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head[0] ?? '')?.[1] ?? 0);
+    return { code: res.code, status, headers, body: split >= 0 ? res.stdout.slice(split + 4) : '', stderr: res.stderr };
+  };
+  const get = (urlPath: string, ...args: string[]): Promise<Response> => request(`${ORIGIN}${urlPath}`, ...args);
+
+  const mainPid = async (): Promise<number> => Number(await container.property(SERVICE, 'MainPID'));
+
+  /** The error log is written asynchronously: poll it like the journal. */
+  const waitForErrorLog = async (pattern: RegExp): Promise<void> => {
+    await container.waitFor(`${ERROR_LOG} to match ${pattern}`, 5_000, async () => {
+      const text = await container.readFile(ERROR_LOG).catch((e: Error) => e.message);
+      return { done: pattern.test(text), last: text.split('\n').slice(-5).join('\n') };
+    });
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`nx build httpd\` first (the tools e2e target depends on it)`);
+    container = await SystemdContainer.boot({
+      bind: [`${workspaceRoot}:${INSTALLED}`],
+      log: (line) => process.stderr.write(`[systemd-container] ${line}\n`),
+    });
+    // Installed as a package would: the command on PATH, the config in /etc, the units verbatim.
+    await container.run(['ln', '-sf', path.join(INSTALLED, path.relative(workspaceRoot, BUNDLE)), '/usr/local/bin/httpd-ts']);
+    await container.writeFile(CONF, readFileSync(path.join(FIXTURES, 'httpd-ts.conf')));
+    const htdocs = path.join(FIXTURES, 'htdocs');
+    for (const file of readdirSync(htdocs, { recursive: true, withFileTypes: true })) {
+      if (!file.isFile()) continue;
+      const from = path.join(file.parentPath, file.name);
+      await container.writeFile(path.join(DOCROOT, path.relative(htdocs, from)), readFileSync(from));
+    }
+    await container.writeFile(`/etc/systemd/system/${SERVICE}`, readFileSync(path.join(UNITS, SERVICE)));
+    await container.writeFile(`/etc/systemd/system/${SOCKET}`, readFileSync(path.join(UNITS, SOCKET)));
+    await container.writeFile(`/etc/tmpfiles.d/${TMPFILES.replace('.tmpfiles', '')}`, readFileSync(path.join(UNITS, TMPFILES)));
+    // The only drop-in: no core file when the watchdog's SIGABRT ends the service.
+    await container.writeFile(`/etc/systemd/system/${SERVICE}.d/e2e.conf`, '[Service]\nLimitCORE=0\n');
+    await container.run(['systemctl', 'daemon-reload']);
+  }, BOOT_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await container?.shutdown();
+  });
+
+  it('accepts the shipped units without a warning (systemd-analyze verify) and creates the tmpfiles directories', async () => {
+    // --man=no: the minimal rootfs has no man pages for Documentation= to point at.
+    const verify = await container.exec(['systemd-analyze', 'verify', '--man=no', SOCKET, SERVICE]);
+    expect({ code: verify.code, stderr: verify.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(await container.exec(['systemd-tmpfiles', '--create', '/etc/tmpfiles.d/httpd-ts.conf'])).toMatchObject({ code: 0, stderr: '' });
+    const dirs = await container.run(['stat', '-c', '%n %a %U:%G', '/var/cache/httpd-ts', '/var/cache/httpd-ts/uploads']);
+    expect(dirs.trim().split('\n')).toEqual(['/var/cache/httpd-ts 750 www-data:www-data', '/var/cache/httpd-ts/uploads 750 www-data:www-data']);
+  });
+
+  it('stays inactive behind httpd-ts.socket until the first request, then is active with MainPID = pid file', async () => {
+    expect(await container.systemctl('start', SOCKET)).toMatchObject({ code: 0 });
+    expect(await container.property(SOCKET, 'ActiveState')).toBe('active');
+    expect(await container.property(SERVICE, 'ActiveState')).toBe('inactive');
+
+    const first = await get('/');
+    expect({ code: first.code, stderr: first.stderr, status: first.status }).toEqual({ code: 0, stderr: '', status: 200 });
+    expect(first.body).toBe(readFileSync(path.join(FIXTURES, 'htdocs', 'index.html'), 'utf8'));
+    expect(first.headers['content-type']).toBe('text/html');
+    await container.waitForState(SERVICE, 'active', 30_000);
+    const pid = await mainPid();
+    expect(pid).toBeGreaterThan(1);
+    expect(Number(await container.readFile(PID_FILE))).toBe(pid);
+    // READY=1 came with the addresses it serves: both inherited fds, nothing bound by httpd-ts itself.
+    expect((await container.property(SERVICE, 'StatusText')).replace(/^serving on /, '').split(', ').sort()).toEqual(['0.0.0.0:80', '[::]:80']);
+    await waitForErrorLog(/server started \(httpd-ts\//);
+    // [::]:80 matches no configured socket and is served with the global config.
+    expect(await request('http://[::1]/style.css')).toMatchObject({ status: 200, body: 'body { color: #333; }\n' });
+  });
+
+  it('serves static files with Content-Type, ETag and 304 on If-None-Match, and a directory listing', async () => {
+    const css = await get('/style.css');
+    expect(css).toMatchObject({ status: 200, body: 'body { color: #333; }\n' });
+    expect(css.headers['content-type']).toBe('text/css');
+    const etag = css.headers['etag'] ?? '';
+    expect(etag).toMatch(/^"\d+"$/);
+    expect(css.headers['last-modified']).toMatch(/ GMT$/);
+
+    const again = await get('/style.css', '-H', `If-None-Match: ${etag}`);
+    expect(again).toMatchObject({ status: 304, body: '' });
+    expect(again.headers['etag']).toBe(etag);
+
+    const listing = await get('/files/');
+    expect(listing.status).toBe(200);
+    expect(listing.headers['content-type']).toMatch(/^text\/html/);
+    expect(listing.body).toContain('one.txt');
+    expect(listing.body).toContain('two.txt');
+    expect(await get('/files/two.txt')).toMatchObject({ status: 200, body: 'two\n', headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    expect((await get('/missing.html')).status).toBe(404);
+  });
+
+  it('fails systemctl reload visibly on a broken config while the running server keeps serving', async () => {
+    const before = await mainPid();
+    const good = await container.readFile(CONF);
+    await container.writeFile(CONF, readFileSync(path.join(FIXTURES, 'httpd-ts-broken.conf')));
+    try {
+      const reload = await container.systemctl('reload', SERVICE);
+      expect(reload.code).not.toBe(0);
+      expect(reload.stderr).toMatch(/Job for httpd-ts\.service failed/);
+      await container.waitForJournal(SERVICE, /syntax error in \/etc\/httpd-ts\/httpd-ts\.conf:\d+: .*\(HTTPD_ERR_CONFIG_SYNTAX\)/);
+      expect(await container.property(SERVICE, 'ActiveState')).toBe('active');
+      expect(await mainPid()).toBe(before);
+      for (let i = 0; i < 3; i++) expect(await get('/style.css')).toMatchObject({ status: 200, body: 'body { color: #333; }\n' });
+    } finally {
+      await container.writeFile(CONF, good);
+    }
+  });
+
+  it('applies a changed config on systemctl reload (lighttpd SIGUSR1 graceful restart)', async () => {
+    const before = await mainPid();
+    const good = await container.readFile(CONF);
+    await container.writeFile(CONF, good.replace('".css" => "text/css"', '".css" => "text/css; charset=utf-8"'));
+    try {
+      expect(await container.systemctl('reload', SERVICE)).toMatchObject({ code: 0 });
+      await container.waitFor('the reloaded mimetype.assign to answer', 5_000, async () => {
+        const res = await get('/style.css');
+        return { done: res.headers['content-type'] === 'text/css; charset=utf-8', last: `Content-Type ${res.headers['content-type']}` };
+      });
+      expect(await container.property(SERVICE, 'ActiveState')).toBe('active');
+      expect(await mainPid()).toBe(before);
+    } finally {
+      await container.writeFile(CONF, good);
+    }
+  });
+
+  it('reopens the error log on SIGHUP (logrotate) and keeps serving', async () => {
+    const before = await mainPid();
+    await container.run(['mv', ERROR_LOG, `${ERROR_LOG}.1`]);
+    expect(await container.systemctl('kill', '-s', 'SIGHUP', SERVICE)).toMatchObject({ code: 0 });
+    await container.waitFor(`${ERROR_LOG} to be created again`, 5_000, async () => {
+      const test = await container.exec(['test', '-f', ERROR_LOG]);
+      return { done: test.code === 0, last: 'missing' };
+    });
+    expect(await get('/files/one.txt')).toMatchObject({ status: 200, body: 'one\n' });
+    expect(await mainPid()).toBe(before);
+    expect(await container.property(SERVICE, 'ActiveState')).toBe('active');
+  });
+
+  it('pings the watchdog: with WatchdogSec=2s it stays up, unrestarted, for 6 s', async () => {
+    const dropIn = `/etc/systemd/system/${SERVICE}.d/watchdog.conf`;
+    await container.writeFile(dropIn, '[Service]\nWatchdogSec=2s\n');
+    await container.run(['systemctl', 'daemon-reload']);
+    try {
+      expect(await container.systemctl('restart', SERVICE)).toMatchObject({ code: 0 });
+      const pid = await mainPid();
+      expect(await container.property(SERVICE, 'WatchdogUSec')).toBe('2s');
+      await new Promise((r) => setTimeout(r, 6_000));
+      const kills = (await container.journal(SERVICE)).split('\n').filter((line) => /Watchdog timeout|with signal SIGABRT/.test(line));
+      expect(kills).toEqual([]);
+      expect({ pid: await mainPid(), restarts: await container.property(SERVICE, 'NRestarts') }).toEqual({ pid, restarts: '0' });
+      expect(await get('/style.css')).toMatchObject({ status: 200 });
+    } finally {
+      await container.run(['rm', '-f', dropIn]);
+      await container.run(['systemctl', 'daemon-reload']);
+      await container.run(['systemctl', 'reset-failed', SERVICE]);
+      await container.run(['systemctl', 'restart', SERVICE]);
+    }
+  });
+
+  it('stops gracefully on systemctl stop (SIGINT): the download in flight completes, STOPPING=1, Result=success, pid file removed', async () => {
+    const size = 20 * 1024 * 1024;
+    await container.run(['truncate', '-s', String(size), path.join(DOCROOT, 'big.bin')]);
+    const pid = await mainPid();
+    expect(pid).toBeGreaterThan(1);
+    // 20 MiB at 5 MiB/s: the download is still running when the stop signal arrives.
+    const download = container.curl(`${ORIGIN}/big.bin`, '-o', '/dev/null', '-w', '%{http_code} %{size_download}', '--limit-rate', '5M');
+    await container.waitFor('the download to be in flight', 5_000, async () => {
+      const ss = await container.run(['ss', '-Htn', 'state', 'established', '( sport = :80 )']);
+      return { done: ss.trim() !== '', last: ss };
+    });
+    await container.run(['systemd-analyze', 'log-level', 'debug']);
+    const stop = await container.systemctl('stop', SERVICE);
+    await container.run(['systemd-analyze', 'log-level', 'info']);
+
+    expect(stop).toMatchObject({ code: 0 });
+    expect(await download).toMatchObject({ code: 0, stdout: `200 ${size}` });
+    expect(await container.property(SERVICE, 'ActiveState')).toBe('inactive');
+    expect(await container.property(SERVICE, 'Result')).toBe('success');
+    expect(await container.property(SERVICE, 'ExecMainStatus')).toBe('0');
+    await container.waitForJournal(SERVICE, new RegExp(`Got notification message from PID ${pid} \\(STOPPING=1`));
+    await waitForErrorLog(/graceful shutdown started \(1 connections\)[^]*server stopped\n$/);
+    await expect(container.readFile(PID_FILE)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await container.systemctl('stop', SOCKET)).toMatchObject({ code: 0 });
+  });
+
+  it('listens only on the activated socket when server.bind is unset (lighttpd skips the global server.port socket)', async () => {
+    // The host reaches a unix socket in sharedDir; the config still says server.port = 80 and no server.bind.
+    const socketPath = path.join(container.sharedDir, 'httpd-ts.sock');
+    const dropIn = `/etc/systemd/system/${SOCKET}.d/e2e.conf`;
+    await container.writeFile(dropIn, `[Socket]\nListenStream=\nListenStream=${socketPath}\nSocketMode=0666\n`);
+    await container.run(['systemctl', 'daemon-reload']);
+    try {
+      expect(await container.systemctl('start', SOCKET)).toMatchObject({ code: 0 });
+      expect(await container.httpGet(socketPath, '/files/one.txt', 30_000)).toMatchObject({ status: 200, body: 'one\n' });
+      await container.waitForState(SERVICE, 'active', 30_000);
+      expect(await container.property(SERVICE, 'StatusText')).toBe(`serving on ${socketPath}`);
+      // lighttpd 1.4.69 binds server.bind/server.port only when no socket was inherited or server.bind is set.
+      expect(await container.run(['ss', '-Htln'])).toBe('');
+    } finally {
+      await container.run(['rm', '-f', dropIn]);
+      await container.run(['systemctl', 'stop', SERVICE, SOCKET]);
+      await container.run(['systemctl', 'daemon-reload']);
+    }
+  });
+});
