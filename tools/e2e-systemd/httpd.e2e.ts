@@ -1,6 +1,7 @@
 // httpd-ts under a real systemd (PID 1 of a systemd-nspawn container) with the shipped units from
 // deploy/systemd, changed only by drop-ins: lighttpd's socket activation on port 80, Type=notify,
-// PIDFile=, static files, a broken config failing `systemctl reload`, SIGHUP, the watchdog, SIGINT stop.
+// PIDFile=, static files, reload (broken and good config), SIGHUP, server.username, the watchdog,
+// the graceful SIGINT stop, and lighttpd's rule for the global socket under socket activation.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { workspaceRoot } from '@libs/testing';
@@ -20,6 +21,7 @@ const ERROR_LOG = '/var/log/httpd-ts/error.log';
 const SERVICE = 'httpd-ts.service';
 const SOCKET = 'httpd-ts.socket';
 const TMPFILES = 'httpd-ts.tmpfiles.conf';
+const TMPFILES_INSTALLED = '/etc/tmpfiles.d/httpd-ts.conf';
 // The shipped socket listens on port 80 of the container's own network namespace (--private-network):
 // requests are made from inside with curl.
 const ORIGIN = 'http://127.0.0.1';
@@ -78,8 +80,8 @@ describe('httpd-ts under a real systemd', () => {
     }
     await container.writeFile(`/etc/systemd/system/${SERVICE}`, readFileSync(path.join(UNITS, SERVICE)));
     await container.writeFile(`/etc/systemd/system/${SOCKET}`, readFileSync(path.join(UNITS, SOCKET)));
-    await container.writeFile(`/etc/tmpfiles.d/${TMPFILES.replace('.tmpfiles', '')}`, readFileSync(path.join(UNITS, TMPFILES)));
-    // The only drop-in: no core file when the watchdog's SIGABRT ends the service.
+    await container.writeFile(TMPFILES_INSTALLED, readFileSync(path.join(UNITS, TMPFILES)));
+    // The one lasting drop-in: no core file when the watchdog's SIGABRT ends the service.
     await container.writeFile(`/etc/systemd/system/${SERVICE}.d/e2e.conf`, '[Service]\nLimitCORE=0\n');
     await container.run(['systemctl', 'daemon-reload']);
   }, BOOT_TIMEOUT_MS);
@@ -92,7 +94,7 @@ describe('httpd-ts under a real systemd', () => {
     // --man=no: the minimal rootfs has no man pages for Documentation= to point at.
     const verify = await container.exec(['systemd-analyze', 'verify', '--man=no', SOCKET, SERVICE]);
     expect({ code: verify.code, stderr: verify.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(await container.exec(['systemd-tmpfiles', '--create', '/etc/tmpfiles.d/httpd-ts.conf'])).toMatchObject({ code: 0, stderr: '' });
+    expect(await container.exec(['systemd-tmpfiles', '--create', TMPFILES_INSTALLED])).toMatchObject({ code: 0, stderr: '' });
     const dirs = await container.run(['stat', '-c', '%n %a %U:%G', '/var/cache/httpd-ts', '/var/cache/httpd-ts/uploads']);
     expect(dirs.trim().split('\n')).toEqual(['/var/cache/httpd-ts 750 www-data:www-data', '/var/cache/httpd-ts/uploads 750 www-data:www-data']);
   });
@@ -128,6 +130,25 @@ describe('httpd-ts under a real systemd', () => {
     const again = await get('/style.css', '-H', `If-None-Match: ${etag}`);
     expect(again).toMatchObject({ status: 304, body: '' });
     expect(again.headers['etag']).toBe(etag);
+
+    // A changed file gets a new ETag (once the 1-second stat cache entry is gone); the old one no longer matches.
+    await container.writeFile(path.join(DOCROOT, 'style.css'), 'body { color: #000; }\n');
+    try {
+      let changed = css;
+      await container.waitFor('a new ETag for the changed file', 5_000, async () => {
+        changed = await get('/style.css', '-H', `If-None-Match: ${etag}`);
+        return { done: changed.status === 200, last: `${changed.status} ${changed.headers['etag']}` };
+      });
+      expect(changed.body).toBe('body { color: #000; }\n');
+      expect(changed.headers['etag']).toMatch(/^"\d+"$/);
+      expect(changed.headers['etag']).not.toBe(etag);
+    } finally {
+      await container.writeFile(path.join(DOCROOT, 'style.css'), readFileSync(path.join(FIXTURES, 'htdocs', 'style.css')));
+      await container.waitFor('the restored file to be served', 5_000, async () => {
+        const res = await get('/style.css');
+        return { done: res.body === 'body { color: #333; }\n', last: res.body };
+      });
+    }
 
     const listing = await get('/files/');
     expect(listing.status).toBe(200);
@@ -183,6 +204,21 @@ describe('httpd-ts under a real systemd', () => {
     expect(await get('/files/one.txt')).toMatchObject({ status: 200, body: 'one\n' });
     expect(await mainPid()).toBe(before);
     expect(await container.property(SERVICE, 'ActiveState')).toBe('active');
+  });
+
+  it('drops root for server.username/server.groupname after taking its sockets (the unit keeps CAP_SETUID/CAP_SETGID for it)', async () => {
+    const good = await container.readFile(CONF);
+    await container.writeFile(CONF, `${good}server.username = "www-data"\nserver.groupname = "www-data"\n`);
+    try {
+      expect(await container.systemctl('restart', SERVICE)).toMatchObject({ code: 0 });
+      const pid = await mainPid();
+      expect((await container.run(['ps', '-o', 'user=,group=', '-p', String(pid)])).trim().split(/\s+/)).toEqual(['www-data', 'www-data']);
+      expect(await get('/style.css')).toMatchObject({ status: 200 });
+    } finally {
+      await container.writeFile(CONF, good);
+      await container.run(['systemctl', 'reset-failed', SERVICE]);
+      await container.run(['systemctl', 'restart', SERVICE]);
+    }
   });
 
   it('pings the watchdog: with WatchdogSec=2s it stays up, unrestarted, for 6 s', async () => {
