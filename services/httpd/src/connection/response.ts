@@ -28,12 +28,36 @@ const DONE = 6;
 /** The wire key of built-in error pages (their headers depend on the core config only). */
 const BUILTIN_ERRORDOC = Object.freeze({});
 
+/** Request targets already decoded and simplified (a pure function of the target), and the
+ *  physical path of each URL path under the docroot it was mapped with: the same strings are reused,
+ *  so the stat cache's lookups hash them once. Emptied when full. */
+const TARGET_CACHE_LIMIT = 4096;
+const targets = new Map<string, { readonly path: string; readonly query: string }>();
+const physicals = new Map<string, { readonly root: string; readonly physical: string }>();
+
+function physicalPathOf(root: string, url: string): string {
+  const known = physicals.get(url);
+  if (known !== undefined && known.root === root) return known.physical;
+  const physical = (root === '/' ? '' : root) + urlPathToFs(url);
+  if (physicals.size >= TARGET_CACHE_LIMIT) physicals.clear();
+  physicals.set(url, { root, physical });
+  return physical;
+}
+
 /** Sets url/queryString from the request target; false (and status 400) when it is refused. */
 export function applyRequestTarget(req: Request, target: string): boolean {
+  const known = targets.get(target);
+  if (known !== undefined) {
+    req.url = known.path;
+    req.queryString = known.query;
+    return true;
+  }
   try {
     const p = parseRequestPath(target);
     req.url = p.path;
     req.queryString = p.query;
+    if (targets.size >= TARGET_CACHE_LIMIT) targets.clear();
+    targets.set(target, { path: p.path, query: p.query });
     return true;
   } catch (e) {
     if (!isHttpError(e)) throw e;
@@ -132,7 +156,7 @@ function stepUri(srv: HttpServer, req: Request): void {
   req.docRoot = root;
   req.stage = PHYSICAL;
   if (conf['server.follow-symlink']) {
-    req.physicalPath = (root === '/' ? '' : root) + urlPathToFs(req.url);
+    req.physicalPath = physicalPathOf(root, req.url);
     return;
   }
   req.wait(
