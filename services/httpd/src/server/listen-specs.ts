@@ -28,14 +28,20 @@ function bindAddress(bind: string, port: number): string {
   return bind.includes(':') ? `[${bind}]:${port}` : `${bind}:${port}`;
 }
 
-/** The global socket first, then one per $SERVER["socket"] == block (duplicates dropped). */
-export function listenSpecs(tree: ConfigTree, validation: ValidationResult): ServerSocketConfig[] {
+/**
+ * The global socket first, then one per $SERVER["socket"] == block (duplicates dropped).
+ * `activated`: systemd passed sockets and server.systemd-socket-activation is on; then, as
+ * lighttpd 1.4.69 does, server.port alone (no server.bind) opens nothing of its own: the
+ * inherited sockets are the global ones.
+ */
+export function listenSpecs(tree: ConfigTree, validation: ValidationResult, activated = false): ServerSocketConfig[] {
   const bindV = value(validation, 0, 'server.bind');
   const portV = value(validation, 0, 'server.port');
-  const bind = typeof bindV === 'string' && bindV !== '' ? bindV : '0.0.0.0';
+  const bindSet = typeof bindV === 'string' && bindV !== '';
+  const bind = bindSet ? bindV : '0.0.0.0';
   const port = typeof portV === 'number' ? portV : 80;
   const global = bindAddress(bind, port);
-  const specs: ServerSocketConfig[] = [{ address: global, ...options(validation, 0) }];
+  const specs: ServerSocketConfig[] = activated && !bindSet ? [] : [{ address: global, ...options(validation, 0) }];
   for (const c of tree.conditionals) {
     const cond = c.condition;
     if (cond === null || cond.subject.kind !== 'server-socket' || cond.operator !== '==') continue;

@@ -7,13 +7,14 @@ import net from 'node:net';
 import { FdeventError } from '@libs/fdevent';
 import { createErrorLog, type ErrorLog } from '@libs/log';
 import { createSignalEvents, daemonize, HTTPD_SIGNAL_INTENTS, openPidFile, type DaemonHandle, type PidFile } from '@libs/process';
-import { listenFds, systemdNotify } from '@libs/systemd';
+import { listenFds, startWatchdog, systemdNotify, type Watchdog } from '@libs/systemd';
 import type { ServeContext, ServeFunction } from '../cli';
 import { EXIT_FAILURE } from '../cli/run';
 import { VERSION } from '../cli/texts';
 import { ServeError, serveErrors } from './errors';
 import { HttpServer } from './http-server';
 import { listenSpecs } from './listen-specs';
+import { dropPrivileges } from './privileges';
 import { loadHttpPlugins } from './plugins';
 
 const SERVER_NAME = `httpd-ts/${VERSION}`;
@@ -21,6 +22,10 @@ const SERVER_NAME = `httpd-ts/${VERSION}`;
 function globalString(ctx: ServeContext, key: string): string {
   const v = ctx.tree.global.directives.get(key)?.value;
   return v?.type === 'string' ? v.value : '';
+}
+
+function globalEnabled(ctx: ServeContext, key: string): boolean {
+  return ctx.validation.contexts[0]?.values.get(key)?.value === true;
 }
 
 const codeOf = (e: unknown): string => {
@@ -67,9 +72,14 @@ export const serve: ServeFunction = async (ctx) => {
     const plugins = loadHttpPlugins(ctx.modules, ctx.options.moduleDir, log);
     server = new HttpServer({ tree: ctx.tree, validation: ctx.validation, plugins, log, idleLimit: ctx.options.idleTimeout ?? 0 });
     if (oneShot) oneConnection = stdinSocket();
-    await server.listen({ sockets: listenSpecs(ctx.tree, ctx.validation), inherited: listenFds(), acceptNothing: oneShot }).catch((e: unknown) => {
+    const inherited = listenFds();
+    const activated = inherited.length > 0 && globalEnabled(ctx, 'server.systemd-socket-activation');
+    await server.listen({ sockets: listenSpecs(ctx.tree, ctx.validation, activated), inherited, acceptNothing: oneShot }).catch((e: unknown) => {
       throw listenError(e);
     });
+    pidFile?.write();
+    const dropped = dropPrivileges(globalString(ctx, 'server.username'), globalString(ctx, 'server.groupname'));
+    if (dropped !== null) log.info(dropped);
   } catch (e) {
     const msg = (e as Error).message;
     log.error(msg);
@@ -80,18 +90,20 @@ export const serve: ServeFunction = async (ctx) => {
     if (daemon === null) ctx.io.stderr(`httpd-ts: ${msg} (${codeOf(e)})\n`);
     return EXIT_FAILURE;
   }
-  pidFile?.write();
   if (!oneShot) {
     for (const a of server.addresses()) log.notice(`server listening on ${a}`);
     log.notice(`server started (${SERVER_NAME})`);
   }
   daemon?.started();
   systemdNotify.ready({ status: `serving on ${server.addresses().join(', ')}` });
+  // WatchdogSec=: pings only while the event loop keeps up (the default event-loop-lag probe).
+  const watchdog: Watchdog | undefined = startWatchdog({ log });
 
   return new Promise<number>((resolve) => {
     let finishing = false;
     let stoppedBy = 'server stopped';
     const finish = async (): Promise<void> => {
+      watchdog?.stop();
       signals.dispose();
       pidFile?.remove();
       if (!oneShot) log.notice(stoppedBy);
