@@ -8,7 +8,7 @@ export const usage = (): string =>
   versionLine() +
   'usage:\n' +
   ' -f <name>  filename of the config-file\n' +
-  ' -m <name>  module directory (accepted for compatibility; modules are built in)\n' +
+  ' -m <name>  module directory: third-party modules (mod_*.js) load from here\n' +
   ' -i <secs>  graceful shutdown after <secs> of inactivity\n' +
   ' -1         process single (one) request on stdin socket, then exit\n' +
   ' -p         print the parsed config-file in internal form, and exit\n' +
