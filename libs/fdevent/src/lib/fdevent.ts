@@ -32,6 +32,7 @@ export class FdEvent {
   readonly maxFds: number;
   readonly maxConnections: number;
   private readonly sockets: ServerSocket[] = [];
+  private readonly acceptors = new Map<ServerSocket, (socket: net.Socket) => void>();
   private readonly log: ServiceLog;
   private readonly limits: Partial<ConnectionLimits>;
   private readonly unsubscribe: () => void;
@@ -64,8 +65,23 @@ export class FdEvent {
   /** Starts accepting on a server socket. */
   addServerSocket(s: ServerSocket): void {
     this.sockets.push(s);
-    s.server.on('connection', (socket: net.Socket) => this.accept(socket, s));
+    const onConnection = (socket: net.Socket): void => void this.accept(socket, s);
+    this.acceptors.set(s, onConnection);
+    s.server.on('connection', onConnection);
     if (this.disabled) s.pause();
+  }
+
+  /**
+   * Stops accepting on every server socket and hands them over open (a graceful restart passes
+   * them to the next configuration's event layer); connections already accepted are untouched.
+   */
+  releaseServerSockets(): ServerSocket[] {
+    for (const [s, onConnection] of this.acceptors) {
+      s.server.off('connection', onConnection);
+      s.resume();
+    }
+    this.acceptors.clear();
+    return this.sockets.splice(0);
   }
 
   get serverSockets(): readonly ServerSocket[] {
@@ -95,6 +111,7 @@ export class FdEvent {
   /** Stops the trigger subscription and closes the server sockets (connections are left to their owner). */
   async close(): Promise<void> {
     this.unsubscribe();
+    this.acceptors.clear();
     this.releaseHold?.();
     this.releaseHold = null;
     await Promise.all(this.sockets.map((s) => s.close()));

@@ -28,6 +28,19 @@ export interface ServeContext extends ModuleLoadContext {
   /** Core and always-loaded modules' directives, checked and typed. */
   readonly validation: ValidationResult;
   readonly io: CliIo;
+  /**
+   * Reads and checks the configuration file again, as at start-up (SIGUSR1 graceful restart);
+   * throws an Error naming every problem, and the running configuration stays in force.
+   */
+  readonly reload: () => ReloadedConfig;
+}
+
+/** What a graceful restart serves with: the same kind of tree, checks and module list as start-up. */
+export interface ReloadedConfig {
+  readonly tree: ConfigTree;
+  readonly registry: DirectiveRegistry;
+  readonly validation: ValidationResult;
+  readonly modules: readonly string[];
 }
 
 /** Starts the server and resolves with the process exit code once it has stopped. */

@@ -11,7 +11,7 @@ import {
 } from '../config';
 import { parseArgs, type CliOptions } from './args';
 import { noConfig, type CliError } from './errors';
-import type { CliHooks, CliIo } from './hooks';
+import type { CliHooks, CliIo, ReloadedConfig } from './hooks';
 import { features, usage, versionLine } from './texts';
 
 /** Exit status for failures, -1 as lighttpd returns it from main(). */
@@ -81,5 +81,16 @@ export async function runCli(argv: readonly string[], hooks: CliHooks, io: CliIo
   }
   if (options.test > 0 || options.printConfig) return 0;
 
-  return hooks.serve({ options, tree, registry, modules, validation, io });
+  const reload = (): ReloadedConfig => reloadConfig(options, hooks, io);
+  return hooks.serve({ options, tree, registry, modules, validation, io, reload });
+}
+
+/** The start-up checks again, for a graceful restart: parse, validate, module list. */
+function reloadConfig(options: CliOptions, hooks: CliHooks, io: CliIo): ReloadedConfig {
+  if (options.configFile === '-') throw new Error('a configuration read from standard input cannot be read again');
+  const tree = readConfig(options, io);
+  const registry = hooks.createRegistry();
+  const validation = validateConfig(tree, registry, { owners: ALWAYS_LOADED });
+  if (validation.errors.length > 0) throw new Error(validation.errors.map((e) => `${e.message} (${e.code})`).join('; '));
+  return { tree, registry, validation, modules: effectiveModules(tree) };
 }

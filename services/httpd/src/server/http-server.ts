@@ -39,6 +39,11 @@ export interface ListenOptions {
   readonly inherited?: readonly InheritedSocket[];
   /** -1: open the sockets but accept nothing on them. */
   readonly acceptNothing?: boolean;
+  /**
+   * Graceful restart: the previous configuration's sockets, and `release`, which makes it stop
+   * accepting on them; called only once every new address is bound.
+   */
+  readonly reuse?: { readonly sockets: readonly ServerSocket[]; release(): void };
 }
 
 export class HttpServer {
@@ -108,20 +113,36 @@ export class HttpServer {
     return this.globals.get(key);
   }
 
-  /** Opens every socket (all or nothing) and starts accepting on them. */
-  async listen(options: ListenOptions): Promise<void> {
+  /**
+   * Opens every socket (all or nothing) and starts accepting on them. With `reuse` (a graceful
+   * restart), sockets the previous configuration already listens on are taken over open and only
+   * new addresses are bound; the reused ones no configured address wants any more are returned,
+   * for the caller to close once the previous configuration has drained.
+   */
+  async listen(options: ListenOptions): Promise<ServerSocket[]> {
     const activation = this.globalValue('server.systemd-socket-activation') === true;
-    this.sockets = await openServerSockets({
-      sockets: options.sockets,
+    const reuse = options.reuse?.sockets ?? [];
+    const wanted = (s: ServerSocket): boolean => s.config === null || options.sockets.some((c) => c.address === s.config?.address);
+    const kept = reuse.filter(wanted);
+    const opened = await openServerSockets({
+      sockets: options.sockets.filter((c) => !kept.some((s) => s.config?.address === c.address)),
       inherited: options.inherited ?? [],
       systemdSocketActivation: activation,
       serverOptions: { allowHalfOpen: true, noDelay: true },
       log: this.log,
     });
+    options.reuse?.release();
+    this.sockets = [...kept, ...opened];
     for (const s of this.sockets) {
       if (options.acceptNothing === true) s.pause();
       else this.fdevent.addServerSocket(s);
     }
+    return reuse.filter((s) => !wanted(s));
+  }
+
+  /** The listening sockets this server accepts on. */
+  get serverSockets(): readonly ServerSocket[] {
+    return this.sockets;
   }
 
   /** Where each socket listens: "127.0.0.1:8080" (the real port when 0 was configured) or a path. */
@@ -194,8 +215,22 @@ export class HttpServer {
 
   /** Graceful stop: stop accepting, close idle keep-alive connections, let requests in progress finish. */
   gracefulStop(): Promise<void> {
-    this.stopping = true;
     this.closeSockets();
+    return this.drain();
+  }
+
+  /**
+   * Graceful restart: stops accepting and hands the listening sockets, still open, to the next
+   * configuration's server; requests in progress finish here, with this configuration.
+   */
+  handOver(): { sockets: ServerSocket[]; drained: Promise<void> } {
+    const sockets = this.fdevent.releaseServerSockets();
+    this.sockets = [];
+    return { sockets, drained: this.drain() };
+  }
+
+  private drain(): Promise<void> {
+    this.stopping = true;
     const done = new Promise<void>((resolve) => this.stopWaiters.push(resolve));
     for (const c of this.connections) if (c.idle) c.close();
     if (this.connections.size === 0) this.resolveStop();

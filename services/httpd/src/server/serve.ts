@@ -1,6 +1,7 @@
 // The serve hook of the command line: lighttpd 1.4.69 server.c from opening the error log and pid
 // file to the main loop and shutdown; signals as intents (SIGTERM immediate, SIGINT graceful,
-// SIGHUP reopen logs), sd_notify READY=1 once listening and STOPPING=1 on the way out; systemd
+// SIGHUP reopen logs, SIGUSR1 graceful restart), sd_notify READY=1 once listening, RELOADING=1
+// around a restart and STOPPING=1 on the way out; the watchdog; privileges dropped; systemd
 // socket activation, -1 (one connection from standard input) and -i (stop when idle).
 import fs from 'node:fs';
 import net from 'node:net';
@@ -68,12 +69,14 @@ export const serve: ServeFunction = async (ctx) => {
   const signals = createSignalEvents(HTTPD_SIGNAL_INTENTS);
   let server: HttpServer;
   let oneConnection: net.Socket | null = null;
+  // systemd passed sockets that stand for the global server.port (kept across graceful restarts)
+  let activated = false;
   try {
     const plugins = loadHttpPlugins(ctx.modules, ctx.options.moduleDir, log);
     server = new HttpServer({ tree: ctx.tree, validation: ctx.validation, plugins, log, idleLimit: ctx.options.idleTimeout ?? 0 });
     if (oneShot) oneConnection = stdinSocket();
     const inherited = listenFds();
-    const activated = inherited.length > 0 && globalEnabled(ctx, 'server.systemd-socket-activation');
+    activated = inherited.length > 0 && globalEnabled(ctx, 'server.systemd-socket-activation');
     await server.listen({ sockets: listenSpecs(ctx.tree, ctx.validation, activated), inherited, acceptNothing: oneShot }).catch((e: unknown) => {
       throw listenError(e);
     });
@@ -120,11 +123,12 @@ export const serve: ServeFunction = async (ctx) => {
       finishing = true;
       void server.serveOne(oneConnection).then(finish);
     }
-    server.onIdleStop(() => {
+    const idleStop = (): void => {
       if (finishing) return;
       stoppedBy = 'server stopped after idle timeout';
       graceful();
-    });
+    };
+    server.onIdleStop(idleStop);
     signals.on('graceful-stop', (ev) => {
       if (finishing) {
         // asked twice: do not wait any longer
@@ -149,8 +153,44 @@ export const serve: ServeFunction = async (ctx) => {
         log.error(`reopening the error log failed: ${(e as Error).message}`);
       }
     });
+    let restarting = false;
     signals.on('graceful-restart', () => {
-      log.notice('graceful restart (SIGUSR1) is not supported by this build; still serving');
+      if (finishing || restarting) return;
+      restarting = true;
+      void restart().finally(() => (restarting = false));
     });
+
+    /**
+     * SIGUSR1, lighttpd's graceful restart: read the configuration again; if it is good, the new
+     * configuration takes over the listening sockets (binding only new addresses) and the old
+     * one finishes its requests; if not, the old one keeps serving and the log says why.
+     */
+    const restart = async (): Promise<void> => {
+      systemdNotify.reloading('reading the configuration again');
+      log.notice('[note] graceful restart: reading the configuration again');
+      const previous = server;
+      try {
+        const next = ctx.reload();
+        const plugins = loadHttpPlugins(next.modules, ctx.options.moduleDir, log);
+        const fresh = new HttpServer({ tree: next.tree, validation: next.validation, plugins, log, idleLimit: ctx.options.idleTimeout ?? 0 });
+        let drained: Promise<void> = Promise.resolve();
+        const stale = await fresh.listen({
+          sockets: listenSpecs(next.tree, next.validation, activated),
+          reuse: {
+            sockets: previous.serverSockets,
+            release: () => {
+              drained = previous.handOver().drained;
+            },
+          },
+        });
+        server = fresh;
+        server.onIdleStop(idleStop);
+        void drained.then(() => Promise.all(stale.map((s) => s.close())));
+        log.notice(`[note] graceful restart done, serving on ${server.addresses().join(', ')}`);
+      } catch (e) {
+        log.error(`graceful restart failed, still serving the previous configuration: ${(e as Error).message}`);
+      }
+      systemdNotify.ready({ status: `serving on ${server.addresses().join(', ')}` });
+    };
   });
 };
