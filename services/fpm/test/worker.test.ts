@@ -63,7 +63,7 @@ async function startWorker(overrides: Partial<WorkerBootstrap> = {}): Promise<Wo
     { command: process.execPath, args: tsNodeArgs(BIN), env: tsEnv({ FPM_TS_WORKER: JSON.stringify(boot) }), listenFds: [socket.fd], output: 'inherit' },
     { isCustom: isFpmWorkerReport },
   );
-  w.on('message', (msg) => reports.push(msg));
+  w.on('message', (msg) => (msg.type === 'reports' ? reports.push(...msg.items) : reports.push(msg)));
   worker = w;
   await new Promise((resolve) => w.once('ready', resolve));
   return w;

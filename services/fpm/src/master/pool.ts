@@ -186,6 +186,9 @@ export class Pool {
 
   private onReport(child: PoolChild, msg: FpmWorkerReport): void {
     switch (msg.type) {
+      case 'reports':
+        for (const item of msg.items) this.onReport(child, item);
+        return;
       case 'request-start': {
         child.requestStarted(msg);
         this.acceptedConn++;

@@ -17,10 +17,38 @@ import {
   type FpmMasterMessage,
   type FpmWorkerReport,
   type LogReport,
+  type RequestEndReport,
+  type RequestStartReport,
   type WorkerBootstrap,
 } from './worker-messages';
 
 const SCOREBOARD_TIMEOUT_MS = 2000;
+/** getrusage(2) costs more than a small request: CPU and RSS are sampled this often at most. */
+const CPU_SAMPLE_MS = 100;
+
+/**
+ * php-fpm's "last request cpu" and "last request memory", sampled: with many requests in flight a
+ * per-request figure is not separable anyway, so it is the worker's CPU share over the last
+ * sample interval and its resident size.
+ */
+class CpuSampler {
+  private at = performance.now();
+  private last = process.cpuUsage();
+  private current = { user: 0, system: 0, rss: process.memoryUsage.rss() };
+
+  /** Percent of one CPU in user and system mode, and resident bytes. */
+  sample(): { user: number; system: number; rss: number } {
+    const now = performance.now();
+    if (now - this.at >= CPU_SAMPLE_MS) {
+      const used = process.cpuUsage(this.last);
+      const ms = now - this.at;
+      this.current = { user: used.user / 10 / ms, system: used.system / 10 / ms, rss: process.memoryUsage.rss() };
+      this.last = process.cpuUsage();
+      this.at = now;
+    }
+    return this.current;
+  }
+}
 
 export function runWorker(boot: WorkerBootstrap): void {
   if (boot.chdir !== null) process.chdir(boot.chdir);
@@ -59,12 +87,28 @@ export function runWorker(boot: WorkerBootstrap): void {
         clearTimeout(timer);
         resolve(board);
       });
+      // Our own reports first, so the page counts this very request, as php-fpm's does.
+      flushBatch();
       channel.send({ type: 'scoreboard-query', id });
     });
 
   // php-fpm's access.log: one line per request, written by the child that served it.
   const accessLog = boot.accessLog === null ? null : createAccessLog(boot.accessLog);
   const accessLine = compileAccessFormat(boot.accessFormat);
+
+  // request-start / request-end go out together, once per event-loop turn (see ReportBatch).
+  let batch: (RequestStartReport | RequestEndReport)[] = [];
+  const flushBatch = (): void => {
+    if (batch.length === 0) return;
+    const items = batch;
+    batch = [];
+    channel.send({ type: 'reports', items });
+  };
+  const report = (item: RequestStartReport | RequestEndReport): void => {
+    if (batch.length === 0) setImmediate(flushBatch);
+    batch.push(item);
+  };
+  const cpu = new CpuSampler();
 
   let served = 0;
   let inFlight = 0;
@@ -94,9 +138,8 @@ export function runWorker(boot: WorkerBootstrap): void {
     const id = ++served;
     inFlight++;
     const startedAt = process.hrtime.bigint();
-    const cpuBefore = process.cpuUsage();
     const scriptFile = request.params.get('SCRIPT_FILENAME') ?? '-';
-    channel.send({
+    report({
       type: 'request-start',
       method: request.params.get('REQUEST_METHOD') ?? '-',
       uri: requestUri(request),
@@ -119,14 +162,8 @@ export function runWorker(boot: WorkerBootstrap): void {
     } finally {
       sampler?.requestEnded(id);
       const durationUs = Number((process.hrtime.bigint() - startedAt) / 1000n);
-      const cpu = process.cpuUsage(cpuBefore);
-      const memory = process.memoryUsage.rss();
-      channel.send({
-        type: 'request-end',
-        durationUs,
-        cpu: durationUs > 0 ? ((cpu.user + cpu.system) / durationUs) * 100 : 0,
-        memory,
-      });
+      const usage = cpu.sample();
+      report({ type: 'request-end', durationUs, cpu: usage.user + usage.system, memory: usage.rss });
       inFlight--;
       if (accessLog !== null) {
         const endMs = Date.now();
@@ -139,9 +176,9 @@ export function runWorker(boot: WorkerBootstrap): void {
             responseHeaders: outcome.headers,
             startMs: endMs - durationUs / 1000,
             endMs,
-            cpuUserUs: cpu.user,
-            cpuSystemUs: cpu.system,
-            memory,
+            cpuUserUs: (usage.user / 100) * durationUs,
+            cpuSystemUs: (usage.system / 100) * durationUs,
+            memory: usage.rss,
           }),
         );
       }

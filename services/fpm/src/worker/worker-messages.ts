@@ -45,7 +45,17 @@ export interface LogReport extends ChannelMessage {
   readonly message: string;
 }
 
-export type FpmWorkerReport = RequestStartReport | RequestEndReport | ScoreboardQuery | RetiringReport | LogReport;
+/**
+ * worker -> master: reports queued during one turn of the worker's event loop, sent as one IPC
+ * message. Under load a worker finishes many requests per turn; one message each would cost
+ * more than the requests themselves (JSON, a pipe write, a wake-up of the master).
+ */
+export interface ReportBatch extends ChannelMessage {
+  readonly type: 'reports';
+  readonly items: readonly (RequestStartReport | RequestEndReport)[];
+}
+
+export type FpmWorkerReport = RequestStartReport | RequestEndReport | ScoreboardQuery | RetiringReport | LogReport | ReportBatch;
 
 /** master -> worker: the answer to a ScoreboardQuery. */
 export interface ScoreboardReply extends ChannelMessage {
@@ -61,7 +71,7 @@ export interface HandedConnection extends ChannelMessage {
 
 export type FpmMasterMessage = ScoreboardReply | HandedConnection;
 
-const WORKER_TYPES = new Set(['request-start', 'request-end', 'scoreboard-query', 'retiring', 'log']);
+const WORKER_TYPES = new Set(['request-start', 'request-end', 'scoreboard-query', 'retiring', 'log', 'reports']);
 
 export const isFpmWorkerReport = (msg: ChannelMessage): msg is FpmWorkerReport => WORKER_TYPES.has(msg.type);
 export const isFpmMasterMessage = (msg: ChannelMessage): msg is FpmMasterMessage =>
