@@ -79,7 +79,8 @@ async function measure(work: string, name: string, start: () => Started, socket:
     fs.writeFileSync(path.join(work, `nginx-${name}.conf`), nginxConf(work, port, socket, script));
     nginx = startPinned(`nginx for ${name}`, 1, 'nginx', ['-c', path.join(work, `nginx-${name}.conf`), '-e', path.join(work, 'nginx-fcgi-error.log')]);
     await waitForHttp(port, '/');
-    runWrk(`http://127.0.0.1:${port}/`, { core: 1, seconds: 2, connections: 16 });
+    // Warm-up long enough for every JIT-compiling worker to reach steady state (php-fpm has none).
+    runWrk(`http://127.0.0.1:${port}/`, { core: 1, seconds: 5, connections: 16 });
     const wrk = runWrk(`http://127.0.0.1:${port}/`, { core: 1, seconds, connections: 16 });
     return { wrk, idlePssKiB, processes: pids.length };
   } catch (err) {
