@@ -65,8 +65,7 @@ const DEFAULT_MAX_PARAMS_LENGTH = 1024 * 1024;
 export class FastcgiServerRequest extends EventEmitter {
   readonly params = new Map<string, string>();
   readonly stdin: Readable;
-  /** The FCGI_DATA stream; only filled for the filter role. */
-  readonly data: Readable;
+  private dataStream: Readable | null = null;
   aborted = false;
   finished = false;
   /** STDOUT bytes written so far (0 means the response head can still be chosen). */
@@ -87,11 +86,24 @@ export class FastcgiServerRequest extends EventEmitter {
   ) {
     super();
     this.stdin = new Readable({ read: noop });
-    this.data = new Readable({ read: noop });
     this.paramsDecoder = new NameValueDecoder((name, value) => this.params.set(name, value), {
       maxLength: maxParamsLength,
       encoding,
     });
+  }
+
+  /** The FCGI_DATA stream; only filled for the filter role (made on first use: responders never need it). */
+  get data(): Readable {
+    if (this.dataStream === null) {
+      this.dataStream = new Readable({ read: noop });
+      if (this.aborted) this.dataStream.destroy();
+    }
+    return this.dataStream;
+  }
+
+  /** @internal the DATA stream if anyone made it */
+  get dataIfMade(): Readable | null {
+    return this.dataStream;
   }
 
   /** The web server's IP address, undefined over a unix socket. */
@@ -250,7 +262,8 @@ export class FastcgiServerConnection {
     if (request.aborted) return;
     request.aborted = true;
     if (!request.stdin.readableEnded) request.stdin.destroy();
-    if (!request.data.readableEnded) request.data.destroy();
+    const data = request.dataIfMade;
+    if (data !== null && !data.readableEnded) data.destroy();
     if (request.started) request.emit('abort');
   }
 

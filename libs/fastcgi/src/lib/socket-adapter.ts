@@ -29,11 +29,21 @@ export interface FastcgiServing {
   drain(onDrained: () => void): void;
 }
 
+/**
+ * Writes stay corked until the current tick's promise chain has run, so a response's head, body
+ * and END_REQUEST (several calls) leave in one writev instead of one syscall each.
+ */
 function writeAll(socket: net.Socket, chunks: Buffer[]): void {
   if (socket.destroyed) return;
-  socket.cork();
+  if (!socket.writableCorked) {
+    socket.cork();
+    process.nextTick(uncork, socket);
+  }
   for (const chunk of chunks) socket.write(chunk);
-  socket.uncork();
+}
+
+function uncork(socket: net.Socket): void {
+  if (socket.writableCorked) socket.uncork();
 }
 
 function peerName(socket: net.Socket): string {

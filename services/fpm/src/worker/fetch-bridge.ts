@@ -20,14 +20,19 @@ export function requestFromParams(params: ReadonlyMap<string, string>, stdin: Re
     const query = params.get('QUERY_STRING') ?? '';
     uri = (params.get('SCRIPT_NAME') ?? '/') + (params.get('PATH_INFO') ?? '') + (query === '' ? '' : `?${query}`);
   }
-  const headers = new Headers();
-  for (const [name, value] of params) {
-    if (name.startsWith('HTTP_')) headers.append(name.slice(5).toLowerCase().replace(/_/g, '-'), value);
-  }
+  // Plain pairs: the Request copies them into its own Headers anyway. CONTENT_TYPE and
+  // CONTENT_LENGTH win over the HTTP_ copies nginx also sends.
   const contentType = params.get('CONTENT_TYPE');
-  if (contentType) headers.set('content-type', contentType);
   const contentLength = params.get('CONTENT_LENGTH');
-  if (contentLength) headers.set('content-length', contentLength);
+  const headers: [string, string][] = [];
+  for (const [name, value] of params) {
+    if (!name.startsWith('HTTP_')) continue;
+    const header = headerName(name);
+    if ((contentType && header === 'content-type') || (contentLength && header === 'content-length')) continue;
+    headers.push([header, value]);
+  }
+  if (contentType) headers.push(['content-type', contentType]);
+  if (contentLength) headers.push(['content-length', contentLength]);
 
   const hasBody = method !== 'GET' && method !== 'HEAD';
   const init: RequestInit & { duplex?: 'half' } = { method, headers };
@@ -37,7 +42,23 @@ export function requestFromParams(params: ReadonlyMap<string, string>, stdin: Re
   } else {
     stdin.resume();
   }
-  return new Request(new URL(uri, `${scheme}://${host}`), init);
+  // The usual origin-form URI is joined as text (the Request parses it once); anything else is
+  // resolved against the origin as a URL.
+  const base = `${scheme}://${host}`;
+  const plain = uri.startsWith('/') && !uri.startsWith('//') && !/[/?#\\@]/.test(host);
+  const url = plain ? base + uri : new URL(uri, base);
+  return new Request(url, init);
+}
+
+/** HTTP_ACCEPT_LANGUAGE -> accept-language; nginx sends the same few dozen names again and again. */
+const headerNames = new Map<string, string>();
+function headerName(param: string): string {
+  let name = headerNames.get(param);
+  if (name === undefined) {
+    name = param.slice(5).toLowerCase().replace(/_/g, '-');
+    if (headerNames.size < 1024) headerNames.set(param, name);
+  }
+  return name;
 }
 
 /** The CGI head of a response: "Status: 200 OK" first, then every header, then a blank line. */

@@ -66,7 +66,11 @@ function finish(fcgi: FastcgiServerRequest, status: number, body: string, stderr
 async function stream(fcgi: FastcgiServerRequest, response: Response, log: ServiceLog, pool: string, script: string): Promise<void> {
   fcgi.write(cgiHead(response));
   const isHead = fcgi.params.get('REQUEST_METHOD') === 'HEAD';
-  if (response.body !== null && !isHead) {
+  const fixed = isHead ? null : fixedBody(response);
+  if (fixed !== null) {
+    // Made from a string or bytes: written as is, without a stream reader's promise per chunk.
+    fcgi.write(fixed);
+  } else if (response.body !== null && !isHead) {
     const reader = response.body.getReader();
     const cancel = (): void => void reader.cancel().catch(() => undefined);
     fcgi.once('abort', cancel);
@@ -89,4 +93,24 @@ async function stream(fcgi: FastcgiServerRequest, response: Response, log: Servi
     await response.body?.cancel();
   }
   if (!fcgi.finished && !fcgi.aborted) fcgi.end(0);
+}
+
+/** Where undici keeps a Response's state; its body.source is the string or bytes it was made from. */
+const stateKey = Object.getOwnPropertySymbols(new Response('')).find((key) => key.description === 'state');
+
+interface UndiciBodyState {
+  body?: { source?: unknown } | null;
+}
+
+/**
+ * The body of a Response made from a string or bytes, when nobody has read it: the same bytes
+ * its stream would yield. Null for streams, blobs, forms and anything unfamiliar (read as a stream).
+ */
+function fixedBody(response: Response): string | Uint8Array | null {
+  if (stateKey === undefined || response.bodyUsed) return null;
+  const body = response.body;
+  if (body === null || body.locked) return null;
+  const source = (Reflect.get(response, stateKey) as UndiciBodyState | undefined)?.body?.source;
+  if (typeof source === 'string' || source instanceof Uint8Array) return source;
+  return null;
 }
