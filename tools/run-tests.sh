@@ -10,5 +10,5 @@ npx tsc -p tsconfig.json
 # --skip-nx-cache: the suite is for proving the tree works now, not replaying an older result.
 npx nx run-many -t lint --parallel=2 --skip-nx-cache
 npx nx run-many -t build --parallel=2 --skip-nx-cache
-npx nx run-many -t test --parallel=1 --skip-nx-cache
-npx nx run-many -t e2e --parallel=1 --skip-nx-cache
+npx nx run-many -t test --parallel=1 --skip-nx-cache --output-style=static
+npx nx run-many -t e2e --parallel=1 --skip-nx-cache --output-style=static
