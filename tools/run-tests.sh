@@ -10,5 +10,11 @@ npx tsc -p tsconfig.json
 # --skip-nx-cache: the suite is for proving the tree works now, not replaying an older result.
 npx nx run-many -t lint --parallel=2 --skip-nx-cache
 npx nx run-many -t build --parallel=2 --skip-nx-cache
-npx nx run-many -t test --parallel=1 --skip-nx-cache --output-style=static
-npx nx run-many -t e2e --parallel=1 --skip-nx-cache --output-style=static
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+npx nx run-many -t test --parallel=1 --skip-nx-cache --output-style=static 2>&1 | tee -a "$log"
+npx nx run-many -t e2e --parallel=1 --skip-nx-cache --output-style=static 2>&1 | tee -a "$log"
+
+# One closing line for the whole suite, summed over every jest run.
+count() { sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^Tests:' | grep -oE "[0-9]+ $1" | awk '{ s += $1 } END { print s + 0 }'; }
+echo "tests: $(count passed) passed, $(count failed) failed"
