@@ -7,6 +7,7 @@ import type { ServiceLog } from '@libs/log';
 import {
   FCGI_CANT_MPX_CONN,
   FCGI_DATA,
+  FCGI_END_REQUEST,
   FCGI_FILTER,
   FCGI_KEEP_CONN,
   FCGI_MAX_CONNS,
@@ -131,10 +132,14 @@ export class FastcgiServerRequest extends EventEmitter {
   end(appStatus = 0): void {
     if (this.finished) throw errors.closed(`FastCGI request ${this.id}`);
     this.finished = true;
+    // Stream terminators and END_REQUEST in one Buffer (one writev entry).
     const out = Buffer.alloc(8 + (this.stderrUsed ? 8 : 0) + 16);
     writeHeader(out, 0, FCGI_STDOUT, this.id, 0, 0);
     if (this.stderrUsed) writeHeader(out, 8, FCGI_STDERR, this.id, 0, 0);
-    encodeEndRequest(this.id, appStatus, FCGI_REQUEST_COMPLETE).copy(out, out.length - 16);
+    const endAt = out.length - 16;
+    writeHeader(out, endAt, FCGI_END_REQUEST, this.id, 8, 0);
+    out.writeUInt32BE(appStatus >>> 0, endAt + 8);
+    out[endAt + 12] = FCGI_REQUEST_COMPLETE;
     this.conn.finishRequest(this, [out]);
     this.emit('finish');
   }

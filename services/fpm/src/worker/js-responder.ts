@@ -64,13 +64,17 @@ function finish(fcgi: FastcgiServerRequest, status: number, body: string, stderr
 }
 
 async function stream(fcgi: FastcgiServerRequest, response: Response, log: ServiceLog, pool: string, script: string): Promise<void> {
-  fcgi.write(cgiHead(response));
+  const head = cgiHead(response);
   const isHead = fcgi.params.get('REQUEST_METHOD') === 'HEAD';
   const fixed = isHead ? null : fixedBody(response);
-  if (fixed !== null) {
-    // Made from a string or bytes: written as is, without a stream reader's promise per chunk.
+  if (typeof fixed === 'string') {
+    // Made from a string: head and body become one STDOUT record, without a stream reader.
+    fcgi.write(head + fixed);
+  } else if (fixed !== null) {
+    fcgi.write(head);
     fcgi.write(fixed);
   } else if (response.body !== null && !isHead) {
+    fcgi.write(head);
     const reader = response.body.getReader();
     const cancel = (): void => void reader.cancel().catch(() => undefined);
     fcgi.once('abort', cancel);
@@ -90,6 +94,7 @@ async function stream(fcgi: FastcgiServerRequest, response: Response, log: Servi
       fcgi.off('abort', cancel);
     }
   } else {
+    fcgi.write(head);
     await response.body?.cancel();
   }
   if (!fcgi.finished && !fcgi.aborted) fcgi.end(0);

@@ -25,6 +25,11 @@ import {
 const SCOREBOARD_TIMEOUT_MS = 2000;
 /** getrusage(2) costs more than a small request: CPU and RSS are sampled this often at most. */
 const CPU_SAMPLE_MS = 100;
+/**
+ * Each report message is a write(2) on the channel, which under load cost more than the requests
+ * it reports: batches go out at most this often (at once when the last went out longer ago).
+ */
+const REPORT_INTERVAL_MS = 2;
 
 /**
  * php-fpm's "last request cpu" and "last request memory", sampled: with many requests in flight a
@@ -96,16 +101,23 @@ export function runWorker(boot: WorkerBootstrap): void {
   const accessLog = boot.accessLog === null ? null : createAccessLog(boot.accessLog);
   const accessLine = compileAccessFormat(boot.accessFormat);
 
-  // request-start / request-end go out together, once per event-loop turn (see ReportBatch).
+  // request-start / request-end go out together, at the end of the event-loop turn, or within
+  // REPORT_INTERVAL_MS of the previous batch when requests come faster.
   let batch: (RequestStartReport | RequestEndReport)[] = [];
+  let lastFlush = 0;
   const flushBatch = (): void => {
     if (batch.length === 0) return;
     const items = batch;
     batch = [];
+    lastFlush = performance.now();
     channel.send({ type: 'reports', items });
   };
   const report = (item: RequestStartReport | RequestEndReport): void => {
-    if (batch.length === 0) setImmediate(flushBatch);
+    if (batch.length === 0) {
+      const wait = lastFlush + REPORT_INTERVAL_MS - performance.now();
+      if (wait <= 0) setImmediate(flushBatch);
+      else setTimeout(flushBatch, wait);
+    }
     batch.push(item);
   };
   const cpu = new CpuSampler();
@@ -126,6 +138,7 @@ export function runWorker(boot: WorkerBootstrap): void {
     draining = true;
     stopAccepting();
     serving.drain(() => {
+      flushBatch();
       accessLog?.flush();
       void sampler?.stop();
       channel.close();
