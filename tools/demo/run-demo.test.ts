@@ -1,17 +1,9 @@
 // Smoke test of `npm run demo`: the demo stack starts from its embedded configuration on a free
 // port, answers static and FastCGI requests, and stops both services when it is done.
 import { spawnSync } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
-import { tsNodeArgs, tsEnv } from '@libs/testing';
+import { freePort, tsNodeArgs, tsEnv } from '@libs/testing';
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 it('runs the demo stack and shows both services answering', async () => {
   const port = await freePort();

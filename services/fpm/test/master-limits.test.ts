@@ -1,6 +1,6 @@
 // Per-pool process settings php-fpm applies to its children: rlimit_files, rlimit_core,
 // process.priority, listen.allowed_clients; and chroot, which fpm-ts refuses rather than ignores.
-import net from 'node:net';
+import { freePort } from '@libs/testing';
 import { FpmUnderTest } from './master-harness';
 
 let fpm: FpmUnderTest | undefined;
@@ -9,13 +9,6 @@ afterEach(async () => {
   fpm = undefined;
 });
 
-async function borrowedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test('rlimit_files, rlimit_core and process.priority reach the children', async () => {
   fpm = await FpmUnderTest.start(`[global]
@@ -45,7 +38,7 @@ pm.max_children = 1
 });
 
 test('listen.allowed_clients drops other addresses with php-fpm\'s log line', async () => {
-  const port = await borrowedPort();
+  const port = await freePort();
   const conf = (allowed: string): string => `[global]
 error_log = /dev/stderr
 [www]

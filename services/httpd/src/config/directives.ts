@@ -1,5 +1,6 @@
 // Typed directive descriptors and their validation: lighttpd's config_plugin_keys_t tables and
 // configfile-glue.c config_plugin_values_init(), kept apart from parsing so modules register their own.
+import type { DirectiveType as PluginDirectiveType } from '@libs/plugins';
 import { typeError, type ConfigError } from './errors';
 import type { ConfigContext, ConfigTree, Directive } from './tree';
 import type { ConfigArray, ConfigValue } from './values';
@@ -12,18 +13,7 @@ import type { ConfigArray, ConfigValue } from './values';
  *   array-kv-string / array-kv-any / array-kv-array: every element has a key
  * - unsupported / deprecated: the key is known but refused
  */
-export type DirectiveType =
-  | 'string'
-  | 'short'
-  | 'int'
-  | 'boolean'
-  | 'array'
-  | 'array-string'
-  | 'array-kv-string'
-  | 'array-kv-any'
-  | 'array-kv-array'
-  | 'unsupported'
-  | 'deprecated';
+export type DirectiveType = PluginDirectiveType | 'unsupported' | 'deprecated';
 
 /** server: only meaningful in the global scope; connection: may be set inside conditions. */
 export type DirectiveScope = 'server' | 'connection';
