@@ -46,6 +46,12 @@ function uncork(socket: net.Socket): void {
   if (socket.writableCorked) socket.uncork();
 }
 
+/** After a protocol error: what was written this tick still gets its try at the socket first. */
+function destroyAfterFlush(socket: net.Socket): void {
+  uncork(socket);
+  socket.destroy();
+}
+
 function peerName(socket: net.Socket): string {
   return socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix socket peer';
 }
@@ -96,7 +102,7 @@ export function serveFastcgi(server: net.Server, handler: FastcgiHandler, option
       peer: peerName(socket),
       remoteAddress: socket.remoteAddress,
       write: (chunks) => writeAll(socket, chunks),
-      close: (reason) => (reason === null ? socket.end() : socket.destroy()),
+      close: (reason) => (reason === null ? socket.end() : destroyAfterFlush(socket)),
       onRequest: (request) => {
         request.once('finish', () => {
           served++;
@@ -164,7 +170,7 @@ export class FastcgiClientConnection {
       close: (reason) => {
         for (const waiter of this.valueWaiters.splice(0)) waiter.reject(reason ?? errors.closed('FastCGI connection'));
         if (reason === null) socket.end();
-        else socket.destroy();
+        else destroyAfterFlush(socket);
       },
       onValues: (values) => this.valueWaiters.shift()?.resolve(values),
     });
