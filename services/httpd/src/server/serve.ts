@@ -103,6 +103,8 @@ export const serve: ServeFunction = async (ctx) => {
   const watchdog: Watchdog | undefined = startWatchdog({ log });
 
   return new Promise<number>((resolve) => {
+    // Servers of earlier configurations still finishing requests after a graceful restart.
+    const retiring = new Map<HttpServer, Promise<void>>();
     let finishing = false;
     let stoppedBy = 'server stopped';
     const finish = async (): Promise<void> => {
@@ -117,7 +119,7 @@ export const serve: ServeFunction = async (ctx) => {
       finishing = true;
       systemdNotify.stopping();
       log.notice(`[note] graceful shutdown started (${server.connectionCount} connections)`);
-      void server.gracefulStop().then(finish);
+      void Promise.all([server.gracefulStop(), ...retiring.values()]).then(finish);
     };
     if (oneConnection !== null) {
       finishing = true;
@@ -132,14 +134,14 @@ export const serve: ServeFunction = async (ctx) => {
     signals.on('graceful-stop', (ev) => {
       if (finishing) {
         // asked twice: do not wait any longer
-        if (ev.occurrence > 1) server.immediateStop();
+        if (ev.occurrence > 1) for (const s of [server, ...retiring.keys()]) s.immediateStop();
         return;
       }
       graceful();
     });
     signals.on('immediate-stop', () => {
       systemdNotify.stopping();
-      server.immediateStop();
+      for (const s of [server, ...retiring.keys()]) s.immediateStop();
       if (!finishing) {
         finishing = true;
         void finish();
@@ -185,7 +187,11 @@ export const serve: ServeFunction = async (ctx) => {
         });
         server = fresh;
         server.onIdleStop(idleStop);
-        void drained.then(() => Promise.all(stale.map((s) => s.close())));
+        retiring.set(previous, drained);
+        void drained.then(async () => {
+          retiring.delete(previous);
+          await Promise.all(stale.map((s) => s.close()));
+        });
         log.notice(`[note] graceful restart done, serving on ${server.addresses().join(', ')}`);
       } catch (e) {
         log.error(`graceful restart failed, still serving the previous configuration: ${(e as Error).message}`);
