@@ -69,6 +69,10 @@ async function startWorker(overrides: Partial<WorkerBootstrap> = {}): Promise<Wo
   return w;
 }
 
+async function reportsSettle(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
 interface CgiResponse {
   status: number;
   headers: string;
@@ -108,6 +112,8 @@ describe('fpm-ts JavaScript worker', () => {
     expect(echo.status).toBe(201);
     expect(echo.body).toBe('POST payload /echo.js');
     expect(echo.headers).toMatch(/^x-pool: www$/m);
+    // Reports reach the master a moment after the response (they are batched): wait for them.
+    await reportsSettle(() => reports.filter((r) => r.type === 'request-end').length >= 2);
     expect(reports.filter((r) => r.type === 'request-start').map((r) => r.type === 'request-start' && r.script)).toEqual([
       path.join(dir, 'hello.mjs'),
       path.join(dir, 'echo.js'),
@@ -120,6 +126,7 @@ describe('fpm-ts JavaScript worker', () => {
     expect(await request('missing.js')).toMatchObject({ status: 404, body: 'File not found.\n' });
     expect(await request('readme.txt')).toMatchObject({ status: 403, body: 'Access denied.\n' });
     // The worker's own log lines go to the master, which writes them to its error log.
+    await reportsSettle(() => reports.some((r) => r.type === 'log'));
     expect(reports).toContainEqual({
       type: 'log',
       level: 'warn',
