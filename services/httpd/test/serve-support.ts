@@ -53,7 +53,11 @@ export async function startConf(text: string, dir: string, args: readonly string
     const text = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
     const m = /server listening on 127\.0\.0\.1:(\d+)/.exec(text);
     if (text.includes('server started')) return { ...server, port: m === null ? 0 : Number(m[1]), stop: server.stop, child };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`httpd-ts did not start: ${server.stderr}${text}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // A server that neither started nor exited must not outlive the test.
+      child.kill('SIGKILL');
+      throw new Error(`httpd-ts did not start: ${server.stderr}${text}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }

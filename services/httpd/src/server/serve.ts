@@ -68,12 +68,15 @@ export const serve: ServeFunction = async (ctx) => {
   // installed before listening: a stop signal during start-up must not kill us half-way
   const signals = createSignalEvents(HTTPD_SIGNAL_INTENTS);
   let server: HttpServer;
+  // The server while it starts: a start-up failure after its sockets opened must close them.
+  let starting: HttpServer | undefined;
   let oneConnection: net.Socket | null = null;
   // systemd passed sockets that stand for the global server.port (kept across graceful restarts)
   let activated = false;
   try {
     const plugins = loadHttpPlugins(ctx.modules, ctx.options.moduleDir, log);
     server = new HttpServer({ tree: ctx.tree, validation: ctx.validation, plugins, log, idleLimit: ctx.options.idleTimeout ?? 0 });
+    starting = server;
     if (oneShot) oneConnection = stdinSocket();
     const inherited = listenFds();
     activated = inherited.length > 0 && globalEnabled(ctx, 'server.systemd-socket-activation');
@@ -86,6 +89,8 @@ export const serve: ServeFunction = async (ctx) => {
   } catch (e) {
     const msg = (e as Error).message;
     log.error(msg);
+    // Sockets may be open already (a failed privilege drop): they must not keep us alive.
+    starting?.immediateStop();
     signals.dispose();
     daemon?.failed(msg);
     pidFile?.remove();
