@@ -3,3 +3,4 @@ export { spawnTs, tsEnv, tsNodeArgs, workspaceRoot } from './lib/spawn-ts';
 export { readLines, type LineReader } from './lib/line-reader';
 export { NotifyReceiver, parseNotifyMessage } from './lib/notify-receiver';
 export { freePort } from './lib/free-port';
+export { thrownCode } from './lib/thrown-code';

@@ -1,14 +1,7 @@
 // CGI response head parsing: Status:/Location: semantics, line ends, streaming and limits.
 import { CgiHeadParser, parseCgiResponse } from './cgi-head';
+import { thrownCode } from '@libs/testing';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('CGI response head', () => {
   it('takes the status from Status: and keeps the other headers in order', () => {
@@ -41,9 +34,9 @@ describe('CGI response head', () => {
   });
 
   it('rejects lines without a name, bad Status values and endless heads', () => {
-    expect(codeOf(() => parseCgiResponse(Buffer.from('garbage\r\n\r\n')))).toBe('FASTCGI_ERR_CGI_HEAD');
-    expect(codeOf(() => parseCgiResponse(Buffer.from('Status: abc\r\n\r\n')))).toBe('FASTCGI_ERR_CGI_HEAD');
+    expect(thrownCode(() => parseCgiResponse(Buffer.from('garbage\r\n\r\n')))).toBe('FASTCGI_ERR_CGI_HEAD');
+    expect(thrownCode(() => parseCgiResponse(Buffer.from('Status: abc\r\n\r\n')))).toBe('FASTCGI_ERR_CGI_HEAD');
     const parser = new CgiHeadParser({ maxHeadLength: 16 });
-    expect(codeOf(() => parser.push(Buffer.from('X-Long: ' + 'a'.repeat(20))))).toBe('FASTCGI_ERR_CGI_HEAD');
+    expect(thrownCode(() => parser.push(Buffer.from('X-Long: ' + 'a'.repeat(20))))).toBe('FASTCGI_ERR_CGI_HEAD');
   });
 });

@@ -23,6 +23,7 @@ import {
 } from './record-encoder';
 import { RecordParser, type FastcgiRecord } from './record-parser';
 import { decodeNameValuePairs, encodeNameValuePairs, NameValueDecoder } from './name-value';
+import { thrownCode } from '@libs/testing';
 
 function parseAll(bytes: Buffer, splitEvery = 0): FastcgiRecord[] {
   const out: FastcgiRecord[] = [];
@@ -33,14 +34,6 @@ function parseAll(bytes: Buffer, splitEvery = 0): FastcgiRecord[] {
   return out;
 }
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('record encoder', () => {
   it('writes the header, content and padding to an 8-byte boundary', () => {
@@ -66,7 +59,7 @@ describe('record encoder', () => {
   });
 
   it('refuses a single record bigger than 65535 bytes', () => {
-    expect(codeOf(() => encodeRecord(FCGI_STDOUT, 1, Buffer.alloc(70000)))).toBe('FASTCGI_ERR_RECORD_TOO_LARGE');
+    expect(thrownCode(() => encodeRecord(FCGI_STDOUT, 1, Buffer.alloc(70000)))).toBe('FASTCGI_ERR_RECORD_TOO_LARGE');
   });
 });
 
@@ -123,26 +116,26 @@ describe('record parser', () => {
     const bad = Buffer.from(encodeAbortRequest(1));
     bad[0] = 2;
     const parser = new RecordParser({ onRecord: () => undefined });
-    expect(codeOf(() => parser.execute(bad))).toBe('FASTCGI_ERR_VERSION');
-    expect(codeOf(() => parser.execute(request))).toBe('FASTCGI_ERR_PARSER_FAILED');
+    expect(thrownCode(() => parser.execute(bad))).toBe('FASTCGI_ERR_VERSION');
+    expect(thrownCode(() => parser.execute(request))).toBe('FASTCGI_ERR_PARSER_FAILED');
   });
 
   it('rejects fixed-size records of the wrong length', () => {
     const bad = encodeRecord(1, 1, Buffer.alloc(4));
-    expect(codeOf(() => parseAll(bad))).toBe('FASTCGI_ERR_RECORD_LENGTH');
+    expect(thrownCode(() => parseAll(bad))).toBe('FASTCGI_ERR_RECORD_LENGTH');
   });
 
   it('rejects a big management record when a limit is set', () => {
     const parser = new RecordParser({ onRecord: () => undefined, maxContentLength: 1024 });
     const claim = Buffer.from([1, 9, 0, 0, 0xff, 0xff, 0, 0]);
-    expect(codeOf(() => parser.execute(claim))).toBe('FASTCGI_ERR_RECORD_TOO_LARGE');
+    expect(thrownCode(() => parser.execute(claim))).toBe('FASTCGI_ERR_RECORD_TOO_LARGE');
   });
 
   it('reports input that ends inside a record or its padding', () => {
     const rec = encodeRecord(FCGI_DATA, 1, Buffer.from('abc'));
     const parser = new RecordParser({ onRecord: () => undefined });
     parser.execute(rec.subarray(0, rec.length - 2));
-    expect(codeOf(() => parser.finish())).toBe('FASTCGI_ERR_TRUNCATED');
+    expect(thrownCode(() => parser.finish())).toBe('FASTCGI_ERR_TRUNCATED');
   });
 
   it('keeps records of unknown types for the caller', () => {
@@ -179,8 +172,8 @@ describe('name-value pairs', () => {
 
   it('fails on a stream cut inside a pair and on pairs over the limit', () => {
     const body = encodeNameValuePairs([['NAME', 'value']]);
-    expect(codeOf(() => decodeNameValuePairs(body.subarray(0, 5)))).toBe('FASTCGI_ERR_PARAMS');
+    expect(thrownCode(() => decodeNameValuePairs(body.subarray(0, 5)))).toBe('FASTCGI_ERR_PARAMS');
     const dec = new NameValueDecoder(() => undefined, { maxLength: 64 });
-    expect(codeOf(() => dec.push(Buffer.from([0xff, 0xff, 0xff, 0xff, 1])))).toBe('FASTCGI_ERR_PARAMS_TOO_LARGE');
+    expect(thrownCode(() => dec.push(Buffer.from([0xff, 0xff, 0xff, 0xff, 1])))).toBe('FASTCGI_ERR_PARAMS_TOO_LARGE');
   });
 });

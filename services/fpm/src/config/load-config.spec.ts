@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from './load-config';
+import { thrownCode } from '@libs/testing';
 
 let dir: string;
 beforeEach(() => {
@@ -17,14 +18,6 @@ function write(name: string, text: string): string {
   return file;
 }
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('loadConfig', () => {
   it('reads global and pool settings with time suffixes, booleans, env[] and $pool', () => {
@@ -95,7 +88,7 @@ describe('loadConfig', () => {
     ['include matching nothing', `[global]\ninclude=/nonexistent-dir-fpm/*.conf\n`, 'FPM_ERR_CONFIG_INCLUDE'],
   ])('rejects %s with a catalogued error', (_name, text, code) => {
     const file = write('fpm.conf', text);
-    expect(codeOf(() => loadConfig(file, { prefix: dir }))).toBe(code);
+    expect(thrownCode(() => loadConfig(file, { prefix: dir }))).toBe(code);
   });
 
   it('names the included file and line in errors', () => {
