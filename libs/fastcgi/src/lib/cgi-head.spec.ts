@@ -2,7 +2,6 @@
 import { CgiHeadParser, parseCgiResponse } from './cgi-head';
 import { thrownCode } from '@libs/testing';
 
-
 describe('CGI response head', () => {
   it('takes the status from Status: and keeps the other headers in order', () => {
     const res = parseCgiResponse(Buffer.from('Status: 404 Not Found\r\nContent-Type: text/html\r\nX-A:  b \r\n\r\nbody'));

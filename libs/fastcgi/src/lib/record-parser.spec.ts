@@ -34,7 +34,6 @@ function parseAll(bytes: Buffer, splitEvery = 0): FastcgiRecord[] {
   return out;
 }
 
-
 describe('record encoder', () => {
   it('writes the header, content and padding to an 8-byte boundary', () => {
     const rec = encodeRecord(FCGI_STDOUT, 0x1234, Buffer.from('hello'));

@@ -18,7 +18,6 @@ function write(name: string, text: string): string {
   return file;
 }
 
-
 describe('loadConfig', () => {
   it('reads global and pool settings with time suffixes, booleans, env[] and $pool', () => {
     const file = write(
