@@ -1,5 +1,6 @@
 // FastCGI name-value pairs (spec section 3.4): lengths of 1 byte (< 128) or 4 bytes (high bit
 // set, 31 bits), then name and value bytes. Used by PARAMS, GET_VALUES and GET_VALUES_RESULT.
+import { isAscii } from 'node:buffer';
 import { errors } from './errors';
 
 export type ParamsEncoding = 'utf8' | 'latin1';
@@ -109,9 +110,12 @@ export class NameValueDecoder {
     // Joining chunks costs a copy: only do it once the pending pair can be completed.
     if (this.pendingLength < this.need) return;
     const buf = this.pending.length === 1 ? chunk : Buffer.concat(this.pending, this.pendingLength);
+    // Params are nearly always ASCII: then the whole buffer becomes one string in one native
+    // call and names and values are cut from it, instead of two native calls per pair.
+    const text = this.encoding === 'latin1' || isAscii(buf) ? buf.toString('latin1') : null;
     let off = 0;
     for (;;) {
-      const next = this.readPair(buf, off);
+      const next = this.readPair(buf, text, off);
       if (next === null) break;
       off = next;
     }
@@ -126,8 +130,11 @@ export class NameValueDecoder {
     }
   }
 
-  /** Decode one pair at off; returns the offset after it, or null when it is not complete yet. */
-  private readPair(buf: Buffer, off: number): number | null {
+  /**
+   * Decode one pair at off; returns the offset after it, or null when it is not complete yet.
+   * `text` is buf as a string when its bytes are the characters (ASCII, or latin1 params).
+   */
+  private readPair(buf: Buffer, text: string | null, off: number): number | null {
     // Until both lengths are readable, progress needs at most the two 4-byte length fields.
     this.need = Math.min(8, buf.length - off + 1);
     const nameLen = readLength(buf, off);
@@ -141,10 +148,8 @@ export class NameValueDecoder {
     this.need = end - off;
     if (end > buf.length) return null;
     this.need = 1;
-    this.onPair(
-      buf.toString(this.encoding, start, start + nameLen),
-      buf.toString(this.encoding, start + nameLen, end),
-    );
+    if (text !== null) this.onPair(text.slice(start, start + nameLen), text.slice(start + nameLen, end));
+    else this.onPair(buf.toString(this.encoding, start, start + nameLen), buf.toString(this.encoding, start + nameLen, end));
     return end;
   }
 }

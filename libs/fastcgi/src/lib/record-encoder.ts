@@ -11,6 +11,9 @@ import {
   FCGI_MAX_STREAM_CHUNK,
   FCGI_NULL_REQUEST_ID,
   FCGI_PARAMS,
+  FCGI_REQUEST_COMPLETE,
+  FCGI_STDERR,
+  FCGI_STDOUT,
   FCGI_UNKNOWN_TYPE,
   FCGI_VERSION_1,
   type StreamRecordType,
@@ -77,6 +80,37 @@ export function encodeStream(type: StreamRecordType, requestId: number, data: Ui
     if (padding > 0) out.push(ZERO_PADDING.subarray(0, padding));
   }
   return out;
+}
+
+/**
+ * The end of a response as one Buffer (one write): the last STDOUT bytes (at most one record's
+ * worth, 65535), the STDOUT terminator, the STDERR terminator when STDERR was used, END_REQUEST.
+ */
+export function encodeResponseEnd(requestId: number, last: string | Uint8Array, closeStderr: boolean, appStatus: number): Buffer {
+  const size = typeof last === 'string' ? Buffer.byteLength(last) : last.byteLength;
+  if (size > FCGI_MAX_STREAM_CHUNK) throw new RangeError(`final STDOUT data of ${size} bytes does not fit one record`);
+  const padding = size === 0 ? 0 : paddingFor(size);
+  const dataLength = size === 0 ? 0 : FCGI_HEADER_LEN + size + padding;
+  const buf = Buffer.allocUnsafe(dataLength + FCGI_HEADER_LEN * (closeStderr ? 2 : 1) + FCGI_HEADER_LEN + 8);
+  let off = 0;
+  if (size > 0) {
+    writeHeader(buf, 0, FCGI_STDOUT, requestId, size, padding);
+    if (typeof last === 'string') buf.write(last, FCGI_HEADER_LEN);
+    else buf.set(last, FCGI_HEADER_LEN);
+    buf.fill(0, FCGI_HEADER_LEN + size, dataLength);
+    off = dataLength;
+  }
+  writeHeader(buf, off, FCGI_STDOUT, requestId, 0, 0);
+  off += FCGI_HEADER_LEN;
+  if (closeStderr) {
+    writeHeader(buf, off, FCGI_STDERR, requestId, 0, 0);
+    off += FCGI_HEADER_LEN;
+  }
+  writeHeader(buf, off, FCGI_END_REQUEST, requestId, 8, 0);
+  buf.writeUInt32BE(appStatus >>> 0, off + FCGI_HEADER_LEN);
+  buf[off + FCGI_HEADER_LEN + 4] = FCGI_REQUEST_COMPLETE;
+  buf.fill(0, off + FCGI_HEADER_LEN + 5);
+  return buf;
 }
 
 /** The empty record that ends a stream. */

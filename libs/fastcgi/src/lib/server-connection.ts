@@ -12,6 +12,7 @@ import {
   FCGI_KEEP_CONN,
   FCGI_MAX_CONNS,
   FCGI_MAX_REQS,
+  FCGI_MAX_STREAM_CHUNK,
   FCGI_MPXS_CONNS,
   FCGI_NULL_REQUEST_ID,
   FCGI_OVERLOADED,
@@ -25,7 +26,7 @@ import {
 } from './constants';
 import { errors, type FastcgiError, isFastcgiError } from './errors';
 import { NameValueDecoder, type ParamsEncoding } from './name-value';
-import { encodeEndRequest, encodeGetValuesResult, encodeStream, encodeUnknownType, writeHeader } from './record-encoder';
+import { encodeEndRequest, encodeGetValuesResult, encodeResponseEnd, encodeStream, encodeUnknownType } from './record-encoder';
 import { RecordParser, type FastcgiRecord } from './record-parser';
 
 export interface FastcgiServerConnectionOptions {
@@ -65,7 +66,13 @@ const DEFAULT_MAX_PARAMS_LENGTH = 1024 * 1024;
  */
 export class FastcgiServerRequest extends EventEmitter {
   readonly params = new Map<string, string>();
-  readonly stdin: Readable;
+  /** The STDIN stream once someone asked for it; until then its chunks wait in stdinQueue. */
+  private stdinStream: Readable | null = null;
+  private stdinQueue: Buffer[] | null = null;
+  /** STDIN's terminator arrived. */
+  stdinEnded = false;
+  /** Destroyed (abort, end of request) or discarded: chunks are dropped. */
+  private stdinGone = false;
   private dataStream: Readable | null = null;
   aborted = false;
   finished = false;
@@ -86,11 +93,62 @@ export class FastcgiServerRequest extends EventEmitter {
     encoding: ParamsEncoding,
   ) {
     super();
-    this.stdin = new Readable({ read: noop });
     this.paramsDecoder = new NameValueDecoder((name, value) => this.params.set(name, value), {
       maxLength: maxParamsLength,
       encoding,
     });
+  }
+
+  /**
+   * The request body (FCGI_STDIN). Made on first use: most requests have none and nobody asks,
+   * and a Readable with its end events costs more than the rest of such a request.
+   */
+  get stdin(): Readable {
+    if (this.stdinStream === null) {
+      const stream = new Readable({ read: noop });
+      for (const chunk of this.stdinQueue ?? []) stream.push(chunk);
+      this.stdinQueue = null;
+      if (this.stdinEnded) stream.push(null);
+      if (this.stdinGone) stream.destroy();
+      this.stdinStream = stream;
+    }
+    return this.stdinStream;
+  }
+
+  /** True once the stdin stream was asked for. */
+  get stdinTaken(): boolean {
+    return this.stdinStream !== null;
+  }
+
+  /** Nobody will read the body: what arrived and what arrives is dropped (stdin, if made, is drained). */
+  discardStdin(): void {
+    if (this.stdinStream !== null) {
+      // Only a stream nobody reads: a handler may still be reading it after its response.
+      if (this.stdinStream.readableFlowing === null) this.stdinStream.resume();
+      return;
+    }
+    this.stdinQueue = null;
+    this.stdinGone = true;
+  }
+
+  /** @internal a STDIN record's content (null: the terminator) */
+  pushStdin(chunk: Buffer | null): void {
+    if (chunk === null) this.stdinEnded = true;
+    if (this.stdinStream !== null) {
+      if (!this.stdinStream.destroyed && !this.stdinStream.readableEnded) this.stdinStream.push(chunk);
+    } else if (chunk !== null && !this.stdinGone) {
+      (this.stdinQueue ??= []).push(chunk);
+    }
+  }
+
+  /** @internal the request is over (ended or aborted): an unfinished body is dropped */
+  destroyStdin(): void {
+    if (this.stdinStream !== null) {
+      if (!this.stdinStream.readableEnded) this.stdinStream.destroy();
+    } else {
+      this.stdinQueue = null;
+      this.stdinGone = true;
+    }
   }
 
   /** The FCGI_DATA stream; only filled for the filter role (made on first use: responders never need it). */
@@ -128,19 +186,19 @@ export class FastcgiServerRequest extends EventEmitter {
     return this.send(FCGI_STDERR, chunk);
   }
 
-  /** Close STDOUT (and STDERR if used) and send END_REQUEST with the application's exit status. */
-  end(appStatus = 0): void {
+  /**
+   * Close STDOUT (and STDERR if used) and send END_REQUEST with the application's exit status.
+   * `last` is STDOUT data to send first: a small response goes out as one Buffer this way.
+   */
+  end(appStatus = 0, last?: string | Uint8Array): void {
     if (this.finished) throw errors.closed(`FastCGI request ${this.id}`);
+    if (last !== undefined && (typeof last === 'string' ? last.length * 3 : last.byteLength) > FCGI_MAX_STREAM_CHUNK) {
+      this.write(last);
+      last = undefined;
+    }
     this.finished = true;
-    // Stream terminators and END_REQUEST in one Buffer (one writev entry).
-    const out = Buffer.alloc(8 + (this.stderrUsed ? 8 : 0) + 16);
-    writeHeader(out, 0, FCGI_STDOUT, this.id, 0, 0);
-    if (this.stderrUsed) writeHeader(out, 8, FCGI_STDERR, this.id, 0, 0);
-    const endAt = out.length - 16;
-    writeHeader(out, endAt, FCGI_END_REQUEST, this.id, 8, 0);
-    out.writeUInt32BE(appStatus >>> 0, endAt + 8);
-    out[endAt + 12] = FCGI_REQUEST_COMPLETE;
-    this.conn.finishRequest(this, [out]);
+    if (last !== undefined) this.bytesWritten += typeof last === 'string' ? Buffer.byteLength(last) : last.byteLength;
+    this.conn.finishRequest(this, [encodeResponseEnd(this.id, last ?? '', this.stderrUsed, appStatus)]);
     this.emit('finish');
   }
 
@@ -231,7 +289,7 @@ export class FastcgiServerConnection {
   /** @internal called by FastcgiServerRequest.end */
   finishRequest(request: FastcgiServerRequest, chunks: Buffer[]): void {
     if (this.requests.get(request.id) === request) this.requests.delete(request.id);
-    if (!request.stdin.readableEnded) request.stdin.destroy();
+    request.destroyStdin();
     if (this.closed) return;
     this.options.write(chunks);
     if (!request.keepConn) this.closeWhenIdle = true;
@@ -266,7 +324,7 @@ export class FastcgiServerConnection {
   private abort(request: FastcgiServerRequest): void {
     if (request.aborted) return;
     request.aborted = true;
-    if (!request.stdin.readableEnded) request.stdin.destroy();
+    request.destroyStdin();
     const data = request.dataIfMade;
     if (data !== null && !data.readableEnded) data.destroy();
     if (request.started) request.emit('abort');
@@ -360,8 +418,7 @@ export class FastcgiServerConnection {
       if (request.started) throw errors.protocol(`PARAMS for request ${id} after its PARAMS stream ended`);
       request.paramsDecoder.push(data);
     } else if (type === FCGI_STDIN) {
-      if (request.stdin.readableEnded || request.stdin.destroyed) return;
-      request.stdin.push(data);
+      request.pushStdin(data);
     } else if (type === FCGI_DATA) {
       if (request.role === FCGI_FILTER && !request.data.destroyed) request.data.push(data);
     } else {
@@ -378,7 +435,7 @@ export class FastcgiServerConnection {
       request.started = true;
       this.options.onRequest(request);
     } else if (type === FCGI_STDIN) {
-      if (!request.stdin.destroyed) request.stdin.push(null);
+      request.pushStdin(null);
     } else if (type === FCGI_DATA) {
       if (request.role === FCGI_FILTER && !request.data.destroyed) request.data.push(null);
     } else {

@@ -1,6 +1,8 @@
 // Maps between FastCGI and the Fetch API: CGI/1.1 params (RFC 3875) become a Request, a Response
 // becomes a CGI response ("Status:" line, headers, body) for the web server to relay.
 import { Readable } from 'node:stream';
+import { LightRequest } from './light-request';
+import type { PlainResponse } from './light-response';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: 'OK', 201: 'Created', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found', 303: 'See Other',
@@ -10,7 +12,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
 };
 
-export function requestFromParams(params: ReadonlyMap<string, string>, stdin: Readable): Request {
+export function requestFromParams(params: ReadonlyMap<string, string>, stdin: () => Readable): Request {
   const method = params.get('REQUEST_METHOD') ?? 'GET';
   const https = (params.get('HTTPS') ?? '') !== '' && params.get('HTTPS') !== 'off';
   const scheme = params.get('REQUEST_SCHEME') ?? (https ? 'https' : 'http');
@@ -34,20 +36,15 @@ export function requestFromParams(params: ReadonlyMap<string, string>, stdin: Re
   if (contentType) headers.push(['content-type', contentType]);
   if (contentLength) headers.push(['content-length', contentLength]);
 
+  // The body stream is made only if the handler reads the body (the caller drops it otherwise).
   const hasBody = method !== 'GET' && method !== 'HEAD';
-  const init: RequestInit & { duplex?: 'half' } = { method, headers };
-  if (hasBody) {
-    init.body = Readable.toWeb(stdin) as ReadableStream<Uint8Array>;
-    init.duplex = 'half';
-  } else {
-    stdin.resume();
-  }
+  const body = hasBody ? (): ReadableStream<Uint8Array> => Readable.toWeb(stdin()) as ReadableStream<Uint8Array> : null;
   // The usual origin-form URI is joined as text (the Request parses it once); anything else is
   // resolved against the origin as a URL.
   const base = `${scheme}://${host}`;
   const plain = uri.startsWith('/') && !uri.startsWith('//') && !/[/?#\\@]/.test(host);
   const url = plain ? base + uri : new URL(uri, base);
-  return new Request(url, init);
+  return LightRequest.from({ method, url, headers, body });
 }
 
 /** HTTP_ACCEPT_LANGUAGE -> accept-language; nginx sends the same few dozen names again and again. */
@@ -63,12 +60,30 @@ function headerName(param: string): string {
 
 /** The CGI head of a response: "Status: 200 OK" first, then every header, then a blank line. */
 export function cgiHead(response: Response): string {
-  let head = `Status: ${response.status} ${response.statusText || STATUS_TEXT[response.status] || ''}\r\n`;
-  response.headers.forEach((value, name) => {
+  return headOf(response.status, response.statusText, response.headers, response.body !== null);
+}
+
+/** The same for a response the handler made from a string, bytes or nothing (see LightResponse). */
+export function plainCgiHead(response: PlainResponse): string {
+  if (response.headers === null) {
+    // No headers given and nobody asked for them: a string body's default type is the only one.
+    const type = typeof response.body === 'string' ? 'content-type: text/plain;charset=UTF-8\r\n' : '';
+    return `${statusLine(response.status, response.statusText)}${type}\r\n`;
+  }
+  return headOf(response.status, response.statusText, response.headers, response.body !== null);
+}
+
+function statusLine(status: number, statusText: string): string {
+  return `Status: ${status} ${statusText || STATUS_TEXT[status] || ''}\r\n`;
+}
+
+function headOf(status: number, statusText: string, headers: Headers, hasBody: boolean): string {
+  let head = statusLine(status, statusText);
+  headers.forEach((value, name) => {
     if (name !== 'set-cookie') head += `${name}: ${value}\r\n`;
   });
-  for (const cookie of response.headers.getSetCookie()) head += `set-cookie: ${cookie}\r\n`;
-  if (!response.headers.has('content-type') && response.body !== null) head += 'content-type: text/plain;charset=UTF-8\r\n';
+  for (const cookie of headers.getSetCookie()) head += `set-cookie: ${cookie}\r\n`;
+  if (hasBody && !headers.has('content-type')) head += 'content-type: text/plain;charset=UTF-8\r\n';
   return head + '\r\n';
 }
 

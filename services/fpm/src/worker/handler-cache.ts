@@ -35,6 +35,13 @@ export class HandlerCache {
 
   constructor(private readonly revalidateSeconds: number) {}
 
+  /** The cached handler when it needs no revalidation now: no promise, no turn of the loop. */
+  fresh(file: string): Handler | undefined {
+    const cached = this.entries.get(file);
+    if (cached && Date.now() - cached.checkedAt < this.revalidateSeconds * 1000) return cached.handler;
+    return undefined;
+  }
+
   async get(file: string): Promise<Handler> {
     const now = Date.now();
     const cached = this.entries.get(file);

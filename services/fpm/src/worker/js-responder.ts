@@ -5,8 +5,9 @@
 import path from 'node:path';
 import type { FastcgiServerRequest } from '@libs/fastcgi';
 import type { ServiceLog } from '@libs/log';
-import { cgiError, cgiHead, requestFromParams } from './fetch-bridge';
+import { cgiError, cgiHead, plainCgiHead, requestFromParams } from './fetch-bridge';
 import { HandlerCache, HandlerNotFound } from './handler-cache';
+import { LightResponse, type PlainResponse } from './light-response';
 
 export interface JsResponderOptions {
   readonly pool: string;
@@ -37,9 +38,12 @@ export function createJsResponder(options: JsResponderOptions): JsResponder {
 
     let response: Response;
     try {
-      const handler = await cache.get(script);
-      const request = requestFromParams(fcgi.params, fcgi.stdin);
-      response = await handler(request, { params: fcgi.params, pool: options.pool });
+      // Handlers that answer at once are run without a turn of the loop: the response leaves
+      // in the same write as the others of this read.
+      const handler = cache.fresh(script) ?? (await cache.get(script));
+      const request = requestFromParams(fcgi.params, () => fcgi.stdin);
+      const result = handler(request, { params: fcgi.params, pool: options.pool });
+      response = result instanceof Promise ? await result : result;
       if (!(response instanceof Response)) throw new TypeError(`${script} returned ${typeof response}, not a Response`);
     } catch (err) {
       if (err instanceof HandlerNotFound) return finish(fcgi, 404, 'File not found.', 'Primary script unknown');
@@ -49,6 +53,14 @@ export function createJsResponder(options: JsResponderOptions): JsResponder {
       const summary = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       return finish(fcgi, 500, 'Internal Server Error', `JavaScript error: Uncaught ${summary} in ${script}`);
     }
+    // A body nobody asked for is dropped as it arrives.
+    fcgi.discardStdin();
+    const plain = LightResponse.takePlain(response);
+    if (plain !== null) {
+      writePlain(fcgi, plain);
+      // Made only if the access log asks for a response header.
+      return { status: plain.status, get headers() { return plainHeaders(plain); } };
+    }
     await stream(fcgi, response, log, options.pool, script);
     return { status: response.status, headers: response.headers };
   };
@@ -57,10 +69,26 @@ export function createJsResponder(options: JsResponderOptions): JsResponder {
 function finish(fcgi: FastcgiServerRequest, status: number, body: string, stderr: string | null): Outcome {
   if (!fcgi.finished) {
     if (stderr !== null) fcgi.writeStderr(stderr);
-    fcgi.write(cgiError(status, body));
-    fcgi.end(0);
+    fcgi.end(0, cgiError(status, body));
   }
   return { status, headers: null };
+}
+
+function plainHeaders(response: PlainResponse): Headers {
+  if (response.headers !== null) return response.headers;
+  return new Headers(typeof response.body === 'string' ? { 'content-type': 'text/plain;charset=UTF-8' } : undefined);
+}
+
+/** A response made from a string, bytes or nothing: head and body in one STDOUT record. */
+function writePlain(fcgi: FastcgiServerRequest, response: PlainResponse): void {
+  if (fcgi.finished || fcgi.aborted) return;
+  const head = plainCgiHead(response);
+  const body = fcgi.params.get('REQUEST_METHOD') === 'HEAD' ? null : response.body;
+  if (body === null || typeof body === 'string') fcgi.end(0, body === null ? head : head + body);
+  else {
+    fcgi.write(head);
+    fcgi.end(0, body);
+  }
 }
 
 async function stream(fcgi: FastcgiServerRequest, response: Response, log: ServiceLog, pool: string, script: string): Promise<void> {

@@ -10,6 +10,7 @@ import { renderStatus, statusRequest, STATUS_NO_CACHE_HEADERS } from '../status/
 import type { PoolScoreboard } from '../status/scoreboard';
 import { acceptHandedConnections } from './handed-connections';
 import { compileAccessFormat } from '../access-log/access-format';
+import { installWorkerFetchGlobals } from './fetch-globals';
 import { createJsResponder, type Outcome } from './js-responder';
 import { startSlowlogSampler, type SlowlogSampler } from './slowlog-sampler';
 import {
@@ -29,7 +30,7 @@ const CPU_SAMPLE_MS = 100;
  * Each report message is a write(2) on the channel, which under load cost more than the requests
  * it reports: batches go out at most this often (at once when the last went out longer ago).
  */
-const REPORT_INTERVAL_MS = 2;
+const REPORT_INTERVAL_MS = 20;
 
 /**
  * php-fpm's "last request cpu" and "last request memory", sampled: with many requests in flight a
@@ -56,6 +57,7 @@ class CpuSampler {
 }
 
 export function runWorker(boot: WorkerBootstrap): void {
+  installWorkerFetchGlobals();
   if (boot.chdir !== null) process.chdir(boot.chdir);
   // Until the channel is up (and after it is gone), lines go to stderr.
   const stderrLog = createErrorLog({ target: 'stderr', style: 'fpm' });
@@ -247,21 +249,18 @@ function noCacheHead(contentType: string): string {
 }
 
 function answerPing(request: FastcgiServerRequest, response: string): Outcome {
-  request.write(noCacheHead('text/plain;charset=UTF-8') + response);
-  request.end(0);
+  request.end(0, noCacheHead('text/plain;charset=UTF-8') + response);
   return { status: 200, headers: null };
 }
 
 async function answerStatus(request: FastcgiServerRequest, ask: () => Promise<PoolScoreboard | null>): Promise<Outcome> {
   const board = await ask();
   if (board === null) {
-    request.write('Status: 503 Service Unavailable\r\nContent-type: text/plain;charset=UTF-8\r\n\r\nUnable to retrieve the scoreboard\n');
-    request.end(0);
+    request.end(0, 'Status: 503 Service Unavailable\r\nContent-type: text/plain;charset=UTF-8\r\n\r\nUnable to retrieve the scoreboard\n');
     return { status: 503, headers: null };
   }
   const { format, full } = statusRequest(request.params.get('QUERY_STRING') ?? '');
   const page = renderStatus(board, format, full);
-  request.write(noCacheHead(page.contentType) + page.body);
-  request.end(0);
+  request.end(0, noCacheHead(page.contentType) + page.body);
   return { status: 200, headers: null };
 }
