@@ -58,8 +58,7 @@ export function createJsResponder(options: JsResponderOptions): JsResponder {
     const plain = LightResponse.takePlain(response);
     if (plain !== null) {
       writePlain(fcgi, plain);
-      // Made only if the access log asks for a response header.
-      return { status: plain.status, get headers() { return plainHeaders(plain); } };
+      return new PlainOutcome(plain);
     }
     await stream(fcgi, response, log, options.pool, script);
     return { status: response.status, headers: response.headers };
@@ -74,9 +73,19 @@ function finish(fcgi: FastcgiServerRequest, status: number, body: string, stderr
   return { status, headers: null };
 }
 
-function plainHeaders(response: PlainResponse): Headers {
-  if (response.headers !== null) return response.headers;
-  return new Headers(typeof response.body === 'string' ? { 'content-type': 'text/plain;charset=UTF-8' } : undefined);
+/** The outcome of a plain response; its Headers are made only if the access log asks for one. */
+class PlainOutcome implements Outcome {
+  constructor(private readonly response: PlainResponse) {}
+
+  get status(): number {
+    return this.response.status;
+  }
+
+  get headers(): Headers {
+    const { headers, body } = this.response;
+    if (headers !== null) return headers;
+    return new Headers(typeof body === 'string' ? { 'content-type': 'text/plain;charset=UTF-8' } : undefined);
+  }
 }
 
 /** A response made from a string, bytes or nothing: head and body in one STDOUT record. */

@@ -41,8 +41,9 @@ export class LightRequest {
   /** A light Request for the usual methods, the native one for anything else. */
   static from(parts: RequestParts): Request {
     if (!PLAIN_METHODS.has(parts.method)) return nativeRequest(parts.url, parts.method, parts.headers, parts.body);
-    // Parsed now so a bad URL fails where the native constructor would have failed.
-    const url = new URL(parts.url).href;
+    // Checked now so a bad URL fails where the native constructor would have failed; the
+    // common shape is already what the parser would print.
+    const url = typeof parts.url === 'string' && isCanonicalUrl(parts.url) ? parts.url : new URL(parts.url).href;
     return new LightRequest(parts, url) as unknown as Request;
   }
 
@@ -63,6 +64,31 @@ export class LightRequest {
   native(): Request {
     return (this.#native ??= nativeRequest(this.#url, this.#method, this.#headers ?? this.#headerList, this.#body));
   }
+}
+
+/**
+ * scheme://host[:port]/path[?query] in the exact form the URL parser prints: lowercase host,
+ * no default port, no dot segments (plain or percent-encoded), only characters it leaves as
+ * they are. Anything else is parsed.
+ */
+const CANONICAL_URL = /^(https?):\/\/([a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::([1-9][0-9]{0,4}))?(\/[A-Za-z0-9\-._~!$&()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*)?)$/;
+const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?:[/?]|$)/i;
+
+function isCanonicalUrl(url: string): boolean {
+  const m = CANONICAL_URL.exec(url);
+  if (m === null) return false;
+  const [, scheme, host = '', port, pathAndQuery = ''] = m;
+  if (!isPlainHost(host)) return false;
+  if (port !== undefined && (Number(port) > 65535 || port === (scheme === 'http' ? '80' : '443'))) return false;
+  const query = pathAndQuery.indexOf('?');
+  return !DOT_SEGMENT.test(query === -1 ? pathAndQuery : pathAndQuery.slice(0, query));
+}
+
+/** A domain whose last label starts with a letter (others may be IPv4 numbers) and no punycode, or a dotted quad. */
+function isPlainHost(host: string): boolean {
+  if (/^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/.test(host)) return true;
+  const last = host.slice(host.lastIndexOf('.') + 1);
+  return /^[a-z]/.test(last) && !/(?:^|\.)xn--/.test(host);
 }
 
 function nativeRequest(url: string | URL, method: string, headers: HeadersInit | readonly [string, string][], body: RequestParts['body']): Request {
