@@ -7,7 +7,6 @@ import type { ServiceLog } from '@libs/log';
 import {
   FCGI_CANT_MPX_CONN,
   FCGI_DATA,
-  FCGI_END_REQUEST,
   FCGI_FILTER,
   FCGI_KEEP_CONN,
   FCGI_MAX_CONNS,

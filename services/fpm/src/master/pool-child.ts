@@ -1,24 +1,24 @@
 // One child of a pool and its scoreboard slot (php-fpm's fpm_child_s + fpm_scoreboard_proc_s),
-// kept up to date from the worker's request-start / request-end reports. A JavaScript worker
-// may run several requests at once; the reports carry no request id, so requests are matched
-// first-in first-out and the slot shows the oldest one still running.
+// kept up to date from the worker's activity reports. A JavaScript worker may run several
+// requests at once; the slot shows the oldest one still running.
 import type net from 'node:net';
 import type { WorkerProcess } from '@libs/process';
 import type { ProcessSlot } from '../status/scoreboard';
 import { HANDED_CONNECTION } from '../worker/handed-connections';
-import type { FpmMasterMessage, FpmWorkerReport, RequestStartReport } from '../worker/worker-messages';
+import type { ActivityReport, FpmMasterMessage, FpmWorkerReport, RequestInfo } from '../worker/worker-messages';
 
 export type FpmWorker = WorkerProcess<FpmWorkerReport, FpmMasterMessage>;
 
 interface RunningRequest {
-  readonly report: RequestStartReport;
-  /** performance.now() when the start report arrived. */
+  readonly id: number;
+  readonly report: RequestInfo;
+  /** performance.now() when the request started. */
   readonly startedAt: number;
   slow: boolean;
 }
 
 interface LastRequest {
-  readonly report: RequestStartReport;
+  readonly report: RequestInfo;
   readonly durationUs: number;
   readonly cpu: number;
   readonly memory: number;
@@ -30,12 +30,12 @@ export type EndReason = 'pm-idle' | 'max-requests' | 'timed-out' | 'retired';
 export class PoolChild {
   /** Epoch seconds, for the status page. */
   readonly startEpoch = Math.floor(Date.now() / 1000);
-  readonly running: RunningRequest[] = [];
+  running: readonly RunningRequest[] = [];
   requests = 0;
   last: LastRequest | undefined;
   /** performance.now() of the last request start or end (php-fpm's proc->tv). */
   lastActivity = performance.now();
-  /** Connections handed over (ondemand) not yet seen as a request-start. */
+  /** Connections handed over (ondemand) not yet seen as a started request. */
   handedPending = 0;
   private lastHandedAt = 0;
   endReason: EndReason | undefined;
@@ -65,17 +65,19 @@ export class PoolChild {
     return (this.endReason === undefined || this.endReason === 'timed-out') && this.worker.state !== 'exited';
   }
 
-  requestStarted(report: RequestStartReport): void {
-    if (this.handedPending > 0) this.handedPending--;
-    this.running.push({ report, startedAt: performance.now(), slow: false });
-    this.requests++;
-    this.lastActivity = performance.now();
-  }
-
-  requestEnded(durationUs: number, cpu: number, memory: number): void {
-    const done = this.running.shift();
-    this.lastActivity = performance.now();
-    if (done) this.last = { report: done.report, durationUs, cpu, memory };
+  /** Takes in an activity report; returns how many requests it started. */
+  applyActivity(report: ActivityReport): number {
+    const now = performance.now();
+    const epochNow = Date.now();
+    this.handedPending = Math.max(0, this.handedPending - report.started);
+    this.requests += report.started;
+    const known = new Map(this.running.map((r) => [r.id, r]));
+    this.running = report.running.map(
+      (r) => known.get(r.id) ?? { id: r.id, report: r, startedAt: now - Math.max(0, epochNow - r.startedAt), slow: false },
+    );
+    if (report.last !== null) this.last = { report: report.last, durationUs: report.last.durationUs, cpu: report.last.cpu, memory: report.last.memory };
+    this.lastActivity = now;
+    return report.started;
   }
 
   /** How busy the child is, to pick the least busy one when all are. */

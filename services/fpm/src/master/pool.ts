@@ -186,19 +186,13 @@ export class Pool {
 
   private onReport(child: PoolChild, msg: FpmWorkerReport): void {
     switch (msg.type) {
-      case 'reports':
-        for (const item of msg.items) this.onReport(child, item);
-        return;
-      case 'request-start': {
-        child.requestStarted(msg);
-        this.acceptedConn++;
-        const active = [...this.children].filter((c) => c.running.length > 0).length;
+      case 'activity': {
+        this.acceptedConn += child.applyActivity(msg);
+        let active = 0;
+        for (const c of this.children) if (c.running.length > 0) active++;
         this.maxActive = Math.max(this.maxActive, active);
         return;
       }
-      case 'request-end':
-        child.requestEnded(msg.durationUs, msg.cpu, msg.memory);
-        return;
       case 'scoreboard-query':
         child.worker.send({ type: 'scoreboard', id: msg.id, board: this.scoreboard() });
         return;

@@ -8,6 +8,7 @@ import { serveFastcgi, type FastcgiServerRequest } from '@libs/fastcgi';
 import { connectToParent, type ParentChannel } from '@libs/process';
 import { renderStatus, statusRequest, STATUS_NO_CACHE_HEADERS } from '../status/render-status';
 import type { PoolScoreboard } from '../status/scoreboard';
+import { ActivityReporter } from './activity-reporter';
 import { acceptHandedConnections } from './handed-connections';
 import { compileAccessFormat } from '../access-log/access-format';
 import { installWorkerFetchGlobals } from './fetch-globals';
@@ -18,19 +19,12 @@ import {
   type FpmMasterMessage,
   type FpmWorkerReport,
   type LogReport,
-  type RequestEndReport,
-  type RequestStartReport,
   type WorkerBootstrap,
 } from './worker-messages';
 
 const SCOREBOARD_TIMEOUT_MS = 2000;
 /** getrusage(2) costs more than a small request: CPU and RSS are sampled this often at most. */
 const CPU_SAMPLE_MS = 100;
-/**
- * Each report message is a write(2) on the channel, which under load cost more than the requests
- * it reports: batches go out at most this often (at once when the last went out longer ago).
- */
-const REPORT_INTERVAL_MS = 20;
 
 /**
  * php-fpm's "last request cpu" and "last request memory", sampled: with many requests in flight a
@@ -94,8 +88,8 @@ export function runWorker(boot: WorkerBootstrap): void {
         clearTimeout(timer);
         resolve(board);
       });
-      // Our own reports first, so the page counts this very request, as php-fpm's does.
-      flushBatch();
+      // Our own activity first, so the page counts this very request, as php-fpm's does.
+      activity.flush();
       channel.send({ type: 'scoreboard-query', id });
     });
 
@@ -103,25 +97,7 @@ export function runWorker(boot: WorkerBootstrap): void {
   const accessLog = boot.accessLog === null ? null : createAccessLog(boot.accessLog);
   const accessLine = compileAccessFormat(boot.accessFormat);
 
-  // request-start / request-end go out together, at the end of the event-loop turn, or within
-  // REPORT_INTERVAL_MS of the previous batch when requests come faster.
-  let batch: (RequestStartReport | RequestEndReport)[] = [];
-  let lastFlush = 0;
-  const flushBatch = (): void => {
-    if (batch.length === 0) return;
-    const items = batch;
-    batch = [];
-    lastFlush = performance.now();
-    channel.send({ type: 'reports', items });
-  };
-  const report = (item: RequestStartReport | RequestEndReport): void => {
-    if (batch.length === 0) {
-      const wait = lastFlush + REPORT_INTERVAL_MS - performance.now();
-      if (wait <= 0) setImmediate(flushBatch);
-      else setTimeout(flushBatch, wait);
-    }
-    batch.push(item);
-  };
+  const activity = new ActivityReporter((report) => channel.send(report));
   const cpu = new CpuSampler();
 
   let served = 0;
@@ -140,7 +116,7 @@ export function runWorker(boot: WorkerBootstrap): void {
     draining = true;
     stopAccepting();
     serving.drain(() => {
-      flushBatch();
+      activity.flush();
       accessLog?.flush();
       void sampler?.stop();
       channel.close();
@@ -152,16 +128,9 @@ export function runWorker(boot: WorkerBootstrap): void {
   async function handle(request: FastcgiServerRequest): Promise<void> {
     const id = ++served;
     inFlight++;
-    const startedAt = process.hrtime.bigint();
+    const startedAt = performance.now();
+    activity.begin(id, request.params);
     const scriptFile = request.params.get('SCRIPT_FILENAME') ?? '-';
-    report({
-      type: 'request-start',
-      method: request.params.get('REQUEST_METHOD') ?? '-',
-      uri: requestUri(request),
-      script: scriptFile,
-      contentLength: Number(request.params.get('CONTENT_LENGTH') ?? 0) || 0,
-      user: request.params.get('REMOTE_USER') ?? '-',
-    });
     sampler?.requestStarted(id, scriptFile);
     if (boot.maxRequests > 0 && served >= boot.maxRequests) {
       channel.send({ type: 'retiring' });
@@ -176,9 +145,9 @@ export function runWorker(boot: WorkerBootstrap): void {
       else outcome = await respond(request);
     } finally {
       sampler?.requestEnded(id);
-      const durationUs = Number((process.hrtime.bigint() - startedAt) / 1000n);
+      const durationUs = Math.round((performance.now() - startedAt) * 1000);
       const usage = cpu.sample();
-      report({ type: 'request-end', durationUs, cpu: usage.user + usage.system, memory: usage.rss });
+      activity.end(id, durationUs, usage.user + usage.system, usage.rss);
       inFlight--;
       if (accessLog !== null) {
         const endMs = Date.now();
@@ -234,12 +203,6 @@ function masterLog(channel: ParentChannel<FpmWorkerReport, FpmMasterMessage>, fa
     else fallback[level](message);
   };
   return { error: line('error'), warn: line('warn'), notice: line('notice'), info: line('info'), debug: line('debug') };
-}
-
-function requestUri(request: FastcgiServerRequest): string {
-  const query = request.params.get('QUERY_STRING') ?? '';
-  const uri = request.params.get('REQUEST_URI') ?? request.params.get('SCRIPT_NAME') ?? '-';
-  return query !== '' && !uri.includes('?') ? `${uri}?${query}` : uri;
 }
 
 function noCacheHead(contentType: string): string {

@@ -1,12 +1,11 @@
 // fpm-ts's own messages on the master<->worker channel (on top of @libs/process's quit,
 // terminate, reopen-logs, status and heartbeat): what php-fpm children write into the shared
-// scoreboard (fpm_request.c) travels here as request-start / request-end reports.
+// scoreboard (fpm_request.c) travels here as activity reports.
 import type { ChannelMessage } from '@libs/process';
 import type { PoolScoreboard } from '../status/scoreboard';
 
-/** worker -> master: a request was read and is being run (fpm_request_reading_headers/_info). */
-export interface RequestStartReport extends ChannelMessage {
-  readonly type: 'request-start';
+/** A request as the scoreboard shows it (php-fpm's fpm_scoreboard_proc_s request fields). */
+export interface RequestInfo {
   readonly method: string;
   readonly uri: string;
   readonly script: string;
@@ -14,13 +13,35 @@ export interface RequestStartReport extends ChannelMessage {
   readonly user: string;
 }
 
-/** worker -> master: the request finished (fpm_request_end): cpu % and memory for the scoreboard. */
-export interface RequestEndReport extends ChannelMessage {
-  readonly type: 'request-end';
+/** A request still running when the activity report left. */
+export interface RunningRequestInfo extends RequestInfo {
+  /** The worker's own request number. */
+  readonly id: number;
+  /** Epoch milliseconds when the request started. */
+  readonly startedAt: number;
+}
+
+/** The last request the worker finished (fpm_request_end): cpu % and memory for the scoreboard. */
+export interface FinishedRequestInfo extends RequestInfo {
   /** Microseconds the request took. */
   readonly durationUs: number;
   readonly cpu: number;
   readonly memory: number;
+}
+
+/**
+ * worker -> master: what php-fpm children write into the shared scoreboard (fpm_request.c),
+ * as a summary sent at most every few milliseconds: one message per request would cost more
+ * than the requests themselves (JSON, a pipe write, a wake-up of the master).
+ */
+export interface ActivityReport extends ChannelMessage {
+  readonly type: 'activity';
+  /** Requests started since the previous report. */
+  readonly started: number;
+  /** Requests running now, oldest first. */
+  readonly running: readonly RunningRequestInfo[];
+  /** The last request finished since the previous report, if any. */
+  readonly last: FinishedRequestInfo | null;
 }
 
 /** worker -> master: a status page request needs the pool's scoreboard. */
@@ -45,17 +66,7 @@ export interface LogReport extends ChannelMessage {
   readonly message: string;
 }
 
-/**
- * worker -> master: reports queued during one turn of the worker's event loop, sent as one IPC
- * message. Under load a worker finishes many requests per turn; one message each would cost
- * more than the requests themselves (JSON, a pipe write, a wake-up of the master).
- */
-export interface ReportBatch extends ChannelMessage {
-  readonly type: 'reports';
-  readonly items: readonly (RequestStartReport | RequestEndReport)[];
-}
-
-export type FpmWorkerReport = RequestStartReport | RequestEndReport | ScoreboardQuery | RetiringReport | LogReport | ReportBatch;
+export type FpmWorkerReport = ActivityReport | ScoreboardQuery | RetiringReport | LogReport;
 
 /** master -> worker: the answer to a ScoreboardQuery. */
 export interface ScoreboardReply extends ChannelMessage {
@@ -71,7 +82,7 @@ export interface HandedConnection extends ChannelMessage {
 
 export type FpmMasterMessage = ScoreboardReply | HandedConnection;
 
-const WORKER_TYPES = new Set(['request-start', 'request-end', 'scoreboard-query', 'retiring', 'log', 'reports']);
+const WORKER_TYPES = new Set(['activity', 'scoreboard-query', 'retiring', 'log']);
 
 export const isFpmWorkerReport = (msg: ChannelMessage): msg is FpmWorkerReport => WORKER_TYPES.has(msg.type);
 export const isFpmMasterMessage = (msg: ChannelMessage): msg is FpmMasterMessage =>

@@ -1,0 +1,81 @@
+// The worker's side of the scoreboard: requests are noted as they start and end (a Map entry,
+// no message), and a summary goes to the master at most every REPORT_INTERVAL_MS: how many
+// started, which still run, the last one finished. The master's status page, pm arithmetic and
+// request timeouts need no more than that, and it costs one message per interval, not two per
+// request.
+import type { ActivityReport, FinishedRequestInfo, RequestInfo, RunningRequestInfo } from './worker-messages';
+
+const REPORT_INTERVAL_MS = 10;
+
+interface Running {
+  readonly params: ReadonlyMap<string, string>;
+  readonly startedAt: number;
+}
+
+export class ActivityReporter {
+  private readonly running = new Map<number, Running>();
+  private started = 0;
+  private last: { params: ReadonlyMap<string, string>; durationUs: number; cpu: number; memory: number } | null = null;
+  private changed = false;
+  private scheduled = false;
+  private lastReportAt = 0;
+
+  constructor(private readonly send: (report: ActivityReport) => void) {}
+
+  begin(id: number, params: ReadonlyMap<string, string>): void {
+    this.running.set(id, { params, startedAt: Date.now() });
+    this.started++;
+    this.schedule();
+  }
+
+  end(id: number, durationUs: number, cpu: number, memory: number): void {
+    const request = this.running.get(id);
+    if (request === undefined) return;
+    this.running.delete(id);
+    this.last = { params: request.params, durationUs, cpu, memory };
+    this.schedule();
+  }
+
+  /** Sends what changed since the last report now (a status page must count its own request). */
+  flush(): void {
+    this.scheduled = false;
+    if (!this.changed) return;
+    this.changed = false;
+    this.lastReportAt = performance.now();
+    const running: RunningRequestInfo[] = [];
+    for (const [id, request] of this.running) running.push({ ...requestInfo(request.params), id, startedAt: request.startedAt });
+    const last: FinishedRequestInfo | null =
+      this.last === null ? null : { ...requestInfo(this.last.params), durationUs: this.last.durationUs, cpu: this.last.cpu, memory: this.last.memory };
+    const report: ActivityReport = { type: 'activity', started: this.started, running, last };
+    this.started = 0;
+    this.last = null;
+    this.send(report);
+  }
+
+  private schedule(): void {
+    this.changed = true;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // A quiet worker reports at the end of this turn; a busy one once per interval.
+    const wait = this.lastReportAt + REPORT_INTERVAL_MS - performance.now();
+    if (wait <= 0) setImmediate(() => this.flush());
+    else setTimeout(() => this.flush(), wait);
+  }
+}
+
+/** The scoreboard fields of a request, from its FastCGI params. */
+export function requestInfo(params: ReadonlyMap<string, string>): RequestInfo {
+  return {
+    method: params.get('REQUEST_METHOD') ?? '-',
+    uri: requestUri(params),
+    script: params.get('SCRIPT_FILENAME') ?? '-',
+    contentLength: Number(params.get('CONTENT_LENGTH') ?? 0) || 0,
+    user: params.get('REMOTE_USER') ?? '-',
+  };
+}
+
+function requestUri(params: ReadonlyMap<string, string>): string {
+  const query = params.get('QUERY_STRING') ?? '';
+  const uri = params.get('REQUEST_URI') ?? params.get('SCRIPT_NAME') ?? '-';
+  return query !== '' && !uri.includes('?') ? `${uri}?${query}` : uri;
+}
