@@ -113,12 +113,7 @@ export class NameValueDecoder {
     // Params are nearly always ASCII: then the whole buffer becomes one string in one native
     // call and names and values are cut from it, instead of two native calls per pair.
     const text = this.encoding === 'latin1' || isAscii(buf) ? buf.toString('latin1') : null;
-    let off = 0;
-    for (;;) {
-      const next = this.readPair(buf, text, off);
-      if (next === null) break;
-      off = next;
-    }
+    const off = this.decodePairs(buf, text);
     this.pending = off === buf.length ? [] : [buf.subarray(off)];
     this.pendingLength = buf.length - off;
   }
@@ -131,40 +126,44 @@ export class NameValueDecoder {
   }
 
   /**
-   * Decode one pair at off; returns the offset after it, or null when it is not complete yet.
-   * `text` is buf as a string when its bytes are the characters (ASCII, or latin1 params).
+   * Decode the complete pairs at the start of buf; returns where the first incomplete one
+   * starts and sets `need` to the bytes it takes to make progress. `text` is buf as a string
+   * when its bytes are the characters (ASCII, or latin1 params). One loop, no calls per field:
+   * this runs for every request.
    */
-  private readPair(buf: Buffer, text: string | null, off: number): number | null {
-    // Until both lengths are readable, progress needs at most the two 4-byte length fields.
-    this.need = Math.min(8, buf.length - off + 1);
-    const nameLen = readLength(buf, off);
-    if (nameLen === null) return null;
-    const valueAt = off + fieldSize(buf, off);
-    const valueLen = readLength(buf, valueAt);
-    if (valueLen === null) return null;
-    const start = valueAt + fieldSize(buf, valueAt);
-    if (nameLen + valueLen > this.maxLength) throw errors.paramsTooLarge(nameLen + valueLen, this.maxLength);
-    const end = start + nameLen + valueLen;
-    this.need = end - off;
-    if (end > buf.length) return null;
-    this.need = 1;
-    if (text !== null) this.onPair(text.slice(start, start + nameLen), text.slice(start + nameLen, end));
-    else this.onPair(buf.toString(this.encoding, start, start + nameLen), buf.toString(this.encoding, start + nameLen, end));
-    return end;
+  private decodePairs(buf: Buffer, text: string | null): number {
+    const length = buf.length;
+    let off = 0;
+    while (off < length) {
+      let at = off;
+      let nameLen = buf[at++] ?? 0;
+      if (nameLen > 0x7f) {
+        if (at + 3 > length) break;
+        nameLen = (((nameLen & 0x7f) << 24) | ((buf[at] ?? 0) << 16) | ((buf[at + 1] ?? 0) << 8) | (buf[at + 2] ?? 0)) >>> 0;
+        at += 3;
+      }
+      if (at >= length) break;
+      let valueLen = buf[at++] ?? 0;
+      if (valueLen > 0x7f) {
+        if (at + 3 > length) break;
+        valueLen = (((valueLen & 0x7f) << 24) | ((buf[at] ?? 0) << 16) | ((buf[at + 1] ?? 0) << 8) | (buf[at + 2] ?? 0)) >>> 0;
+        at += 3;
+      }
+      if (nameLen + valueLen > this.maxLength) throw errors.paramsTooLarge(nameLen + valueLen, this.maxLength);
+      const end = at + nameLen + valueLen;
+      if (end > length) {
+        this.need = end - off;
+        return off;
+      }
+      const valueAt = at + nameLen;
+      if (text !== null) this.onPair(text.slice(at, valueAt), text.slice(valueAt, end));
+      else this.onPair(buf.toString(this.encoding, at, valueAt), buf.toString(this.encoding, valueAt, end));
+      off = end;
+    }
+    // Both length fields are not readable yet: at most the two 4-byte fields are needed.
+    this.need = off === length ? 1 : Math.min(8, length - off + 1);
+    return off;
   }
-}
-
-/** Size of the length field starting at off (the caller checked off is in range). */
-function fieldSize(buf: Buffer, off: number): number {
-  return (buf.readUInt8(off) & 0x80) === 0 ? 1 : 4;
-}
-
-function readLength(buf: Buffer, off: number): number | null {
-  if (off >= buf.length) return null;
-  const b = buf.readUInt8(off);
-  if ((b & 0x80) === 0) return b;
-  if (off + 4 > buf.length) return null;
-  return buf.readUInt32BE(off) & 0x7fffffff;
 }
 
 /** Decode a complete body (GET_VALUES, GET_VALUES_RESULT, or a whole PARAMS stream). */

@@ -22,8 +22,23 @@ export function requestFromParams(params: ReadonlyMap<string, string>, stdin: ()
     const query = params.get('QUERY_STRING') ?? '';
     uri = (params.get('SCRIPT_NAME') ?? '/') + (params.get('PATH_INFO') ?? '') + (query === '' ? '' : `?${query}`);
   }
-  // Plain pairs: the Request copies them into its own Headers anyway. CONTENT_TYPE and
-  // CONTENT_LENGTH win over the HTTP_ copies nginx also sends.
+  // The body stream is made only if the handler reads the body (the caller drops it otherwise).
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  const body = hasBody ? (): ReadableStream<Uint8Array> => Readable.toWeb(stdin()) as ReadableStream<Uint8Array> : null;
+  // The usual origin-form URI is joined as text (the Request parses it once); anything else is
+  // resolved against the origin as a URL.
+  const base = `${scheme}://${host}`;
+  const plain = uri.startsWith('/') && !uri.startsWith('//') && !/[/?#\\@]/.test(host);
+  const url = plain ? base + uri : new URL(uri, base);
+  return LightRequest.from({ method, url, headers: () => headerList(params), body });
+}
+
+/**
+ * The request headers as plain pairs, made when a handler first looks at them (the Request
+ * copies them into its own Headers). CONTENT_TYPE and CONTENT_LENGTH win over the HTTP_ copies
+ * nginx also sends.
+ */
+function headerList(params: ReadonlyMap<string, string>): [string, string][] {
   const contentType = params.get('CONTENT_TYPE');
   const contentLength = params.get('CONTENT_LENGTH');
   const headers: [string, string][] = [];
@@ -35,16 +50,7 @@ export function requestFromParams(params: ReadonlyMap<string, string>, stdin: ()
   }
   if (contentType) headers.push(['content-type', contentType]);
   if (contentLength) headers.push(['content-length', contentLength]);
-
-  // The body stream is made only if the handler reads the body (the caller drops it otherwise).
-  const hasBody = method !== 'GET' && method !== 'HEAD';
-  const body = hasBody ? (): ReadableStream<Uint8Array> => Readable.toWeb(stdin()) as ReadableStream<Uint8Array> : null;
-  // The usual origin-form URI is joined as text (the Request parses it once); anything else is
-  // resolved against the origin as a URL.
-  const base = `${scheme}://${host}`;
-  const plain = uri.startsWith('/') && !uri.startsWith('//') && !/[/?#\\@]/.test(host);
-  const url = plain ? base + uri : new URL(uri, base);
-  return LightRequest.from({ method, url, headers, body });
+  return headers;
 }
 
 /** HTTP_ACCEPT_LANGUAGE -> accept-language; nginx sends the same few dozen names again and again. */

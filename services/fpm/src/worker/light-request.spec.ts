@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { LightRequest, WorkerRequest } from './light-request';
 
-const parts = (url: string, method = 'GET') => ({ method, url, headers: [['user-agent', 'ua'], ['x-a', '1']] as [string, string][], body: null });
+const parts = (url: string, method = 'GET') => ({ method, url, headers: (): [string, string][] => [['user-agent', 'ua'], ['x-a', '1']], body: null });
 
 /** What the native constructor makes of the same URL: its href, or the error's class. */
 function nativeUrl(url: string): string {

@@ -18,7 +18,8 @@ export interface RequestParts {
   readonly method: string;
   /** Absolute URL text; checked and normalised as the native constructor does. */
   readonly url: string | URL;
-  readonly headers: readonly [string, string][];
+  /** The header pairs, made when someone asks. */
+  readonly headers: () => [string, string][];
   /** The body as a stream, made when someone asks; null for GET and HEAD. */
   readonly body: (() => ReadableStream<Uint8Array>) | null;
 }
@@ -27,7 +28,7 @@ export class LightRequest {
   #native: Request | null = null;
   readonly #method: string;
   readonly #url: string;
-  readonly #headerList: readonly [string, string][];
+  readonly #headerList: () => [string, string][];
   #headers: Headers | null = null;
   readonly #body: (() => ReadableStream<Uint8Array>) | null;
 
@@ -40,7 +41,7 @@ export class LightRequest {
 
   /** A light Request for the usual methods, the native one for anything else. */
   static from(parts: RequestParts): Request {
-    if (!PLAIN_METHODS.has(parts.method)) return nativeRequest(parts.url, parts.method, parts.headers, parts.body);
+    if (!PLAIN_METHODS.has(parts.method)) return nativeRequest(parts.url, parts.method, parts.headers(), parts.body);
     // Checked now so a bad URL fails where the native constructor would have failed; the
     // common shape is already what the parser would print.
     const url = typeof parts.url === 'string' && isCanonicalUrl(parts.url) ? parts.url : new URL(parts.url).href;
@@ -57,42 +58,52 @@ export class LightRequest {
 
   get headers(): Headers {
     if (this.#native !== null) return this.#native.headers;
-    return (this.#headers ??= new Headers(this.#headerList as [string, string][]));
+    return (this.#headers ??= new Headers(this.#headerList()));
   }
 
   /** The native Request with the same state; the light fields are not used after this. */
   native(): Request {
-    return (this.#native ??= nativeRequest(this.#url, this.#method, this.#headers ?? this.#headerList, this.#body));
+    return (this.#native ??= nativeRequest(this.#url, this.#method, this.#headers ?? this.#headerList(), this.#body));
   }
 }
 
 /**
  * scheme://host[:port]/path[?query] in the exact form the URL parser prints: lowercase host,
  * no default port, no dot segments (plain or percent-encoded), only characters it leaves as
- * they are. Anything else is parsed.
+ * they are. Anything else is parsed. Origins repeat: their verdicts are kept.
  */
-const CANONICAL_URL = /^(https?):\/\/([a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::([1-9][0-9]{0,4}))?(\/[A-Za-z0-9\-._~!$&()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*)?)$/;
-const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?:[/?]|$)/i;
+const CANONICAL_ORIGIN = /^(https?):\/\/([a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::([1-9][0-9]{0,4}))?$/;
+const CANONICAL_PATH = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*)?$/;
+const DOT_SEGMENT = /^[^?]*\/(?:\.|%2e){1,2}(?:[/?]|$)/i;
+const DOTTED_QUAD = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
+const MAX_ORIGINS = 256;
+const canonicalOrigins = new Map<string, boolean>();
 
 function isCanonicalUrl(url: string): boolean {
-  const m = CANONICAL_URL.exec(url);
+  const pathAt = url.indexOf('/', url.indexOf('://') + 3);
+  if (pathAt < 0) return false;
+  const origin = url.slice(0, pathAt);
+  let canonical = canonicalOrigins.get(origin);
+  if (canonical === undefined) {
+    canonical = isCanonicalOrigin(origin);
+    if (canonicalOrigins.size < MAX_ORIGINS) canonicalOrigins.set(origin, canonical);
+  }
+  return canonical && CANONICAL_PATH.test(url.slice(pathAt)) && !DOT_SEGMENT.test(url.slice(pathAt));
+}
+
+function isCanonicalOrigin(origin: string): boolean {
+  const m = CANONICAL_ORIGIN.exec(origin);
   if (m === null) return false;
-  const [, scheme, host = '', port, pathAndQuery = ''] = m;
-  if (!isPlainHost(host)) return false;
+  const [, scheme, host = '', port] = m;
   if (port !== undefined && (Number(port) > 65535 || port === (scheme === 'http' ? '80' : '443'))) return false;
-  const query = pathAndQuery.indexOf('?');
-  return !DOT_SEGMENT.test(query === -1 ? pathAndQuery : pathAndQuery.slice(0, query));
+  // A dotted quad, or a domain whose last label starts with a letter (others may be IPv4
+  // numbers the parser rewrites) and has no punycode (the parser checks it).
+  if (DOTTED_QUAD.test(host)) return true;
+  return /^[a-z]/.test(host.slice(host.lastIndexOf('.') + 1)) && !/(?:^|\.)xn--/.test(host);
 }
 
-/** A domain whose last label starts with a letter (others may be IPv4 numbers) and no punycode, or a dotted quad. */
-function isPlainHost(host: string): boolean {
-  if (/^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/.test(host)) return true;
-  const last = host.slice(host.lastIndexOf('.') + 1);
-  return /^[a-z]/.test(last) && !/(?:^|\.)xn--/.test(host);
-}
-
-function nativeRequest(url: string | URL, method: string, headers: HeadersInit | readonly [string, string][], body: RequestParts['body']): Request {
-  const init: RequestInit & { duplex?: 'half' } = { method, headers: headers as HeadersInit };
+function nativeRequest(url: string | URL, method: string, headers: HeadersInit, body: RequestParts['body']): Request {
+  const init: RequestInit & { duplex?: 'half' } = { method, headers };
   if (body !== null) {
     init.body = body();
     init.duplex = 'half';
