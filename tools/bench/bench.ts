@@ -41,18 +41,34 @@ function printHttpd(results: HttpdResults): void {
   }
 }
 
-function printFpm(results: Record<string, FpmResult>): void {
+/** Server CPU microseconds per request, and the requests/s one core of that server sustains. */
+function perRequest(r: FpmResult, seconds: number): { cpuUs: number; perCore: number } | null {
+  if (!ok(r.wrk) || r.serverCpuSeconds <= 0) return null;
+  const cpuUs = (r.serverCpuSeconds * 1e6) / (r.wrk.requestsPerSec * seconds);
+  return { cpuUs, perCore: 1e6 / cpuUs };
+}
+
+function printFpm(results: Record<string, FpmResult>, seconds: number): void {
   process.stdout.write(`\nnginx -> fpm-ts (JS hello) vs nginx -> php8.2-fpm (PHP hello), pm static with ${FPM_WORKERS} workers, unix socket\n`);
+  process.stdout.write('  (server on core 0; nginx and wrk on core 1: when core 1 is busy near 100%, requests/s measure nginx, and')
+  process.stdout.write(' the server CPU per request is the comparison)\n');
   const php = results['php8.2-fpm'];
+  const phpCost = php ? perRequest(php, seconds) : null;
   for (const [name, r] of Object.entries(results)) {
     if (!ok(r.wrk)) {
       process.stdout.write(`    ${name.padEnd(11)} failed: ${r.wrk instanceof Error ? r.wrk.message : 'not run'}\n`);
       continue;
     }
-    const ratio = php && ok(php.wrk) && name !== 'php8.2-fpm' ? `  ${fmt(r.wrk.requestsPerSec / php.wrk.requestsPerSec, 2)}x php-fpm` : '';
-    const memRatio = php && php.idlePssKiB > 0 && name !== 'php8.2-fpm' ? ` (${fmt(r.idlePssKiB / php.idlePssKiB, 2)}x php-fpm)` : '';
+    const other = name !== 'php8.2-fpm';
+    const ratio = php && ok(php.wrk) && other ? `  ${fmt(r.wrk.requestsPerSec / php.wrk.requestsPerSec, 2)}x php-fpm` : '';
+    const cost = perRequest(r, seconds);
+    const costText = cost
+      ? `   server CPU ${fmt(cost.cpuUs, 1)} us/request = ${fmt(cost.perCore)} req/s per core${phpCost && other ? ` (${fmt(cost.perCore / phpCost.perCore, 2)}x php-fpm)` : ''}`
+      : '';
+    const memRatio = php && php.idlePssKiB > 0 && other ? ` (${fmt(r.idlePssKiB / php.idlePssKiB, 2)}x php-fpm)` : '';
     process.stdout.write(
-      `    ${name.padEnd(11)} ${fmt(r.wrk.requestsPerSec).padStart(9)} req/s${ratio}   idle pool: ${fmt(r.idlePssKiB / 1024, 1)} MiB PSS in ${r.processes} processes${memRatio}\n`,
+      `    ${name.padEnd(11)} ${fmt(r.wrk.requestsPerSec).padStart(9)} req/s${ratio}   core 1 busy ${fmt(r.loadCoreBusy * 100)}%${costText}\n` +
+        `    ${''.padEnd(11)} idle pool: ${fmt(r.idlePssKiB / 1024, 1)} MiB PSS in ${r.processes} processes${memRatio}\n`,
     );
   }
 }
@@ -64,7 +80,7 @@ async function main(): Promise<void> {
     if (run('httpd')) printHttpd(await benchHttpd(path.join(work, 'httpd'), path.join(root, 'services/httpd/dist/httpd-ts.js'), seconds));
     if (run('fpm')) {
       fs.mkdirSync(path.join(work, 'fpm'), { mode: 0o755 });
-      printFpm(await benchFpm(path.join(work, 'fpm'), path.join(root, 'services/fpm/dist/fpm-ts.js'), seconds));
+      printFpm(await benchFpm(path.join(work, 'fpm'), path.join(root, 'services/fpm/dist/fpm-ts.js'), seconds), seconds);
     }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

@@ -2,17 +2,34 @@
 // page): same pm (static, same number of workers), unix sockets, kept-alive FastCGI
 // connections; the FastCGI server on core 0, nginx and wrk on core 1. Also the memory (PSS) of
 // each idle pool.
+//
+// With two cores, nginx and wrk share one, and that core runs out first for a fast FastCGI
+// server: requests/s then measure nginx, not the server. So the CPU time the server's processes
+// used during the run is read as well: CPU per request, and its inverse, the requests/s one core
+// of that server sustains, compare the servers whichever core is the limit.
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, processTree, pssKiB, startPinned, waitForHttp, type Started } from './processes';
+import { cpuSeconds, freePort, processTree, pssKiB, startPinned, waitForHttp, type Started } from './processes';
 import { runWrk, type WrkResult } from './wrk';
 
 export const FPM_WORKERS = 4;
 
 export interface FpmResult {
   readonly wrk: WrkResult | Error;
+  /** CPU seconds the server's processes used during the measured run. */
+  readonly serverCpuSeconds: number;
+  /** Share of core 1 (nginx + wrk) in use during the run: near 1, it was the limit. */
+  readonly loadCoreBusy: number;
   readonly idlePssKiB: number;
   readonly processes: number;
+}
+
+/** Busy share of one core between two readings of /proc/stat. */
+function coreTimes(core: number): { busy: number; total: number } {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `)) ?? '';
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
 }
 
 function poolConf(work: string, name: string, extra: string): string {
@@ -79,12 +96,19 @@ async function measure(work: string, name: string, start: () => Started, socket:
     fs.writeFileSync(path.join(work, `nginx-${name}.conf`), nginxConf(work, port, socket, script));
     nginx = startPinned(`nginx for ${name}`, 1, 'nginx', ['-c', path.join(work, `nginx-${name}.conf`), '-e', path.join(work, 'nginx-fcgi-error.log')]);
     await waitForHttp(port, '/');
-    // Warm-up long enough for every JIT-compiling worker to reach steady state (php-fpm has none).
-    runWrk(`http://127.0.0.1:${port}/`, { core: 1, seconds: 5, connections: 16 });
+    // Warm-up long enough for every JIT-compiling worker to reach steady state (php-fpm has none):
+    // four workers sharing one core with their compiler threads take about ten seconds.
+    runWrk(`http://127.0.0.1:${port}/`, { core: 1, seconds: 10, connections: 16 });
+    const servers = processTree(fpm.child.pid ?? 0);
+    const cpuBefore = cpuSeconds(servers);
+    const coreBefore = coreTimes(1);
     const wrk = runWrk(`http://127.0.0.1:${port}/`, { core: 1, seconds, connections: 16 });
-    return { wrk, idlePssKiB, processes: pids.length };
+    const coreAfter = coreTimes(1);
+    const serverCpuSeconds = cpuSeconds(servers) - cpuBefore;
+    const loadCoreBusy = (coreAfter.busy - coreBefore.busy) / Math.max(1, coreAfter.total - coreBefore.total);
+    return { wrk, serverCpuSeconds, loadCoreBusy, idlePssKiB, processes: pids.length };
   } catch (err) {
-    return { wrk: err as Error, idlePssKiB: 0, processes: 0 };
+    return { wrk: err as Error, serverCpuSeconds: 0, loadCoreBusy: 0, idlePssKiB: 0, processes: 0 };
   } finally {
     await nginx?.stop();
     await fpm.stop();

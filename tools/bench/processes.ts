@@ -79,6 +79,25 @@ export function processTree(rootPid: number): number[] {
   return out;
 }
 
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux for x86 and arm). */
+const USER_HZ = 100;
+
+/** CPU seconds (user + system) the processes have used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command's closing parenthesis; utime and stime are fields 14 and 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone.
+    }
+  }
+  return ticks / USER_HZ;
+}
+
 /** Proportional set size in KiB: shared pages counted once across the tree, which is fair to forking servers. */
 export function pssKiB(pids: readonly number[]): number {
   let total = 0;
