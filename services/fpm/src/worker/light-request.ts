@@ -3,7 +3,7 @@
 // header or two. This one answers those three from what the web server sent; anything else
 // (body, text(), signal, clone(), ...) builds the native Request once and asks it. It passes
 // `instanceof Request`; the worker's global Request and fetch() take it like a native one.
-import { delegateToNative } from './native-delegation';
+import { delegateToNative, toNative } from './native-delegation';
 
 const NativeRequest = globalThis.Request;
 
@@ -62,7 +62,7 @@ export class LightRequest {
   }
 
   /** The native Request with the same state; the light fields are not used after this. */
-  native(): Request {
+  [toNative](): Request {
     return (this.#native ??= nativeRequest(this.#url, this.#method, this.#headers ?? this.#headerList(), this.#body));
   }
 }
@@ -113,7 +113,7 @@ function nativeRequest(url: string | URL, method: string, headers: HeadersInit, 
 
 delegateToNative(LightRequest, NativeRequest);
 
-const unwrap = (input: unknown): unknown => (input instanceof LightRequest ? input.native() : input);
+const unwrap = (input: unknown): unknown => (input instanceof LightRequest ? input[toNative]() : input);
 
 /** The worker's global Request: the native one, taking a light Request as input too. */
 class WorkerRequest extends NativeRequest {

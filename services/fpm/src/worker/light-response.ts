@@ -5,7 +5,7 @@
 // body, clone it, look at its type) builds the native Response first and asks it. Unusual
 // bodies and inits (streams, blobs, forms, odd statuses) build the native one at once, so its
 // checks and errors are the ones a handler sees. `instanceof Response` holds both ways.
-import { delegateToNative } from './native-delegation';
+import { delegateToNative, toNative } from './native-delegation';
 
 const NativeResponse = globalThis.Response;
 
@@ -112,7 +112,7 @@ export class LightResponse {
   }
 
   /** The native Response with the same state; the light fields are not used after this. */
-  native(): Response {
+  [toNative](): Response {
     if (this.#native === null) {
       const body = this.#taken ? null : this.#body;
       this.#native = new NativeResponse(body, { status: this.#status, statusText: this.#statusText, headers: this.#headers ?? undefined });

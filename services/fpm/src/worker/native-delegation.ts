@@ -1,8 +1,11 @@
 // The light Request and Response answer a few properties themselves; every other property and
 // method of the native class is defined on them here to build the native object and ask it.
 
+/** The method that builds (once) and returns the native object; a symbol, so handlers never see it. */
+export const toNative = Symbol('toNative');
+
 interface HasNative {
-  native(): object;
+  [toNative](): object;
 }
 
 export function delegateToNative(light: { prototype: HasNative }, native: { prototype: object }): void {
@@ -14,7 +17,7 @@ export function delegateToNative(light: { prototype: HasNative }, native: { prot
         configurable: true,
         enumerable: descriptor.enumerable,
         get(this: HasNative) {
-          return Reflect.get(this.native(), name);
+          return Reflect.get(this[toNative](), name);
         },
       });
     } else if (typeof descriptor.value === 'function') {
@@ -24,7 +27,7 @@ export function delegateToNative(light: { prototype: HasNative }, native: { prot
         enumerable: descriptor.enumerable,
         writable: true,
         // Keeps the method's own name for stacks and inspection.
-        value: { [name](this: HasNative, ...args: unknown[]) { return method.apply(this.native(), args); } }[name],
+        value: { [name](this: HasNative, ...args: unknown[]) { return method.apply(this[toNative](), args); } }[name],
       });
     }
   }
