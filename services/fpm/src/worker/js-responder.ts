@@ -8,6 +8,7 @@ import type { ServiceLog } from '@libs/log';
 import { cgiError, cgiHead, plainCgiHead, requestFromParams } from './fetch-bridge';
 import { HandlerCache, HandlerNotFound } from './handler-cache';
 import { LightResponse, type PlainResponse } from './light-response';
+import { nativeFetchClasses } from './native-delegation';
 
 export interface JsResponderOptions {
   readonly pool: string;
@@ -60,8 +61,9 @@ export function createJsResponder(options: JsResponderOptions): JsResponder {
       writePlain(fcgi, plain);
       return new PlainOutcome(plain);
     }
-    await stream(fcgi, response, log, options.pool, script);
-    return { status: response.status, headers: response.headers };
+    const native = LightResponse.unwrap(response);
+    await stream(fcgi, native, log, options.pool, script);
+    return { status: native.status, headers: native.headers };
   };
 }
 
@@ -138,7 +140,17 @@ async function stream(fcgi: FastcgiServerRequest, response: Response, log: Servi
 }
 
 /** Where undici keeps a Response's state; its body.source is the string or bytes it was made from. */
-const stateKey = Object.getOwnPropertySymbols(new Response('')).find((key) => key.description === 'state');
+let stateKey: symbol | undefined | null = null;
+
+/** Found on the first native Response (not at load: that would load undici in every process). */
+function undiciStateKey(response: Response): symbol | undefined {
+  if (stateKey === null) {
+    // The first native Response says where it keeps its state; nothing to learn from others.
+    if (!(response instanceof nativeFetchClasses().Response)) return undefined;
+    stateKey = Object.getOwnPropertySymbols(response).find((key) => key.description === 'state');
+  }
+  return stateKey;
+}
 
 interface UndiciBodyState {
   body?: { source?: unknown } | null;
@@ -149,10 +161,11 @@ interface UndiciBodyState {
  * its stream would yield. Null for streams, blobs, forms and anything unfamiliar (read as a stream).
  */
 function fixedBody(response: Response): string | Uint8Array | null {
-  if (stateKey === undefined || response.bodyUsed) return null;
+  const key = undiciStateKey(response);
+  if (key === undefined || response.bodyUsed) return null;
   const body = response.body;
   if (body === null || body.locked) return null;
-  const source = (Reflect.get(response, stateKey) as UndiciBodyState | undefined)?.body?.source;
+  const source = (Reflect.get(response, key) as UndiciBodyState | undefined)?.body?.source;
   if (typeof source === 'string' || source instanceof Uint8Array) return source;
   return null;
 }

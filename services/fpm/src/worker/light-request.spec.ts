@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { LightRequest, WorkerRequest } from './light-request';
+import { LightRequest, workerRequestClass } from './light-request';
 
 const parts = (url: string, method = 'GET') => ({ method, url, headers: (): [string, string][] => [['user-agent', 'ua'], ['x-a', '1']], body: null });
 
@@ -23,6 +23,7 @@ function lightUrl(url: string): string {
 describe('LightRequest', () => {
   it('answers method, url and headers like the native Request and is one', () => {
     const request = LightRequest.from(parts('http://example.com:8080/a/b?c=d'));
+    expect(request).toBeInstanceOf(workerRequestClass());
     expect(request).toBeInstanceOf(Request);
     expect(request.method).toBe('GET');
     expect(request.url).toBe('http://example.com:8080/a/b?c=d');
@@ -64,11 +65,18 @@ describe('LightRequest', () => {
 
   it('is taken by the global Request constructor the worker installs', () => {
     const light = LightRequest.from(parts('http://example.com/x'));
+    const WorkerRequest = workerRequestClass();
     const copy = new WorkerRequest(light, { method: 'DELETE' });
     expect(copy.url).toBe('http://example.com/x');
     expect(copy.method).toBe('DELETE');
     expect(copy.headers.get('x-a')).toBe('1');
     expect(new Request('http://example.com/')).toBeInstanceOf(WorkerRequest);
+  });
+
+  it('has every member of the native Request', () => {
+    const light = LightRequest.from(parts('http://example.com/'));
+    const native = Object.getOwnPropertyNames(Request.prototype).filter((name) => name !== 'constructor');
+    for (const name of native) expect([name, name in light]).toEqual([name, true]);
   });
 
   it('prints every URL exactly as the native parser does', () => {

@@ -3,9 +3,8 @@
 // header or two. This one answers those three from what the web server sent; anything else
 // (body, text(), signal, clone(), ...) builds the native Request once and asks it. It passes
 // `instanceof Request`; the worker's global Request and fetch() take it like a native one.
-import { delegateToNative, toNative } from './native-delegation';
+import { delegateToNative, nativeFetchClasses, toNative } from './native-delegation';
 
-const NativeRequest = globalThis.Request;
 
 type HeadersInit = ConstructorParameters<typeof Headers>[0];
 type RequestInput = ConstructorParameters<typeof Request>[0];
@@ -108,22 +107,41 @@ function nativeRequest(url: string | URL, method: string, headers: HeadersInit, 
     init.body = body();
     init.duplex = 'half';
   }
-  return new NativeRequest(url, init);
+  return new (nativeFetchClasses().Request)(url, init);
 }
 
-delegateToNative(LightRequest, NativeRequest);
+delegateToNative(
+  LightRequest,
+  'Request',
+  {
+    getters: [
+      'destination', 'referrer', 'referrerPolicy', 'mode', 'credentials', 'cache', 'redirect', 'integrity', 'keepalive',
+      'isReloadNavigation', 'isHistoryNavigation', 'signal', 'body', 'bodyUsed', 'duplex',
+    ],
+    methods: ['clone', 'blob', 'arrayBuffer', 'text', 'json', 'formData', 'bytes'],
+  },
+  (classes) => classes.Request,
+);
 
 const unwrap = (input: unknown): unknown => (input instanceof LightRequest ? input[toNative]() : input);
 
-/** The worker's global Request: the native one, taking a light Request as input too. */
-class WorkerRequest extends NativeRequest {
-  constructor(input: RequestInput, init?: RequestInit) {
-    super(unwrap(input) as RequestInput, init);
-  }
+let workerRequest: typeof Request | null = null;
 
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return value instanceof NativeRequest;
+/** The worker's global Request: the native one, taking a light Request as input too (made on first use). */
+function workerRequestClass(): typeof Request {
+  if (workerRequest === null) {
+    const NativeRequest = nativeFetchClasses().Request;
+    workerRequest = class Request extends NativeRequest {
+      constructor(input: RequestInput, init?: RequestInit) {
+        super(unwrap(input) as RequestInput, init);
+      }
+
+      static override [Symbol.hasInstance](value: unknown): boolean {
+        return value instanceof NativeRequest;
+      }
+    };
   }
+  return workerRequest;
 }
 
 /** The worker's global fetch: the native one, taking a light Request too. */
@@ -131,4 +149,4 @@ function workerFetch(input: RequestInput, init?: RequestInit): Promise<Response>
   return nativeFetch(unwrap(input) as RequestInput, init);
 }
 
-export { WorkerRequest, workerFetch };
+export { workerRequestClass, workerFetch };

@@ -1,4 +1,5 @@
 import { LightResponse } from './light-response';
+import { nativeFetchClasses } from './native-delegation';
 
 type BodyInit = ConstructorParameters<typeof Response>[0];
 
@@ -7,9 +8,13 @@ const light = (body?: unknown, init?: unknown): Response => new LightResponse(bo
 describe('LightResponse', () => {
   it('is a Response, and native Responses are LightResponses', () => {
     const response = light('hello');
-    expect(response).toBeInstanceOf(Response);
-    expect(new Response('x')).toBeInstanceOf(LightResponse);
+    // The worker's global Response is LightResponse; the native class stays unloaded until needed.
+    expect(response).toBeInstanceOf(LightResponse);
     expect(Object.prototype.toString.call(response)).toBe('[object Response]');
+    expect(new Response('x')).toBeInstanceOf(LightResponse);
+    // Once loaded, the native prototype is behind the light one.
+    expect(nativeFetchClasses().Response).toBe(Response);
+    expect(response).toBeInstanceOf(Response);
   });
 
   it('keeps a plain body and init for the worker, once', () => {
@@ -63,6 +68,11 @@ describe('LightResponse', () => {
     const streamed = light(new Blob(['blob']));
     expect(LightResponse.takePlain(streamed)).toBeNull();
     expect(await streamed.text()).toBe('blob');
+  });
+
+  it('has every member of the native Response', () => {
+    const native = Object.getOwnPropertyNames(Response.prototype).filter((name) => name !== 'constructor');
+    for (const name of native) expect([name, name in LightResponse.prototype]).toEqual([name, true]);
   });
 
   it('makes Response.json light too', async () => {

@@ -4,10 +4,11 @@
 // them to the web server directly, and anything else a handler does with the response (read the
 // body, clone it, look at its type) builds the native Response first and asks it. Unusual
 // bodies and inits (streams, blobs, forms, odd statuses) build the native one at once, so its
-// checks and errors are the ones a handler sees. `instanceof Response` holds both ways.
-import { delegateToNative, toNative } from './native-delegation';
+// checks and errors are the ones a handler sees. `instanceof Response` holds both ways. The
+// native class itself is loaded only when needed (see native-delegation.ts).
+import { delegateToNative, nativeFetchClasses, toNative } from './native-delegation';
 
-const NativeResponse = globalThis.Response;
+const native = (): typeof Response => nativeFetchClasses().Response;
 
 type HeadersInit = ConstructorParameters<typeof Headers>[0];
 type BodyInit = ConstructorParameters<typeof Response>[0];
@@ -51,18 +52,18 @@ export class LightResponse {
   #statusText = '';
   #headers: Headers | null = null;
   #body: string | Uint8Array | null = null;
-  /** Taken by the worker (takePlainResponse): the body is spent. */
+  /** Taken by the worker (takePlain): the body is spent. */
   #taken = false;
 
   constructor(body?: unknown, init?: unknown) {
     if (!isPlainBody(body) || !isPlainInit(init)) {
-      this.#native = new NativeResponse(body as BodyInit, init as ResponseInit);
+      this.#native = new (native())(body as BodyInit, init as ResponseInit);
       return;
     }
     const status = init?.status ?? 200;
     if (body != null && NULL_BODY_STATUS.has(status)) {
       // The native constructor throws its own TypeError for this.
-      this.#native = new NativeResponse(body, init);
+      this.#native = new (native())(body, init);
       return;
     }
     this.#status = status;
@@ -72,22 +73,24 @@ export class LightResponse {
     if (init?.headers != null) this.#headers = this.#withDefaultType(new Headers(init.headers));
   }
 
+  /** Light ones answer without loading the native class; native ones (from fetch()) are Responses too. */
   static [Symbol.hasInstance](value: unknown): boolean {
-    return value instanceof NativeResponse;
+    if (typeof value === 'object' && value !== null && #taken in value) return true;
+    return value instanceof native();
   }
 
   static error(): Response {
-    return NativeResponse.error();
+    return native().error();
   }
 
   static redirect(url: string | URL, status?: number): Response {
-    return NativeResponse.redirect(url, status as Parameters<typeof NativeResponse.redirect>[1]);
+    return native().redirect(url, status as Parameters<typeof Response.redirect>[1]);
   }
 
   static json(data: unknown, init?: ResponseInit): Response {
-    if (!isPlainInit(init)) return NativeResponse.json(data, init);
+    if (!isPlainInit(init)) return native().json(data, init);
     const text = JSON.stringify(data);
-    if (text === undefined) return NativeResponse.json(data, init);
+    if (text === undefined) return native().json(data, init);
     const headers = new Headers(init?.headers);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
     return new LightResponse(text, { ...init, headers }) as unknown as Response;
@@ -115,7 +118,7 @@ export class LightResponse {
   [toNative](): Response {
     if (this.#native === null) {
       const body = this.#taken ? null : this.#body;
-      this.#native = new NativeResponse(body, { status: this.#status, statusText: this.#statusText, headers: this.#headers ?? undefined });
+      this.#native = new (native())(body, { status: this.#status, statusText: this.#statusText, headers: this.#headers ?? undefined });
     }
     return this.#native;
   }
@@ -129,11 +132,20 @@ export class LightResponse {
     return { status: response.#status, statusText: response.#statusText, headers: response.#headers, body: response.#body };
   }
 
+  /** The native Response behind a light one (built now if need be), or the response itself. */
+  static unwrap(response: Response): Response {
+    return #taken in response ? (response as unknown as LightResponse)[toNative]() : response;
+  }
+
   #withDefaultType(headers: Headers): Headers {
     if (typeof this.#body === 'string' && !headers.has('content-type')) headers.set('content-type', TEXT_PLAIN);
     return headers;
   }
 }
 
-delegateToNative(LightResponse, NativeResponse);
-Object.setPrototypeOf(LightResponse, NativeResponse);
+delegateToNative(
+  LightResponse,
+  'Response',
+  { getters: ['type', 'url', 'redirected', 'body', 'bodyUsed'], methods: ['clone', 'blob', 'arrayBuffer', 'text', 'json', 'formData', 'bytes'] },
+  (classes) => classes.Response,
+);

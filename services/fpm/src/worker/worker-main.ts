@@ -54,7 +54,7 @@ export function runWorker(boot: WorkerBootstrap): void {
   installWorkerFetchGlobals();
   if (boot.chdir !== null) process.chdir(boot.chdir);
   // Until the channel is up (and after it is gone), lines go to stderr.
-  const stderrLog = createErrorLog({ target: 'stderr', style: 'fpm' });
+  const stderrLog = madeOnFirstLine(() => createErrorLog({ target: 'stderr', style: 'fpm' }));
   const channel = connectToParent<FpmWorkerReport, FpmMasterMessage>({ log: stderrLog, isCustom: isFpmMasterMessage });
   const log = masterLog(channel, stderrLog);
   const respond = createJsResponder({
@@ -194,6 +194,13 @@ function dropDisallowedClients(server: net.Server, allowed: readonly string[], p
     log.error(`[pool ${pool}] Connection disallowed: IP address '${ip}' has been dropped.`);
     socket.destroy();
   });
+}
+
+/** A ServiceLog made when it gets its first line: a worker whose channel works never needs it. */
+function madeOnFirstLine(make: () => ServiceLog): ServiceLog {
+  let made: ServiceLog | null = null;
+  const line = (level: keyof ServiceLog) => (message: string): void => (made ??= make())[level](message);
+  return { error: line('error'), warn: line('warn'), notice: line('notice'), info: line('info'), debug: line('debug') };
 }
 
 /** A ServiceLog whose lines the master writes into its error log. */
