@@ -53,6 +53,29 @@ test('a child killed with SIGKILL is logged as php-fpm does and replaced', async
   expect((await fpm.request(sock, 'hello.mjs')).body).toBe('hello');
 });
 
+test('request_terminate_timeout also ends a handler that never yields to the event loop', async () => {
+  fpm = await FpmUnderTest.start(conf('request_terminate_timeout = 1s').replace('pm.max_children = 2', 'pm.max_children = 1'));
+  const sock = fpm.path('www.sock');
+  // One worker, so the spinning request finds the module already loaded; a moment later, so its
+  // worker reports it before running it (reports go at most every 10 ms).
+  expect((await fpm.request(sock, 'spin.js')).body).toBe('loaded');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const spinning = await fpm.request(sock, 'spin.js', 'spin');
+  expect(spinning.body).toBe('');
+  await fpm.waitLine(/WARNING: \[pool www\] child \d+, script '.*spin\.js' \(request: "GET \/spin\.js\?spin"\) execution timed out \(\d\.\d{6} sec\), terminating/);
+  expect((await fpm.request(sock, 'hello.mjs')).body).toBe('hello');
+});
+
+test('a worker whose event loop blocks after its last report is ended when its heartbeat goes silent', async () => {
+  fpm = await FpmUnderTest.start(conf('request_terminate_timeout = 1s').replace('pm.max_children = 2', 'pm.max_children = 1'));
+  const sock = fpm.path('www.sock');
+  expect((await fpm.request(sock, 'spin.js', 'later')).body).toBe('answered');
+  const line = await fpm.waitLine(/WARNING: \[pool www\] child \d+, script '-' \(request: "- -"\) execution timed out \(\d\.\d{6} sec\), terminating/);
+  expect(line).toMatch(/its event loop is blocked/);
+  await fpm.waitLine(/WARNING: \[pool www\] child \d+ exited on signal 15 \(SIGTERM\)/);
+  expect((await fpm.request(sock, 'hello.mjs')).body).toBe('hello');
+});
+
 test('pm.max_requests recycles children: their pids change and no request fails', async () => {
   fpm = await FpmUnderTest.start(conf('pm.max_requests = 2'));
   const sock = fpm.path('www.sock');

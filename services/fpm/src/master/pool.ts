@@ -32,6 +32,9 @@ export type StopMode = 'graceful' | 'immediate';
 /** php-fpm's graceful stop has no bound when process_control_timeout is 0; ours waits this long. */
 const DEFAULT_GRACEFUL_MS = 30_000;
 
+/** A heartbeat goes out every second: silence shorter than the timeout plus this is not yet a stuck loop. */
+const HEARTBEAT_SLACK_MS = 1500;
+
 /** How long a handed connection counts as "about to be a request" (see PoolChild.expireHanded). */
 const HANDED_GRACE_MS = 2000;
 
@@ -232,6 +235,7 @@ export class Pool {
     const slowlog = this.config.request_slowlog_timeout;
     if (terminate === 0 && slowlog === 0) return;
     for (const child of this.children) {
+      if (terminate > 0 && child.endReason !== 'timed-out' && child.running.length === 0) this.checkSilent(child, now, terminate);
       for (const request of child.running) {
         const elapsedMs = now - request.startedAt;
         const r = request.report;
@@ -249,6 +253,25 @@ export class Pool {
         }
       }
     }
+  }
+
+  /**
+   * A worker reports its requests at most every few milliseconds, so a handler that blocks the
+   * event loop right after a report may never be seen running. Its worker stops answering the
+   * heartbeat (sent every second) as well: silent for longer than request_terminate_timeout, it
+   * is ended the same way, with the line naming what is known.
+   */
+  private checkSilent(child: PoolChild, now: number, terminate: number): void {
+    const w = child.worker;
+    if (!child.reports || w.state !== 'ready') return;
+    const silentMs = now - Math.max(w.lastPongAt ?? 0, w.readyAt ?? 0);
+    if (silentMs < terminate * 1000 + HEARTBEAT_SLACK_MS) return;
+    child.endReason = 'timed-out';
+    this.ctx.log.warn(
+      `[pool ${this.name}] child ${child.pid}, script '-' (request: "- -") execution timed out (${seconds(silentMs)} sec), terminating` +
+        ' (its event loop is blocked; the request was not reported yet)',
+    );
+    child.worker.kill('SIGTERM', false);
   }
 
   private updateListenQueue(): void {

@@ -17,7 +17,8 @@ export class ActivityReporter {
   private started = 0;
   private last: { params: ReadonlyMap<string, string>; durationUs: number; cpu: number; memory: number } | null = null;
   private changed = false;
-  private scheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private lastReportAt = 0;
 
   constructor(private readonly send: (report: ActivityReport) => void) {}
@@ -25,7 +26,12 @@ export class ActivityReporter {
   begin(id: number, params: ReadonlyMap<string, string>): void {
     this.running.set(id, { params, startedAt: Date.now() });
     this.started++;
-    this.schedule();
+    this.changed = true;
+    // A handler may block the event loop (a synchronous loop) before a deferred report could
+    // leave: when a report is due, it goes now, before the handler runs. Within an interval of
+    // the last one, the master's heartbeat finds a blocked loop (see Pool.checkSilent).
+    if (this.lastReportAt + REPORT_INTERVAL_MS <= performance.now()) this.flush();
+    else this.schedule();
   }
 
   end(id: number, durationUs: number, cpu: number, memory: number): void {
@@ -33,12 +39,15 @@ export class ActivityReporter {
     if (request === undefined) return;
     this.running.delete(id);
     this.last = { params: request.params, durationUs, cpu, memory };
+    this.changed = true;
     this.schedule();
   }
 
   /** Sends what changed since the last report now (a status page must count its own request). */
   flush(): void {
-    this.scheduled = false;
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.immediate !== null) clearImmediate(this.immediate);
+    this.timer = this.immediate = null;
     if (!this.changed) return;
     this.changed = false;
     this.lastReportAt = performance.now();
@@ -53,13 +62,11 @@ export class ActivityReporter {
   }
 
   private schedule(): void {
-    this.changed = true;
-    if (this.scheduled) return;
-    this.scheduled = true;
+    if (this.timer !== null || this.immediate !== null) return;
     // A quiet worker reports at the end of this turn; a busy one once per interval.
     const wait = this.lastReportAt + REPORT_INTERVAL_MS - performance.now();
-    if (wait <= 0) setImmediate(() => this.flush());
-    else setTimeout(() => this.flush(), wait);
+    if (wait <= 0) this.immediate = setImmediate(() => this.flush());
+    else this.timer = setTimeout(() => this.flush(), wait);
   }
 }
 
