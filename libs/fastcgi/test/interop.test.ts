@@ -6,6 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ServiceLog } from '@libs/log';
+import { endChildInput } from '@libs/testing';
 import {
   FastcgiClientConnection,
   FCGI_REQUEST_COMPLETE,
@@ -36,7 +37,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 async function cgiFcgi(address: string, env: Record<string, string>, body = ''): Promise<{ stdout: Buffer; stderr: string; code: number | null }> {
   const pairs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   const child = spawn('env', ['-i', ...pairs, 'cgi-fcgi', '-bind', '-connect', address], { stdio: 'pipe' });
-  child.stdin.end(body);
+  endChildInput(child, body);
   const [stdout, stderr, code] = await Promise.all([readAll(child.stdout), readAll(child.stderr), exited(child)]);
   return { stdout, stderr: stderr.toString(), code };
 }

@@ -4,3 +4,4 @@ export { readLines, type LineReader } from './lib/line-reader';
 export { NotifyReceiver, parseNotifyMessage } from './lib/notify-receiver';
 export { freePort } from './lib/free-port';
 export { thrownCode } from './lib/thrown-code';
+export { endChildInput } from './lib/child-input';

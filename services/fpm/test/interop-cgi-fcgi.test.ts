@@ -1,6 +1,7 @@
 // Interop: Debian's cgi-fcgi (libfcgi's reference client) → fpm-ts. `cgi-fcgi -bind -connect`
 // sends its whole environment as FastCGI params and its stdin as the request body.
 import { spawn } from 'node:child_process';
+import { endChildInput } from '@libs/testing';
 import { FpmUnderTest } from './master-harness';
 import { copyHandlers } from './fixtures/interop/peers';
 
@@ -18,7 +19,7 @@ function cgiFcgiPost(socket: string, env: NodeJS.ProcessEnv, body: string): Prom
     child.stdout.on('data', (c: Buffer) => chunks.push(c));
     child.once('error', reject);
     child.once('close', (code) => resolve({ out: Buffer.concat(chunks).toString('utf8'), code }));
-    child.stdin.end(body);
+    endChildInput(child, body, reject);
   });
 }
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bindInheritableSocket, WorkerProcess, type InheritableSocket } from '@libs/process';
-import { tsEnv, tsNodeArgs } from '@libs/testing';
+import { endChildInput, tsEnv, tsNodeArgs } from '@libs/testing';
 import type { PoolScoreboard } from '../src/status/scoreboard';
 import { isFpmWorkerReport, type ActivityReport, type FpmMasterMessage, type FpmWorkerReport, type WorkerBootstrap } from '../src/worker/worker-messages';
 
@@ -99,7 +99,7 @@ function request(script: string, options: { method?: string; query?: string; bod
       const status = Number(/^Status: (\d+)/im.exec(headers)?.[1] ?? 200);
       resolve({ status, headers, body: split < 0 ? '' : out.slice(split + 4) });
     });
-    child.stdin.end(options.body ?? '');
+    endChildInput(child, options.body ?? '', reject);
   });
 }
 

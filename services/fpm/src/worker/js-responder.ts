@@ -44,7 +44,7 @@ export function createJsResponder(options: JsResponderOptions): JsResponder {
       const handler = cache.fresh(script) ?? (await cache.get(script));
       const request = requestFromParams(fcgi.params, () => fcgi.stdin);
       const result = handler(request, { params: fcgi.params, pool: options.pool });
-      response = result instanceof Promise ? await result : result;
+      response = isThenable(result) ? await result : result;
       if (!(response instanceof Response)) throw new TypeError(`${script} returned ${typeof response}, not a Response`);
     } catch (err) {
       if (err instanceof HandlerNotFound) return finish(fcgi, 404, 'File not found.', 'Primary script unknown');
@@ -65,6 +65,10 @@ export function createJsResponder(options: JsResponderOptions): JsResponder {
     await stream(fcgi, native, log, options.pool, script);
     return { status: native.status, headers: native.headers };
   };
+}
+
+function isThenable(value: unknown): value is PromiseLike<Response> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 function finish(fcgi: FastcgiServerRequest, status: number, body: string, stderr: string | null): Outcome {
