@@ -39,6 +39,8 @@ export interface FastcgiServerConnectionOptions {
   close(reason: FastcgiError | null): void;
   /** A request whose PARAMS stream has ended. */
   onRequest(request: FastcgiServerRequest): void;
+  /** A request has written its END_REQUEST (what its 'finish' event says, without a listener per request). */
+  onFinish?(request: FastcgiServerRequest): void;
   /** FCGI_MPXS_CONNS: accept concurrent requests on this connection (default false). */
   mpxsConns?: boolean;
   /** Reported as FCGI_MAX_CONNS (default 1). */
@@ -289,10 +291,12 @@ export class FastcgiServerConnection {
   finishRequest(request: FastcgiServerRequest, chunks: Buffer[]): void {
     if (this.requests.get(request.id) === request) this.requests.delete(request.id);
     request.destroyStdin();
-    if (this.closed) return;
-    this.options.write(chunks);
-    if (!request.keepConn) this.closeWhenIdle = true;
-    this.closeIfIdle();
+    if (!this.closed) {
+      this.options.write(chunks);
+      if (!request.keepConn) this.closeWhenIdle = true;
+      this.closeIfIdle();
+    }
+    this.options.onFinish?.(request);
   }
 
   private closeIfIdle(): void {

@@ -14,7 +14,7 @@ import {
 /** Handles one request: write the response and call req.end(). */
 export type FastcgiHandler = (request: FastcgiServerRequest) => void | Promise<void>;
 
-export type ServeFastcgiOptions = Omit<FastcgiServerConnectionOptions, 'write' | 'close' | 'onRequest' | 'peer'>;
+export type ServeFastcgiOptions = Omit<FastcgiServerConnectionOptions, 'write' | 'close' | 'onRequest' | 'onFinish' | 'peer'>;
 
 export interface FastcgiServing {
   /** Connections currently open. */
@@ -103,12 +103,10 @@ export function serveFastcgi(server: net.Server, handler: FastcgiHandler, option
       remoteAddress: socket.remoteAddress,
       write: (chunks) => writeAll(socket, chunks),
       close: (reason) => (reason === null ? socket.end() : destroyAfterFlush(socket)),
-      onRequest: (request) => {
-        request.once('finish', () => {
-          served++;
-          if (onDrained !== null && conn.activeRequests === 0) closeGracefully(socket);
-        });
-        runHandler(request);
+      onRequest: runHandler,
+      onFinish: () => {
+        served++;
+        if (onDrained !== null && conn.activeRequests === 0) closeGracefully(socket);
       },
     });
     idle.set(socket, () => served > 0 && conn.activeRequests === 0);

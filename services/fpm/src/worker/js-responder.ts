@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { FastcgiServerRequest } from '@libs/fastcgi';
 import type { ServiceLog } from '@libs/log';
 import { cgiError, cgiHead, plainCgiHead, requestFromParams } from './fetch-bridge';
-import { HandlerCache, HandlerNotFound } from './handler-cache';
+import { HandlerCache, HandlerNotFound, type Handler } from './handler-cache';
 import { LightResponse, type PlainResponse } from './light-response';
 import { nativeFetchClasses } from './native-delegation';
 
@@ -23,37 +23,29 @@ export interface Outcome {
   readonly headers: Headers | null;
 }
 
-export type JsResponder = (request: FastcgiServerRequest) => Promise<Outcome>;
+/**
+ * Runs a request; the outcome comes at once when the handler answered at once (no promise, no
+ * turn of the loop: the response leaves in the same write as the others of this read).
+ */
+export type JsResponder = (request: FastcgiServerRequest) => Outcome | Promise<Outcome>;
 
 export function createJsResponder(options: JsResponderOptions): JsResponder {
   const cache = new HandlerCache(options.revalidateSeconds);
-  const { log } = options;
+  const { log, pool } = options;
 
-  return async function respond(fcgi: FastcgiServerRequest): Promise<Outcome> {
-    const script = fcgi.params.get('SCRIPT_FILENAME') ?? '';
-    if (script === '') return finish(fcgi, 404, 'File not found.', 'Primary script unknown');
-    if (options.limitExtensions.length > 0 && !options.limitExtensions.includes(path.extname(script))) {
-      log.warn(`[pool ${options.pool}] Access to the script '${script}' has been denied (see security.limit_extensions)`);
-      return finish(fcgi, 403, 'Access denied.', null);
-    }
-
-    let response: Response;
+  function run(fcgi: FastcgiServerRequest, script: string, handler: Handler): Outcome | Promise<Outcome> {
+    let result: Response | PromiseLike<Response>;
     try {
-      // Handlers that answer at once are run without a turn of the loop: the response leaves
-      // in the same write as the others of this read.
-      const handler = cache.fresh(script) ?? (await cache.get(script));
-      const request = requestFromParams(fcgi.params, () => fcgi.stdin);
-      const result = handler(request, { params: fcgi.params, pool: options.pool });
-      response = isThenable(result) ? await result : result;
-      if (!(response instanceof Response)) throw new TypeError(`${script} returned ${typeof response}, not a Response`);
+      result = handler(requestFromParams(fcgi.params, () => fcgi.stdin), { params: fcgi.params, pool });
     } catch (err) {
-      if (err instanceof HandlerNotFound) return finish(fcgi, 404, 'File not found.', 'Primary script unknown');
-      const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
-      log.error(`[pool ${options.pool}] ${script}: uncaught ${stack}`);
-      // As PHP does, the web server hears about it on FastCGI stderr (nginx: "FastCGI sent in stderr").
-      const summary = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      return finish(fcgi, 500, 'Internal Server Error', `JavaScript error: Uncaught ${summary} in ${script}`);
+      return failed(fcgi, script, err);
     }
+    if (isThenable(result)) return Promise.resolve(result).then((response) => deliver(fcgi, script, response), (err: unknown) => failed(fcgi, script, err));
+    return deliver(fcgi, script, result);
+  }
+
+  function deliver(fcgi: FastcgiServerRequest, script: string, response: unknown): Outcome | Promise<Outcome> {
+    if (!(response instanceof Response)) return failed(fcgi, script, new TypeError(`${script} returned ${typeof response}, not a Response`));
     // A body nobody asked for is dropped as it arrives.
     fcgi.discardStdin();
     const plain = LightResponse.takePlain(response);
@@ -62,12 +54,32 @@ export function createJsResponder(options: JsResponderOptions): JsResponder {
       return new PlainOutcome(plain);
     }
     const native = LightResponse.unwrap(response);
-    await stream(fcgi, native, log, options.pool, script);
-    return { status: native.status, headers: native.headers };
+    return stream(fcgi, native, log, pool, script).then(() => ({ status: native.status, headers: native.headers }));
+  }
+
+  function failed(fcgi: FastcgiServerRequest, script: string, err: unknown): Outcome {
+    if (err instanceof HandlerNotFound) return finish(fcgi, 404, 'File not found.', 'Primary script unknown');
+    const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    log.error(`[pool ${pool}] ${script}: uncaught ${stack}`);
+    // As PHP does, the web server hears about it on FastCGI stderr (nginx: "FastCGI sent in stderr").
+    const summary = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    return finish(fcgi, 500, 'Internal Server Error', `JavaScript error: Uncaught ${summary} in ${script}`);
+  }
+
+  return function respond(fcgi: FastcgiServerRequest): Outcome | Promise<Outcome> {
+    const script = fcgi.params.get('SCRIPT_FILENAME') ?? '';
+    if (script === '') return finish(fcgi, 404, 'File not found.', 'Primary script unknown');
+    if (options.limitExtensions.length > 0 && !options.limitExtensions.includes(path.extname(script))) {
+      log.warn(`[pool ${pool}] Access to the script '${script}' has been denied (see security.limit_extensions)`);
+      return finish(fcgi, 403, 'Access denied.', null);
+    }
+    const handler = cache.fresh(script);
+    if (handler !== undefined) return run(fcgi, script, handler);
+    return cache.get(script).then((loaded) => run(fcgi, script, loaded), (err: unknown) => failed(fcgi, script, err));
   };
 }
 
-function isThenable(value: unknown): value is PromiseLike<Response> {
+function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 

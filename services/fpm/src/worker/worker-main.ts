@@ -23,6 +23,8 @@ import {
 } from './worker-messages';
 
 const SCOREBOARD_TIMEOUT_MS = 2000;
+/** What the access log records for a request whose handling threw (the client got a 500). */
+const FAILED: Outcome = { status: 500, headers: null };
 /** getrusage(2) costs more than a small request: CPU and RSS are sampled this often at most. */
 const CPU_SAMPLE_MS = 100;
 
@@ -125,48 +127,61 @@ export function runWorker(boot: WorkerBootstrap): void {
     });
   };
 
-  async function handle(request: FastcgiServerRequest): Promise<void> {
+  /** Runs one request; synchronous when its handler answered at once (see JsResponder). */
+  function handle(request: FastcgiServerRequest): void | Promise<void> {
     const id = ++served;
     inFlight++;
     const startedAt = performance.now();
     activity.begin(id, request.params);
-    const scriptFile = request.params.get('SCRIPT_FILENAME') ?? '-';
-    sampler?.requestStarted(id, scriptFile);
+    sampler?.requestStarted(id, request.params.get('SCRIPT_FILENAME') ?? '-');
     if (boot.maxRequests > 0 && served >= boot.maxRequests) {
       channel.send({ type: 'retiring' });
       drain();
     }
     // Like php-fpm, ping and status requests are requests too: they count in the scoreboard.
     const scriptName = request.params.get('SCRIPT_NAME') ?? '';
-    let outcome: Outcome = { status: 500, headers: null };
+    let outcome: Outcome | Promise<Outcome>;
     try {
       if (boot.pingPath !== null && scriptName === boot.pingPath) outcome = answerPing(request, boot.pingResponse);
-      else if (boot.statusPath !== null && scriptName === boot.statusPath) outcome = await answerStatus(request, askScoreboard);
-      else outcome = await respond(request);
-    } finally {
-      sampler?.requestEnded(id);
-      const durationUs = Math.round((performance.now() - startedAt) * 1000);
-      const usage = cpu.sample();
-      activity.end(id, durationUs, usage.user + usage.system, usage.rss);
-      inFlight--;
-      if (accessLog !== null) {
-        const endMs = Date.now();
-        accessLog.write(
-          accessLine({
-            params: request.params,
-            pool: boot.pool,
-            remoteAddress: request.remoteAddress,
-            status: outcome.status,
-            responseHeaders: outcome.headers,
-            startMs: endMs - durationUs / 1000,
-            endMs,
-            cpuUserUs: (usage.user / 100) * durationUs,
-            cpuSystemUs: (usage.system / 100) * durationUs,
-            memory: usage.rss,
-          }),
-        );
-      }
+      else if (boot.statusPath !== null && scriptName === boot.statusPath) outcome = answerStatus(request, askScoreboard);
+      else outcome = respond(request);
+    } catch (err) {
+      ended(request, id, startedAt, FAILED);
+      throw err;
     }
+    if (!(outcome instanceof Promise)) return ended(request, id, startedAt, outcome);
+    return outcome.then(
+      (done) => ended(request, id, startedAt, done),
+      (err: unknown) => {
+        ended(request, id, startedAt, FAILED);
+        throw err;
+      },
+    );
+  }
+
+  /** The request's end in the scoreboard, the slowlog sampler and the access log. */
+  function ended(request: FastcgiServerRequest, id: number, startedAt: number, outcome: Outcome): void {
+    sampler?.requestEnded(id);
+    const durationUs = Math.round((performance.now() - startedAt) * 1000);
+    const usage = cpu.sample();
+    activity.end(id, durationUs, usage.user + usage.system, usage.rss);
+    inFlight--;
+    if (accessLog === null) return;
+    const endMs = Date.now();
+    accessLog.write(
+      accessLine({
+        params: request.params,
+        pool: boot.pool,
+        remoteAddress: request.remoteAddress,
+        status: outcome.status,
+        responseHeaders: outcome.headers,
+        startMs: endMs - durationUs / 1000,
+        endMs,
+        cpuUserUs: (usage.user / 100) * durationUs,
+        cpuSystemUs: (usage.system / 100) * durationUs,
+        memory: usage.rss,
+      }),
+    );
   }
 
   channel.onQuit(drain);
