@@ -2,6 +2,7 @@
 // a killed child is logged and replaced, pm.max_requests recycles, request_terminate_timeout
 // ends a stuck request without the client hanging.
 import fs from 'node:fs';
+import { FastcgiClientConnection } from '@libs/fastcgi';
 import { eventually, FpmUnderTest } from './master-harness';
 
 let fpm: FpmUnderTest | undefined;
@@ -35,6 +36,41 @@ test('a static pool serves and shows pm.max_children children on the status page
   expect(Number(fs.readFileSync(fpm.path('fpm.pid'), 'utf8'))).toBe(fpm.proc.pid);
   expect(fpm.all.filter((l) => /NOTICE: \[pool www\] child \d+ started$/.test(l))).toHaveLength(2);
   expect(fpm.all.some((l) => l.endsWith(`NOTICE: fpm is running, pid ${fpm?.proc.pid}`))).toBe(true);
+});
+
+test("the status page shows this moment's activity of every worker, as php-fpm's shared scoreboard does", async () => {
+  fpm = await FpmUnderTest.start(conf());
+  const sock = fpm.path('www.sock');
+  const log = { error: () => undefined, warn: () => undefined, notice: () => undefined, info: () => undefined, debug: () => undefined };
+  const params = (script: string, query = ''): Record<string, string> => ({
+    REQUEST_METHOD: 'GET',
+    SCRIPT_FILENAME: script.startsWith('/') ? script : (fpm?.path(script) ?? ''),
+    SCRIPT_NAME: script.startsWith('/') ? script : `/${script}`,
+    QUERY_STRING: query,
+  });
+  const connect = (): Promise<FastcgiClientConnection> => FastcgiClientConnection.connect({ path: sock }, { log });
+  const pidOf = async (conn: FastcgiClientConnection): Promise<string> => (await conn.request({ params: params('pid.js') })).stdout.toString().split('\r\n\r\n')[1] ?? '';
+  // Kept-alive connections, as a web server's, on two different workers: a request on one and
+  // the status page on the other right after it, within the milliseconds a worker may otherwise
+  // wait before reporting.
+  const app = await connect();
+  const appPid = await pidOf(app);
+  // While the app connection's worker holds its event loop, the other one accepts.
+  const held = app.request({ params: params('spin.js', 'hold=500') });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const status = await connect();
+  try {
+    expect((await held).stdout.toString()).toMatch(/held$/);
+    expect(await pidOf(status)).not.toBe(appPid);
+    for (let i = 1; i <= 10; i++) {
+      expect((await app.request({ params: params('hello.mjs') })).stdout.toString()).toMatch(/hello$/);
+      const page = JSON.parse((await status.request({ params: params('/status', 'json&full') })).stdout.toString().split('\r\n\r\n')[1] ?? '');
+      expect([i, page['active processes'], page['idle processes']]).toEqual([i, 1, 1]);
+    }
+  } finally {
+    app.destroy();
+    status.destroy();
+  }
 });
 
 test('a child killed with SIGKILL is logged as php-fpm does and replaced', async () => {

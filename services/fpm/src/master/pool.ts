@@ -32,6 +32,9 @@ export type StopMode = 'graceful' | 'immediate';
 /** php-fpm's graceful stop has no bound when process_control_timeout is 0; ours waits this long. */
 const DEFAULT_GRACEFUL_MS = 30_000;
 
+/** How long a status page waits for the other workers' activity reports. */
+const ACTIVITY_QUERY_WAIT_MS = 100;
+
 /** A heartbeat goes out every second: silence shorter than the timeout plus this is not yet a stuck loop. */
 const HEARTBEAT_SLACK_MS = 1500;
 
@@ -56,6 +59,8 @@ export class Pool {
   private retired = false;
   /** Ondemand connections accepted while no child could take them yet. */
   private readonly waiting: net.Socket[] = [];
+  /** Status pages waiting for the other workers' activity reports. */
+  private readonly activityWaiters = new Set<(child: PoolChild) => void>();
   private readonly credentials: Credentials;
 
   constructor(
@@ -191,13 +196,14 @@ export class Pool {
     switch (msg.type) {
       case 'activity': {
         this.acceptedConn += child.applyActivity(msg);
+        for (const waiter of [...this.activityWaiters]) waiter(child);
         let active = 0;
         for (const c of this.children) if (c.running.length > 0) active++;
         this.maxActive = Math.max(this.maxActive, active);
         return;
       }
       case 'scoreboard-query':
-        child.worker.send({ type: 'scoreboard', id: msg.id, board: this.scoreboard() });
+        this.answerScoreboard(child, msg.id);
         return;
       case 'log':
         this.ctx.log[msg.level](msg.message);
@@ -210,6 +216,31 @@ export class Pool {
         if (!this.retired && this.pm !== 'ondemand' && this.ctx.canSpawn()) this.spawnChild();
         return;
     }
+  }
+
+  /**
+   * A status page: the other JavaScript workers are asked for their activity of this moment
+   * (they report every few milliseconds otherwise), then the page gets the scoreboard.
+   */
+  private answerScoreboard(asker: PoolChild, id: number): void {
+    const pending = new Set<PoolChild>();
+    for (const c of this.children) {
+      if (c === asker || !c.reports || c.worker.state !== 'ready') continue;
+      if (c.worker.send({ type: 'activity-query' })) pending.add(c);
+    }
+    const answer = (): void => void asker.worker.send({ type: 'scoreboard', id, board: this.scoreboard() });
+    if (pending.size === 0) return answer();
+    const onActivity = (from: PoolChild): void => {
+      if (pending.delete(from) && pending.size === 0) done();
+    };
+    const done = (): void => {
+      clearTimeout(timer);
+      this.activityWaiters.delete(onActivity);
+      answer();
+    };
+    // A worker busy in a long synchronous handler cannot answer: the page does not wait for it.
+    const timer = setTimeout(done, ACTIVITY_QUERY_WAIT_MS);
+    this.activityWaiters.add(onActivity);
   }
 
   private onExit(child: PoolChild, exit: WorkerExit): void {

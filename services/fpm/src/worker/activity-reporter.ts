@@ -43,12 +43,15 @@ export class ActivityReporter {
     this.schedule();
   }
 
-  /** Sends what changed since the last report now (a status page must count its own request). */
-  flush(): void {
+  /**
+   * Sends what changed since the last report now (a status page must count its own request);
+   * `always`: a report even when nothing changed (the master is waiting for one).
+   */
+  flush(always = false): void {
     if (this.timer !== null) clearTimeout(this.timer);
     if (this.immediate !== null) clearImmediate(this.immediate);
     this.timer = this.immediate = null;
-    if (!this.changed) return;
+    if (!this.changed && !always) return;
     this.changed = false;
     this.lastReportAt = performance.now();
     const running: RunningRequestInfo[] = [];

@@ -5,7 +5,6 @@
 // `instanceof Request`; the worker's global Request and fetch() take it like a native one.
 import { delegateToNative, nativeFetchClasses, toNative } from './native-delegation';
 
-
 type HeadersInit = ConstructorParameters<typeof Headers>[0];
 type RequestInput = ConstructorParameters<typeof Request>[0];
 const nativeFetch = globalThis.fetch;

@@ -74,6 +74,7 @@ export function runWorker(boot: WorkerBootstrap): void {
   let nextQueryId = 1;
   channel.onMessage((msg) => {
     // Handed connections carry a socket and are taken by acceptHandedConnections.
+    if (msg.type === 'activity-query') activity.flush(true);
     if (msg.type !== 'scoreboard') return;
     const waiter = scoreboardWaiters.get(msg.id);
     scoreboardWaiters.delete(msg.id);

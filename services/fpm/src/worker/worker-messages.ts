@@ -75,18 +75,26 @@ export interface ScoreboardReply extends ChannelMessage {
   readonly board: PoolScoreboard;
 }
 
+/**
+ * master -> worker: send an activity report now, changed or not. A status page waits for every
+ * worker's, so it shows what php-fpm's shared scoreboard would: the state of this moment.
+ */
+export interface ActivityQuery extends ChannelMessage {
+  readonly type: 'activity-query';
+}
+
 /** master -> worker (ondemand): the message's handle is a connection the master accepted. */
 export interface HandedConnection extends ChannelMessage {
   readonly type: 'handed-connection';
 }
 
-export type FpmMasterMessage = ScoreboardReply | HandedConnection;
+export type FpmMasterMessage = ScoreboardReply | ActivityQuery | HandedConnection;
 
 const WORKER_TYPES = new Set(['activity', 'scoreboard-query', 'retiring', 'log']);
 
 export const isFpmWorkerReport = (msg: ChannelMessage): msg is FpmWorkerReport => WORKER_TYPES.has(msg.type);
 export const isFpmMasterMessage = (msg: ChannelMessage): msg is FpmMasterMessage =>
-  msg.type === 'scoreboard' || msg.type === 'handed-connection';
+  msg.type === 'scoreboard' || msg.type === 'activity-query' || msg.type === 'handed-connection';
 
 /** What the master hands a JavaScript worker at spawn (env FPM_TS_WORKER, JSON). */
 export interface WorkerBootstrap {
