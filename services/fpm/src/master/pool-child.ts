@@ -76,7 +76,9 @@ export class PoolChild {
       (r) => known.get(r.id) ?? { id: r.id, report: r, startedAt: now - Math.max(0, epochNow - r.startedAt), slow: false },
     );
     if (report.last !== null) this.last = { report: report.last, durationUs: report.last.durationUs, cpu: report.last.cpu, memory: report.last.memory };
-    this.lastActivity = now;
+    // A report asked for by a status page, with nothing new in it, is no activity (ondemand's
+    // process_idle_timeout counts from the last request).
+    if (report.started > 0 || report.last !== null) this.lastActivity = now;
     return report.started;
   }
 
