@@ -97,7 +97,8 @@ export function encodeResponseEnd(requestId: number, last: string | Uint8Array, 
     writeHeader(buf, 0, FCGI_STDOUT, requestId, size, padding);
     if (typeof last === 'string') buf.write(last, FCGI_HEADER_LEN);
     else buf.set(last, FCGI_HEADER_LEN);
-    buf.fill(0, FCGI_HEADER_LEN + size, dataLength);
+    // At most 7 bytes: a loop is cheaper than fill()'s argument checks.
+    for (let i = FCGI_HEADER_LEN + size; i < dataLength; i++) buf[i] = 0;
     off = dataLength;
   }
   writeHeader(buf, off, FCGI_STDOUT, requestId, 0, 0);
@@ -109,7 +110,7 @@ export function encodeResponseEnd(requestId: number, last: string | Uint8Array, 
   writeHeader(buf, off, FCGI_END_REQUEST, requestId, 8, 0);
   buf.writeUInt32BE(appStatus >>> 0, off + FCGI_HEADER_LEN);
   buf[off + FCGI_HEADER_LEN + 4] = FCGI_REQUEST_COMPLETE;
-  buf.fill(0, off + FCGI_HEADER_LEN + 5);
+  buf[off + FCGI_HEADER_LEN + 5] = buf[off + FCGI_HEADER_LEN + 6] = buf[off + FCGI_HEADER_LEN + 7] = 0;
   return buf;
 }
 

@@ -42,6 +42,19 @@ function writeAll(socket: net.Socket, chunks: Buffer[]): void {
   for (const chunk of chunks) socket.write(chunk);
 }
 
+/**
+ * Requests answered while their bytes are parsed (handlers that answer at once) leave in one
+ * write when the parsing is done, without waiting for the next tick.
+ */
+function executeCorked(socket: net.Socket, conn: FastcgiServerConnection, chunk: Buffer): void {
+  socket.cork();
+  try {
+    conn.execute(chunk);
+  } finally {
+    socket.uncork();
+  }
+}
+
 function uncork(socket: net.Socket): void {
   if (socket.writableCorked) socket.uncork();
 }
@@ -110,7 +123,7 @@ export function serveFastcgi(server: net.Server, handler: FastcgiHandler, option
       },
     });
     idle.set(socket, () => served > 0 && conn.activeRequests === 0);
-    socket.on('data', (chunk: Buffer) => conn.execute(chunk));
+    socket.on('data', (chunk: Buffer) => executeCorked(socket, conn, chunk));
     socket.on('end', () => conn.end());
     socket.on('error', (err) => log.debug(`FastCGI connection from ${peerName(socket)}: ${err.message}`));
     socket.on('close', () => {
