@@ -5,7 +5,7 @@
 // request.
 import type { ActivityReport, FinishedRequestInfo, RequestInfo, RunningRequestInfo } from './worker-messages';
 
-const REPORT_INTERVAL_MS = 10;
+const REPORT_INTERVAL_MS = 25;
 
 interface Running {
   readonly params: ReadonlyMap<string, string>;
