@@ -1,11 +1,12 @@
 // The worker's side of the scoreboard: requests are noted as they start and end (a Map entry,
-// no message), and a summary goes to the master at most every REPORT_INTERVAL_MS: how many
+// no message), and a summary goes to the master at most every intervalMs: how many
 // started, which still run, the last one finished. The master's status page, pm arithmetic and
 // request timeouts need no more than that, and it costs one message per interval, not two per
 // request.
 import type { ActivityReport, FinishedRequestInfo, RequestInfo, RunningRequestInfo } from './worker-messages';
 
-const REPORT_INTERVAL_MS = 25;
+/** The default: a few reports per second are all a static or dynamic pool's master needs. */
+export const REPORT_INTERVAL_MS = 25;
 
 interface Running {
   readonly params: ReadonlyMap<string, string>;
@@ -21,7 +22,14 @@ export class ActivityReporter {
   private immediate: NodeJS.Immediate | null = null;
   private lastReportAt = 0;
 
-  constructor(private readonly send: (report: ActivityReport) => void) {}
+  /**
+   * `intervalMs`: at most one report this often. An ondemand pool's master hands each connection
+   * to an idle worker, so its workers report every change at the end of the loop turn (0).
+   */
+  constructor(
+    private readonly send: (report: ActivityReport) => void,
+    private readonly intervalMs = REPORT_INTERVAL_MS,
+  ) {}
 
   begin(id: number, params: ReadonlyMap<string, string>): void {
     this.running.set(id, { params, startedAt: Date.now() });
@@ -30,7 +38,7 @@ export class ActivityReporter {
     // A handler may block the event loop (a synchronous loop) before a deferred report could
     // leave: when a report is due, it goes now, before the handler runs. Within an interval of
     // the last one, the master's heartbeat finds a blocked loop (see Pool.checkSilent).
-    if (this.lastReportAt + REPORT_INTERVAL_MS <= performance.now()) this.flush();
+    if (this.lastReportAt + this.intervalMs <= performance.now()) this.flush();
     else this.schedule();
   }
 
@@ -67,7 +75,7 @@ export class ActivityReporter {
   private schedule(): void {
     if (this.timer !== null || this.immediate !== null) return;
     // A quiet worker reports at the end of this turn; a busy one once per interval.
-    const wait = this.lastReportAt + REPORT_INTERVAL_MS - performance.now();
+    const wait = this.lastReportAt + this.intervalMs - performance.now();
     if (wait <= 0) this.immediate = setImmediate(() => this.flush());
     else this.timer = setTimeout(() => this.flush(), wait);
   }

@@ -8,7 +8,7 @@ import { serveFastcgi, type FastcgiServerRequest } from '@libs/fastcgi';
 import { connectToParent, type ParentChannel } from '@libs/process';
 import { renderStatus, statusRequest, STATUS_NO_CACHE_HEADERS } from '../status/render-status';
 import type { PoolScoreboard } from '../status/scoreboard';
-import { ActivityReporter } from './activity-reporter';
+import { ActivityReporter, REPORT_INTERVAL_MS } from './activity-reporter';
 import { acceptHandedConnections } from './handed-connections';
 import { compileAccessFormat } from '../access-log/access-format';
 import { installWorkerFetchGlobals } from './fetch-globals';
@@ -100,7 +100,7 @@ export function runWorker(boot: WorkerBootstrap): void {
   const accessLog = boot.accessLog === null ? null : createAccessLog(boot.accessLog);
   const accessLine = compileAccessFormat(boot.accessFormat);
 
-  const activity = new ActivityReporter((report) => channel.send(report));
+  const activity = new ActivityReporter((report) => channel.send(report), boot.listenFd < 0 ? 0 : REPORT_INTERVAL_MS);
   const cpu = new CpuSampler();
 
   let served = 0;
