@@ -57,18 +57,25 @@ export async function waitForHttp(port: number, path = '/', timeoutMs = 15000): 
   }
 }
 
+/** /proc/<pid>/stat from field 3 (state) on: the command before it may hold spaces. Null: gone. */
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
 /** The process and all its descendants, from /proc. */
 export function processTree(rootPid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // The process went away while we looked.
-    }
+    const fields = statFields(Number(entry));
+    if (fields === null) continue;
+    const ppid = Number(fields[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
   }
   const out: number[] = [];
   const walk = (pid: number): void => {
@@ -86,14 +93,9 @@ const USER_HZ = 100;
 export function cpuSeconds(pids: readonly number[]): number {
   let ticks = 0;
   for (const pid of pids) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Fields after the command's closing parenthesis; utime and stime are fields 14 and 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // Gone.
-    }
+    // utime and stime are fields 14 and 15 of stat(5).
+    const fields = statFields(pid);
+    if (fields !== null) ticks += Number(fields[11]) + Number(fields[12]);
   }
   return ticks / USER_HZ;
 }

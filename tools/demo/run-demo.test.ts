@@ -4,7 +4,6 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { freePort, tsNodeArgs, tsEnv } from '@libs/testing';
 
-
 it('runs the demo stack and shows both services answering', async () => {
   const port = await freePort();
   const run = spawnSync(process.execPath, tsNodeArgs(path.join(__dirname, 'run-demo.ts'), ['--check']), {

@@ -1,5 +1,5 @@
 // Public surface of @libs/log.
-export type { ServiceLog } from './lib/service-log';
+export { serviceLogFrom, type ServiceLog } from './lib/service-log';
 export { LogError, logErrOpen, logErrLevel, logErrPipe, logErrClosed, type LogErrorCode } from './lib/errors';
 export { LOG_LEVELS, JOURNAL_PRIORITIES, FPM_LEVEL_NAMES, parseLogLevel, type LogLevel } from './lib/levels';
 export { stderrIsJournal } from './lib/journal';

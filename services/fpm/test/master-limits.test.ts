@@ -9,7 +9,6 @@ afterEach(async () => {
   fpm = undefined;
 });
 
-
 test('rlimit_files, rlimit_core and process.priority reach the children', async () => {
   fpm = await FpmUnderTest.start(`[global]
 error_log = /dev/stderr

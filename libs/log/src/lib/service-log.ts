@@ -8,3 +8,14 @@ export interface ServiceLog {
   info(msg: string): void;
   debug(msg: string): void;
 }
+
+/** A ServiceLog whose every level goes through one function (a channel, a recorder, a lazy log). */
+export function serviceLogFrom(line: (level: keyof ServiceLog, msg: string) => void): ServiceLog {
+  return {
+    error: (msg) => line('error', msg),
+    warn: (msg) => line('warn', msg),
+    notice: (msg) => line('notice', msg),
+    info: (msg) => line('info', msg),
+    debug: (msg) => line('debug', msg),
+  };
+}

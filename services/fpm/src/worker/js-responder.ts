@@ -8,7 +8,6 @@ import type { ServiceLog } from '@libs/log';
 import { cgiError, cgiHead, plainCgiHead, requestFromParams } from './fetch-bridge';
 import { HandlerCache, HandlerNotFound, type Handler } from './handler-cache';
 import { LightResponse, type PlainResponse } from './light-response';
-import { nativeFetchClasses } from './native-delegation';
 
 export interface JsResponderOptions {
   readonly pool: string;
@@ -160,11 +159,8 @@ let stateKey: symbol | undefined | null = null;
 
 /** Found on the first native Response (not at load: that would load undici in every process). */
 function undiciStateKey(response: Response): symbol | undefined {
-  if (stateKey === null) {
-    // The first native Response says where it keeps its state; nothing to learn from others.
-    if (!(response instanceof nativeFetchClasses().Response)) return undefined;
-    stateKey = Object.getOwnPropertySymbols(response).find((key) => key.description === 'state');
-  }
+  // Only native Responses get here (LightResponse.unwrap).
+  if (stateKey === null) stateKey = Object.getOwnPropertySymbols(response).find((key) => key.description === 'state');
   return stateKey;
 }
 

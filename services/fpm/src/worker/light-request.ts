@@ -86,7 +86,9 @@ function isCanonicalUrl(url: string): boolean {
     canonical = isCanonicalOrigin(origin);
     if (canonicalOrigins.size < MAX_ORIGINS) canonicalOrigins.set(origin, canonical);
   }
-  return canonical && CANONICAL_PATH.test(url.slice(pathAt)) && !DOT_SEGMENT.test(url.slice(pathAt));
+  if (!canonical) return false;
+  const rest = url.slice(pathAt);
+  return CANONICAL_PATH.test(rest) && !DOT_SEGMENT.test(rest);
 }
 
 function isCanonicalOrigin(origin: string): boolean {

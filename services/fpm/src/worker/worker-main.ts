@@ -3,7 +3,7 @@
 // listening socket, answers ping.path and pm.status_path itself, runs handlers through the
 // JavaScript responder, reports each request to the master, and retires after pm.max_requests.
 import net from 'node:net';
-import { createAccessLog, createErrorLog, type ServiceLog } from '@libs/log';
+import { createAccessLog, createErrorLog, serviceLogFrom, type ServiceLog } from '@libs/log';
 import { serveFastcgi, type FastcgiServerRequest } from '@libs/fastcgi';
 import { connectToParent, type ParentChannel } from '@libs/process';
 import { renderStatus, statusRequest, STATUS_NO_CACHE_HEADERS } from '../status/render-status';
@@ -18,7 +18,6 @@ import {
   isFpmMasterMessage,
   type FpmMasterMessage,
   type FpmWorkerReport,
-  type LogReport,
   type WorkerBootstrap,
 } from './worker-messages';
 
@@ -215,17 +214,15 @@ function dropDisallowedClients(server: net.Server, allowed: readonly string[], p
 /** A ServiceLog made when it gets its first line: a worker whose channel works never needs it. */
 function madeOnFirstLine(make: () => ServiceLog): ServiceLog {
   let made: ServiceLog | null = null;
-  const line = (level: keyof ServiceLog) => (message: string): void => (made ??= make())[level](message);
-  return { error: line('error'), warn: line('warn'), notice: line('notice'), info: line('info'), debug: line('debug') };
+  return serviceLogFrom((level, message) => (made ??= make())[level](message));
 }
 
 /** A ServiceLog whose lines the master writes into its error log. */
 function masterLog(channel: ParentChannel<FpmWorkerReport, FpmMasterMessage>, fallback: ServiceLog): ServiceLog {
-  const line = (level: LogReport['level']) => (message: string): void => {
+  return serviceLogFrom((level, message) => {
     if (process.connected) channel.send({ type: 'log', level, message });
     else fallback[level](message);
-  };
-  return { error: line('error'), warn: line('warn'), notice: line('notice'), info: line('info'), debug: line('debug') };
+  });
 }
 
 function noCacheHead(contentType: string): string {
