@@ -9,6 +9,36 @@ export type NameValueInput = Iterable<readonly [string, string | Uint8Array]> | 
 /** Largest length a 4-byte length field can express. */
 const MAX_NV_LENGTH = 0x7fffffff;
 
+/**
+ * The names met at each position of recent PARAMS streams. A web server sends the same names
+ * in the same order on every request: a name equal to the one at its position is that string
+ * again, already hashed and internalized, so storing it in a Map and looking it up by a literal
+ * cost no hashing and no character compare. Names past these bounds are cut as they come.
+ */
+const recentNames: string[] = [];
+const RECENT_NAMES_MAX = 64;
+const RECENT_NAME_MAX_LENGTH = 64;
+
+/** The engine's one copy of a string: property keys are internalized. */
+function internalized(name: string): string {
+  return Object.keys({ [name]: 0 })[0] ?? name;
+}
+
+/** Whether the bytes at `at` of buf are the characters of name (a byte loop: no call per name). */
+function bytesAre(buf: Buffer, at: number, name: string): boolean {
+  for (let i = 0; i < name.length; i++) if (buf[at + i] !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The name at `at` (text is buf as characters), from recentNames when it is the one met at this position. */
+function nameAt(buf: Buffer, text: string, at: number, length: number, position: number): string {
+  const recent = recentNames[position];
+  if (recent !== undefined && recent.length === length && bytesAre(buf, at, recent)) return recent;
+  const name = text.slice(at, at + length);
+  if (position >= RECENT_NAMES_MAX || length > RECENT_NAME_MAX_LENGTH) return name;
+  return (recentNames[position] = internalized(name));
+}
+
 function toEntries(pairs: NameValueInput): Iterable<readonly [string, string | Uint8Array]> {
   if (typeof (pairs as Iterable<unknown>)[Symbol.iterator] === 'function') {
     return pairs as Iterable<readonly [string, string | Uint8Array]>;
@@ -92,6 +122,8 @@ export class NameValueDecoder {
   /** Bytes needed before the next pair can make progress. */
   private need = 1;
   private seen = 0;
+  /** Pairs decoded so far: the position of the next name. */
+  private pairs = 0;
 
   constructor(
     private readonly onPair: (name: string, value: string) => void,
@@ -156,7 +188,8 @@ export class NameValueDecoder {
         return off;
       }
       const valueAt = at + nameLen;
-      if (text !== null) this.onPair(text.slice(at, valueAt), text.slice(valueAt, end));
+      const position = this.pairs++;
+      if (text !== null) this.onPair(nameAt(buf, text, at, nameLen, position), text.slice(valueAt, end));
       else this.onPair(buf.toString(this.encoding, at, valueAt), buf.toString(this.encoding, valueAt, end));
       off = end;
     }

@@ -24,6 +24,7 @@ import {
 import { RecordParser, type FastcgiRecord } from './record-parser';
 import { decodeNameValuePairs, encodeNameValuePairs, NameValueDecoder } from './name-value';
 import { thrownCode } from '@libs/testing';
+import fc from 'fast-check';
 
 function parseAll(bytes: Buffer, splitEvery = 0): FastcgiRecord[] {
   const out: FastcgiRecord[] = [];
@@ -167,6 +168,18 @@ describe('name-value pairs', () => {
       ['EMPTY', ''],
       ['B', 'v'.repeat(1000)],
     ]);
+  });
+
+  it('decodes names exactly when streams repeat, reorder or change names of the same length', () => {
+    // The decoder reuses the string met at a position when the bytes match: near-identical names
+    // (same length, one byte apart) at the same positions must still come out as sent.
+    const name = fc.constantFrom('HTTP_AB', 'HTTP_AC', 'HTTP_BC', 'REQUEST_URI', 'X', 'Y', 'a'.repeat(70), 'a'.repeat(69) + 'b');
+    const stream = fc.array(fc.tuple(name, fc.string({ maxLength: 8 })), { maxLength: 12 });
+    fc.assert(
+      fc.property(fc.array(stream, { minLength: 2, maxLength: 6 }), (streams) => {
+        for (const pairs of streams) expect(decodeNameValuePairs(encodeNameValuePairs(pairs))).toEqual(pairs);
+      }),
+    );
   });
 
   it('fails on a stream cut inside a pair and on pairs over the limit', () => {
