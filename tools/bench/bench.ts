@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchFpm, FPM_WORKERS, type FpmResult } from './fpm-bench';
+import { benchFpm, DIRECT_ROUNDS, FPM_WORKERS, type DirectRound, type FpmResult, type FpmServerResult } from './fpm-bench';
 import { benchHttpd, HTTPD_SCENARIOS, type HttpdResults } from './httpd-bench';
 import type { WrkResult } from './wrk';
 
@@ -48,13 +48,13 @@ function perRequest(r: FpmResult, seconds: number): { cpuUs: number; perCore: nu
   return { cpuUs, perCore: 1e6 / cpuUs };
 }
 
-function printFpm(results: Record<string, FpmResult>, seconds: number): void {
+function printFpm(results: Record<string, FpmServerResult>, seconds: number): void {
   process.stdout.write(`\nnginx -> fpm-ts (JS hello) vs nginx -> php8.2-fpm (PHP hello), pm static with ${FPM_WORKERS} workers, unix socket\n`);
   process.stdout.write('  (server on core 0; nginx and wrk on core 1: when core 1 is busy near 100%, requests/s measure nginx, and')
   process.stdout.write(' the server CPU per request is the comparison)\n');
-  const php = results['php8.2-fpm'];
+  const php = results['php8.2-fpm']?.viaNginx;
   const phpCost = php ? perRequest(php, seconds) : null;
-  for (const [name, r] of Object.entries(results)) {
+  for (const [name, { viaNginx: r }] of Object.entries(results)) {
     if (!ok(r.wrk)) {
       process.stdout.write(`    ${name.padEnd(11)} failed: ${r.wrk instanceof Error ? r.wrk.message : 'not run'}\n`);
       continue;
@@ -70,6 +70,33 @@ function printFpm(results: Record<string, FpmResult>, seconds: number): void {
       `    ${name.padEnd(11)} ${fmt(r.wrk.requestsPerSec).padStart(9)} req/s${ratio}   core 1 busy ${fmt(r.loadCoreBusy * 100)}%${costText}\n` +
         `    ${''.padEnd(11)} idle pool: ${fmt(r.idlePssKiB / 1024, 1)} MiB PSS in ${r.processes} processes${memRatio}\n`,
     );
+  }
+  printDirect(results, seconds);
+}
+
+const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+
+/** CPU microseconds per request over all rounds. */
+function directCost(rounds: readonly DirectRound[], seconds: number): number {
+  const cpu = rounds.reduce((a, r) => a + r.serverCpuSeconds, 0);
+  const requests = rounds.reduce((a, r) => a + r.requestsPerSec * seconds, 0);
+  return (cpu * 1e6) / requests;
+}
+
+function printDirect(results: Record<string, FpmServerResult>, seconds: number): void {
+  process.stdout.write(`\nFastCGI client -> the same servers, no nginx (server on core 0, client on core 1; the server's core is the limit)\n`);
+  process.stdout.write(`  (${DIRECT_ROUNDS} rounds of fresh connections; "busy" counts the workers that served them)\n`);
+  const php = results['php8.2-fpm']?.direct;
+  const phpMedian = php && !(php instanceof Error) ? median(php.map((r) => r.requestsPerSec)) : null;
+  for (const [name, { direct }] of Object.entries(results)) {
+    if (direct instanceof Error) {
+      process.stdout.write(`    ${name.padEnd(11)} failed: ${direct.message}\n`);
+      continue;
+    }
+    const rps = median(direct.map((r) => r.requestsPerSec));
+    const rounds = direct.map((r) => `${fmt(r.requestsPerSec)} (${r.busyWorkers} busy)`).join(', ');
+    const ratio = phpMedian !== null && name !== 'php8.2-fpm' ? `  ${fmt(rps / phpMedian, 2)}x php-fpm` : '';
+    process.stdout.write(`    ${name.padEnd(11)} ${fmt(rps).padStart(9)} req/s median${ratio}   server CPU ${fmt(directCost(direct, seconds), 1)} us/request   rounds: ${rounds}\n`);
   }
 }
 

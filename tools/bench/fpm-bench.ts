@@ -7,12 +7,21 @@
 // server: requests/s then measure nginx, not the server. So the CPU time the server's processes
 // used during the run is read as well: CPU per request, and its inverse, the requests/s one core
 // of that server sustains, compare the servers whichever core is the limit.
+//
+// A second measure takes nginx out: a FastCGI client (fastcgi-load.ts) on core 1 that costs little
+// per request, so the server's core runs out first and requests/s are the server's own. It runs
+// three rounds of fresh connections, since where the kernel puts the connections decides how
+// many of fpm-ts's workers share the load, and that changes its cost per request.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cpuSeconds, freePort, processTree, pssKiB, startPinned, waitForHttp, type Started } from './processes';
 import { runWrk, type WrkResult } from './wrk';
 
 export const FPM_WORKERS = 4;
+export const DIRECT_ROUNDS = 3;
+const DIRECT_CONNECTIONS = 16;
+const LOAD_CLIENT = path.join(__dirname, 'fastcgi-load.ts');
 
 export interface FpmResult {
   readonly wrk: WrkResult | Error;
@@ -22,6 +31,19 @@ export interface FpmResult {
   readonly loadCoreBusy: number;
   readonly idlePssKiB: number;
   readonly processes: number;
+}
+
+/** One run of the FastCGI client against a server, nginx out of the way. */
+export interface DirectRound {
+  readonly requestsPerSec: number;
+  readonly serverCpuSeconds: number;
+  /** Worker processes that did at least a tenth of the work: how the connections spread. */
+  readonly busyWorkers: number;
+}
+
+export interface FpmServerResult {
+  readonly viaNginx: FpmResult;
+  readonly direct: readonly DirectRound[] | Error;
 }
 
 /** Busy share of one core between two readings of /proc/stat. */
@@ -115,13 +137,73 @@ async function measure(work: string, name: string, start: () => Started, socket:
   }
 }
 
-export async function benchFpm(work: string, fpmTs: string, seconds: number): Promise<Record<string, FpmResult>> {
+/**
+ * Runs fastcgi-load.ts on core 1; the server's CPU time is read per process when the client's
+ * measured window opens and when it closes.
+ */
+function directRound(socket: string, script: string, masterPid: number, seconds: number): Promise<DirectRound> {
+  return new Promise((resolve, reject) => {
+    const args = ['-c', '1', process.execPath, '--import', 'tsx', LOAD_CLIENT, socket, script, String(seconds), String(DIRECT_CONNECTIONS)];
+    const client = spawn('taskset', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let workers: number[] = [];
+    let before: number[] = [];
+    let output = '';
+    let errors = '';
+    client.stderr.on('data', (c: Buffer) => (errors += c.toString()));
+    client.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+      if (workers.length === 0 && output.startsWith('measuring\n')) {
+        workers = processTree(masterPid);
+        before = workers.map((pid) => cpuSeconds([pid]));
+      }
+    });
+    client.on('exit', (code) => {
+      const result = /\{.*\}/.exec(output);
+      if (code !== 0 || result === null) return reject(new Error(`FastCGI load client failed: ${errors.trim() || `exit ${code}`}`));
+      const used = workers.map((pid, i) => cpuSeconds([pid]) - (before[i] ?? 0));
+      const total = used.reduce((a, b) => a + b, 0);
+      // The master (first in the tree) serves no requests.
+      const busyWorkers = used.slice(1).filter((s) => s >= total / 10).length;
+      const { requestsPerSec } = JSON.parse(result[0]) as { requestsPerSec: number };
+      resolve({ requestsPerSec, serverCpuSeconds: total, busyWorkers });
+    });
+  });
+}
+
+async function measureDirect(start: () => Started, socket: string, script: string, seconds: number): Promise<readonly DirectRound[] | Error> {
+  const fpm = start();
+  try {
+    await waitForFile(socket);
+    await new Promise((r) => setTimeout(r, 1500));
+    const masterPid = fpm.child.pid ?? 0;
+    await directRound(socket, script, masterPid, 10); // warm-up, as for nginx
+    const rounds: DirectRound[] = [];
+    for (let i = 0; i < DIRECT_ROUNDS; i++) rounds.push(await directRound(socket, script, masterPid, seconds));
+    return rounds;
+  } catch (err) {
+    return err as Error;
+  } finally {
+    await fpm.stop();
+  }
+}
+
+export async function benchFpm(work: string, fpmTs: string, seconds: number): Promise<Record<string, FpmServerResult>> {
   fs.writeFileSync(path.join(work, 'hello.php'), '<?php echo "hello";\n');
   fs.writeFileSync(path.join(work, 'hello.js'), "module.exports = () => new Response('hello');\n");
   fs.writeFileSync(path.join(work, 'php-fpm.conf'), poolConf(work, 'php-fpm', ''));
   fs.writeFileSync(path.join(work, 'fpm-ts.conf'), poolConf(work, 'fpm-ts', ''));
-  return {
-    'php8.2-fpm': await measure(work, 'php-fpm', () => startPinned('php-fpm', 0, '/usr/sbin/php-fpm8.2', ['-F', '-R', '-y', path.join(work, 'php-fpm.conf')]), path.join(work, 'php-fpm.sock'), path.join(work, 'hello.php'), seconds),
-    'fpm-ts': await measure(work, 'fpm-ts', () => startPinned('fpm-ts', 0, process.execPath, [fpmTs, '-F', '-R', '-y', path.join(work, 'fpm-ts.conf')]), path.join(work, 'fpm-ts.sock'), path.join(work, 'hello.js'), seconds),
+  const servers = {
+    'php8.2-fpm': { name: 'php-fpm', script: 'hello.php', start: () => startPinned('php-fpm', 0, '/usr/sbin/php-fpm8.2', ['-F', '-R', '-y', path.join(work, 'php-fpm.conf')]) },
+    'fpm-ts': { name: 'fpm-ts', script: 'hello.js', start: () => startPinned('fpm-ts', 0, process.execPath, [fpmTs, '-F', '-R', '-y', path.join(work, 'fpm-ts.conf')]) },
   };
+  const results: Record<string, FpmServerResult> = {};
+  for (const [label, server] of Object.entries(servers)) {
+    const socket = path.join(work, `${server.name}.sock`);
+    const script = path.join(work, server.script);
+    results[label] = {
+      viaNginx: await measure(work, server.name, server.start, socket, script, seconds),
+      direct: await measureDirect(server.start, socket, script, seconds),
+    };
+  }
+  return results;
 }
