@@ -104,13 +104,27 @@ async function waitForFile(file: string, timeoutMs = 15000): Promise<void> {
   }
 }
 
-async function measure(work: string, name: string, start: () => Started, socket: string, script: string, seconds: number): Promise<FpmResult> {
-  const fpm = start();
-  let nginx: Started | undefined;
+/** Starts a server and waits for its socket and for start-up to settle (all workers up). */
+async function startSettled(start: () => Started, socket: string): Promise<Started> {
+  // A socket file left by the previous run would be found before the new server listens.
+  fs.rmSync(socket, { force: true });
+  const server = start();
   try {
     await waitForFile(socket);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  return server;
+}
+
+async function measure(work: string, name: string, start: () => Started, socket: string, script: string, seconds: number): Promise<FpmResult> {
+  let fpm: Started | undefined;
+  let nginx: Started | undefined;
+  try {
+    fpm = await startSettled(start, socket);
     // Idle memory: after start-up settles, before any request.
-    await new Promise((r) => setTimeout(r, 1500));
     // taskset execs the server, so the child's pid is the master's.
     const pids = processTree(fpm.child.pid ?? 0);
     const idlePssKiB = pssKiB(pids);
@@ -133,7 +147,7 @@ async function measure(work: string, name: string, start: () => Started, socket:
     return { wrk: err as Error, serverCpuSeconds: 0, loadCoreBusy: 0, idlePssKiB: 0, processes: 0 };
   } finally {
     await nginx?.stop();
-    await fpm.stop();
+    await fpm?.stop();
   }
 }
 
@@ -171,10 +185,9 @@ function directRound(socket: string, script: string, masterPid: number, seconds:
 }
 
 async function measureDirect(start: () => Started, socket: string, script: string, seconds: number): Promise<readonly DirectRound[] | Error> {
-  const fpm = start();
+  let fpm: Started | undefined;
   try {
-    await waitForFile(socket);
-    await new Promise((r) => setTimeout(r, 1500));
+    fpm = await startSettled(start, socket);
     const masterPid = fpm.child.pid ?? 0;
     await directRound(socket, script, masterPid, 10); // warm-up, as for nginx
     const rounds: DirectRound[] = [];
@@ -183,7 +196,7 @@ async function measureDirect(start: () => Started, socket: string, script: strin
   } catch (err) {
     return err as Error;
   } finally {
-    await fpm.stop();
+    await fpm?.stop();
   }
 }
 
