@@ -15,7 +15,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cpuSeconds, freePort, processTree, pssKiB, startPinned, waitForHttp, type Started } from './processes';
+import { freePort } from '@libs/testing';
+import { cpuSeconds, processTree, pssKiB, startPinned, waitForHttp, type Started } from './processes';
 import { runWrk, type WrkResult } from './wrk';
 
 export const FPM_WORKERS = 4;

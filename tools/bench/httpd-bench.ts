@@ -3,7 +3,8 @@
 // lighttpd.conf.
 import fs from 'node:fs';
 import path from 'node:path';
-import { freePort, startPinned, waitForHttp, type Started } from './processes';
+import { freePort } from '@libs/testing';
+import { startPinned, waitForHttp, type Started } from './processes';
 import { runWrk, type WrkResult } from './wrk';
 
 export interface Scenario {

@@ -2,21 +2,11 @@
 // on until they answer, killed (with their children) at the end; plus their memory (PSS).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 
 export interface Started {
   readonly name: string;
   readonly child: ChildProcess;
   stop(): Promise<void>;
-}
-
-/** A port the kernel just handed out; for peers that cannot listen on port 0 and report it. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export function startPinned(name: string, core: number, command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Started {
