@@ -20,6 +20,7 @@ test('nginx → fpm-ts [php] → php-cgi children: the page runs, a killed child
   if (PHP_CGI === undefined) throw new Error('php8.2-cgi is not installed (apt-get install php8.2-cgi)');
   fpm = await FpmUnderTest.start(`[global]
 error_log = /dev/stderr
+log_level = debug
 [php]
 listen = @DIR@/php.sock
 pm = static
@@ -59,7 +60,7 @@ program = ${PHP_CGI}
   const victim = children[0] as number;
   process.kill(victim, 'SIGKILL');
   await fpm.waitLine(new RegExp(`WARNING: \\[pool php\\] child ${victim} exited on signal 9 \\(SIGKILL\\)`));
-  await fpm.waitLine(/\[pool php\] child \d+ started/);
+  await fpm.waitLine(/NOTICE: \[pool php\] child \d+ started/);
   // nginx may first try a kept-alive connection that the dead child held: it retries elsewhere or answers 502 once.
   const res = await eventually(async () => {
     const r = await httpRequest(nginx?.socket ?? '', 'GET', '/info.php?q=after');

@@ -12,6 +12,7 @@ afterEach(async () => {
 test('dynamic: a busy pool gets a spare child, and loses it again once idle', async () => {
   fpm = await FpmUnderTest.start(`[global]
 error_log = /dev/stderr
+log_level = debug
 [www]
 listen = @DIR@/www.sock
 pm = dynamic
@@ -25,7 +26,8 @@ pm.status_path = /status
   await fpm.waitLine(/\[pool www\] child \d+ started/);
   const slow = fpm.request(sock, 'slow.js', 'ms=3000');
   // The only child is busy: the next maintenance starts a spare one.
-  await fpm.waitLine(/\[pool www\] child \d+ started/, 5000);
+  await fpm.waitLine(/DEBUG: \[pool www\] child \d+ started/, 5000);
+  await fpm.waitLine(/DEBUG: \[pool www\] 1 child\(ren\) have been created dynamically/);
   const busy = await fpm.statusJson(sock);
   expect(busy['total processes']).toBe(2);
   expect((await slow).body).toBe('slept 3000');
@@ -54,7 +56,8 @@ pm.process_idle_timeout = 2s
   expect(fpm.all.some((l) => /child \d+ started/.test(l))).toBe(false);
   const res = await fpm.request(sock, 'hello.mjs');
   expect(res.body).toBe('hello');
-  const started = await fpm.waitLine(/NOTICE: \[pool www\] child (\d+) started/);
+  const started = await fpm.waitLine(/DEBUG: \[pool www\] child (\d+) started/);
+  await fpm.waitLine(/DEBUG: \[pool www\] got accept without idle child available \.\.\.\. I forked/);
   const pid = /child (\d+) started/.exec(started)?.[1] ?? '';
   // A second request while the child is idle goes to that same child.
   expect((await fpm.request(sock, 'pid.js')).body).toBe(pid);

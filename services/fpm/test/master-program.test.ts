@@ -16,6 +16,7 @@ test('php-cgi children serve a PHP page and are replaced when killed', async () 
   if (PHP_CGI === undefined) throw new Error('php8.2-cgi is not installed (apt-get install php8.2-cgi)');
   fpm = await FpmUnderTest.start(`[global]
 error_log = /dev/stderr
+log_level = debug
 [php]
 listen = @DIR@/php.sock
 pm = dynamic
@@ -36,6 +37,6 @@ env[REDIRECT_STATUS] = 200
   const victim = Number(/child (\d+) started/.exec(started[0] ?? '')?.[1]);
   process.kill(victim, 'SIGKILL');
   await fpm.waitLine(new RegExp(`WARNING: \\[pool php\\] child ${victim} exited on signal 9 \\(SIGKILL\\)`));
-  await fpm.waitLine(/\[pool php\] child \d+ started/);
+  await fpm.waitLine(/NOTICE: \[pool php\] child \d+ started/);
   expect((await fpm.request(fpm.path('php.sock'), 'hello.php')).body).toBe('php says 3');
 });

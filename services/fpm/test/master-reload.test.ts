@@ -12,6 +12,7 @@ afterEach(async () => {
 
 const conf = (children: number): string => `[global]
 error_log = /dev/stderr
+log_level = debug
 [www]
 listen = @DIR@/www.sock
 pm = static

@@ -43,6 +43,11 @@ export interface WorkerSpec {
   quitSignal?: NodeJS.Signals;
   /** Put before every log line, e.g. "[pool www] " as php-fpm does. */
   logPrefix?: string;
+  /**
+   * Level of the "child N started" line (default notice). php-fpm logs the children it starts
+   * on its own account (start-up, spares, ondemand) at debug, and replacements of exited ones at notice.
+   */
+  startedLogLevel?: 'notice' | 'debug';
 }
 
 export interface StopOptions {
@@ -237,7 +242,7 @@ export class WorkerProcess<
   private wire(): void {
     const child = this.child;
     child.once('spawn', () => {
-      this.log?.notice(`${this.prefix()}child ${this.pid} started`);
+      this.log?.[this.spec.startedLogLevel ?? 'notice'](`${this.prefix()}child ${this.pid} started`);
       const output = this.spec.output;
       if (typeof output === 'function') {
         if (child.stdout) pipeLines(child.stdout, 'stdout', this.pid, output);

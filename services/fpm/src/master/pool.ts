@@ -100,7 +100,7 @@ export class Pool {
     if (this.pm === 'ondemand') this.socket.gate((conn) => this.onGateConnection(conn));
     const started: Promise<unknown>[] = [];
     for (let i = 0; i < initial && this.ctx.canSpawn(); i++) {
-      const child = this.spawnChild();
+      const child = this.spawnChild('debug');
       if (child) started.push(readyOrExit(child.worker));
     }
     return Promise.all(started).then(() => undefined);
@@ -165,7 +165,11 @@ export class Pool {
     return Promise.all(exits).then(() => undefined);
   }
 
-  private spawnChild(): PoolChild | undefined {
+  /**
+   * Starts one child. `startedLogLevel` follows fpm_children_make()'s is_debug: debug for children
+   * the pm starts on its own account (start-up, spares, ondemand), notice for replacements.
+   */
+  private spawnChild(startedLogLevel: 'notice' | 'debug'): PoolChild | undefined {
     const { config, ctx } = this;
     const spec = withProcessLimits(
       config.program !== null
@@ -173,6 +177,7 @@ export class Pool {
         : jsWorkerSpec(config, ctx.workerCommand, this.socket.fd, this.pm === 'ondemand', this.credentials, ctx.env),
       config,
     );
+    spec.startedLogLevel = startedLogLevel;
     if (config.catch_workers_output) {
       spec.output = (line, stream, pid) =>
         ctx.log.warn(config.decorate_workers_output ? `[pool ${config.name}] child ${pid} said into ${stream}: "${line}"` : line);
@@ -213,7 +218,7 @@ export class Pool {
         // the pool never runs short while it drains (php-fpm respawns at the exit instead).
         if (child.endReason !== undefined) return;
         child.endReason = 'max-requests';
-        if (!this.retired && this.pm !== 'ondemand' && this.ctx.canSpawn()) this.spawnChild();
+        if (!this.retired && this.pm !== 'ondemand' && this.ctx.canSpawn()) this.spawnChild('notice');
         return;
     }
   }
@@ -257,7 +262,7 @@ export class Pool {
     // fpm_children_bury(): every other exit is replaced by one new child, whatever the pm
     // (static never above pm.max_children, should maintenance have refilled it already).
     if (this.pm === 'static' && this.countedChildren.length >= this.config['pm.max_children']) return;
-    this.spawnChild();
+    this.spawnChild('notice');
   }
 
   /** request_terminate_timeout and request_slowlog_timeout (fpm_request_check_timed_out). */
@@ -316,7 +321,7 @@ export class Pool {
 
   private keepStatic(): void {
     const missing = this.config['pm.max_children'] - this.countedChildren.length;
-    for (let i = 0; i < missing && this.ctx.canSpawn(); i++) this.spawnChild();
+    for (let i = 0; i < missing && this.ctx.canSpawn(); i++) this.spawnChild('notice');
   }
 
   /** fpm_pctl_perform_idle_server_maintenance() for pm = dynamic. */
@@ -325,6 +330,10 @@ export class Pool {
     const counted = this.countedChildren;
     const idleChildren = counted.filter((c) => c.idle);
     const idle = idleChildren.length;
+    const running = counted.length;
+    this.ctx.log.debug(
+      `[pool ${this.name}] currently ${running - idle} active children, ${idle} spare children, ${running} running children. Spawning rate ${this.spawnRate}`,
+    );
     if (idle > cfg['pm.max_spare_servers']) {
       const oldest = idleChildren.reduce((a, b) => (b.worker.startedAt < a.worker.startedAt ? b : a));
       this.retireIdle(oldest);
@@ -335,7 +344,6 @@ export class Pool {
       this.spawnRate = 1;
       return;
     }
-    const running = counted.length;
     const room = cfg['pm.max_children'] - running;
     if (room <= 0) {
       this.reachedMaxChildren('pm.max_children');
@@ -349,12 +357,16 @@ export class Pool {
     }
     const toSpawn = Math.min(this.spawnRate, cfg['pm.min_spare_servers'] - idle, room);
     this.warnMaxChildren = false;
-    for (let i = 0; i < toSpawn && this.ctx.canSpawn(); i++) this.spawnChild();
+    let spawned = 0;
+    for (; spawned < toSpawn && this.ctx.canSpawn(); spawned++) this.spawnChild('debug');
+    this.ctx.log.debug(`[pool ${this.name}] ${spawned} child(ren) have been created dynamically`);
     if (this.spawnRate < cfg['pm.max_spawn_rate']) this.spawnRate = Math.min(this.spawnRate * 2, cfg['pm.max_spawn_rate']);
   }
 
   private retireIdleOndemand(now: number): void {
-    const idle = this.countedChildren.filter((c) => c.idle && c.worker.state === 'ready');
+    const counted = this.countedChildren;
+    const idle = counted.filter((c) => c.idle && c.worker.state === 'ready');
+    this.ctx.log.debug(`[pool ${this.name}] currently ${counted.length - idle.length} active children, ${idle.length} spare children`);
     if (idle.length === 0) return;
     const oldest = idle.reduce((a, b) => (b.worker.startedAt < a.worker.startedAt ? b : a));
     if (now - oldest.lastActivity > this.config['pm.process_idle_timeout'] * 1000) this.retireIdle(oldest);
@@ -389,7 +401,8 @@ export class Pool {
     if (idle) return idle.deliver(conn);
     if (counted.length < this.config['pm.max_children'] && this.ctx.canSpawn()) {
       this.warnMaxChildren = false;
-      const child = this.spawnChild();
+      const child = this.spawnChild('debug');
+      this.ctx.log.debug(`[pool ${this.name}] got accept without idle child available .... I forked`);
       if (child) return child.deliver(conn);
     }
     if (counted.length >= this.config['pm.max_children']) this.reachedMaxChildren('max_children');
