@@ -37,6 +37,9 @@ test('a static pool serves and shows pm.max_children children on the status page
   // As php-fpm: the children of start-up are logged at debug only (fpm_children_make(..., is_debug)).
   expect(fpm.all.filter((l) => /child \d+ started/.test(l))).toEqual([]);
   expect(fpm.all.some((l) => l.endsWith(`NOTICE: fpm is running, pid ${fpm?.proc.pid}`))).toBe(true);
+  // Not under systemd, and still logged, as Debian's php-fpm (built with systemd support) does.
+  // Once every first child is ready (that is when READY=1 would go out).
+  await fpm.waitLine(/NOTICE: systemd monitor interval set to 10000ms$/);
 });
 
 test("the status page shows this moment's activity of every worker, as php-fpm's shared scoreboard does", async () => {

@@ -25,23 +25,23 @@ export class SystemdReporter {
 
   /** READY=1: at start-up (with the status timer and the watchdog) and at the end of a reload. */
   ready(intervalSeconds: number, status?: string): void {
-    if (!this.notifier.enabled) return;
     if (this.readySent) {
-      this.notifier.ready(status === undefined ? {} : { status });
+      if (this.notifier.enabled) this.notifier.ready(status === undefined ? {} : { status });
       return;
     }
     this.readySent = true;
-    this.notifier.ready({ status: 'Ready to handle connections', mainPid: process.pid });
-    this.startWatchdog();
-    if (intervalSeconds > 0) {
-      const ms = intervalSeconds * 1000;
-      this.lastRequests = this.totals().requests;
-      this.statusTimer = setInterval(() => this.sendStatus(ms), ms);
-      this.statusTimer.unref();
-      this.log.notice(`systemd monitor interval set to ${ms}ms`);
-    } else {
-      this.log.notice('systemd monitor disabled');
+    const ms = intervalSeconds * 1000;
+    if (this.notifier.enabled) {
+      this.notifier.ready({ status: 'Ready to handle connections', mainPid: process.pid });
+      this.startWatchdog();
+      if (ms > 0) {
+        this.lastRequests = this.totals().requests;
+        this.statusTimer = setInterval(() => this.sendStatus(ms), ms);
+        this.statusTimer.unref();
+      }
     }
+    // Logged with or without systemd, as php-fpm built with systemd support (Debian's) does.
+    this.log.notice(ms > 0 ? `systemd monitor interval set to ${ms}ms` : 'systemd monitor disabled');
   }
 
   reloading(): void {
