@@ -30,7 +30,7 @@ export function lighttpdTime(d: Date): string {
 }
 
 // lighttpd caches the formatted timestamp per second (log_buffer_prepare); so do we.
-function cachedPerSecond(render: (d: Date) => string): (d: Date) => string {
+export function cachedPerSecond(render: (d: Date) => string): (d: Date) => string {
   let second = Number.NaN;
   let text = '';
   return (d) => {
