@@ -35,6 +35,8 @@ const cases: Array<[string, string]> = [
   ['access format with every specifier', 'listen = 9000\npm = static\npm.max_children = 2\naccess.log = /tmp/access.log\naccess.format = "%R %u %t %T %m %r %q %Q %s %f %l %n %p %P %d %{mili}d %{kilo}M %C %{HTTP_HOST}e %{Content-Type}o %{%Y-%m-%d}t %%"\n'],
   ['access format %e without a name', 'listen = 9000\npm = static\npm.max_children = 2\naccess.log = /tmp/access.log\naccess.format = "%R %e"\n'],
   ['empty ping response', 'listen = 9000\npm = static\npm.max_children = 2\nping.path = /ping\nping.response =\n'],
+  ['syslog facility in capitals', 'listen = 9000\npm = static\npm.max_children = 2\n[global]\nsyslog.ident = fpm-parity\nsyslog.facility = LOCAL7\n'],
+  ['unknown syslog facility', 'listen = 9000\npm = static\npm.max_children = 2\n[global]\nsyslog.facility = log_local7\n'],
 ];
 
 describe('php-fpm.conf parity with php-fpm8.2 -t', () => {

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readLines, spawnTs, type LineReader } from '@libs/testing';
+import { readLines, spawnTs, tsEnv, tsNodeArgs, type LineReader } from '@libs/testing';
 
 export const BIN = path.join(__dirname, '../bin/fpm-ts.ts');
 export const FIXTURES = path.join(__dirname, 'fixtures/master');
@@ -32,11 +32,20 @@ export class FpmUnderTest {
 
   /** Writes the config (`@DIR@` replaced by the temp dir), copies the handler fixtures, starts fpm-ts. */
   /** `waitFor: null`: do not wait for a stderr line (the test logs to a file). */
-  static async start(conf: string, options: { env?: NodeJS.ProcessEnv; waitFor?: RegExp | null; bin?: string } = {}): Promise<FpmUnderTest> {
+  /** `wrap`: a command that runs the node command line it is given (unshare setting up a namespace). */
+  static async start(
+    conf: string,
+    options: { env?: NodeJS.ProcessEnv; waitFor?: RegExp | null; bin?: string; wrap?: readonly string[] } = {},
+  ): Promise<FpmUnderTest> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fpm-master-'));
     for (const file of fs.readdirSync(FIXTURES)) fs.copyFileSync(path.join(FIXTURES, file), path.join(dir, file));
     fs.writeFileSync(path.join(dir, 'fpm.conf'), conf.replaceAll('@DIR@', dir));
-    const proc = spawnTs(options.bin ?? BIN, ['-F', '-R', '-y', path.join(dir, 'fpm.conf')], { env: options.env ?? {} });
+    const args = ['-F', '-R', '-y', path.join(dir, 'fpm.conf')];
+    const [wrapper, ...wrapperArgs] = options.wrap ?? [];
+    const proc =
+      wrapper === undefined
+        ? spawnTs(options.bin ?? BIN, args, { env: options.env ?? {} })
+        : spawn(wrapper, [...wrapperArgs, process.execPath, ...tsNodeArgs(options.bin ?? BIN, args)], { env: tsEnv(options.env ?? {}) });
     const fpm = new FpmUnderTest(dir, proc);
     const waitFor = options.waitFor === undefined ? /ready to handle connections/ : options.waitFor;
     if (waitFor !== null) await fpm.lines.next((l) => waitFor.test(l), 20000);

@@ -7,7 +7,7 @@ export const GLOBAL_DIRECTIVES: Readonly<Record<keyof GlobalConfig, ValueKind>> 
   pid: 'string-or-null',
   error_log: 'string',
   'syslog.ident': 'string',
-  'syslog.facility': 'string',
+  'syslog.facility': 'syslog-facility',
   log_level: 'log-level',
   log_limit: 'int',
   log_buffering: 'boolean',

@@ -97,4 +97,22 @@ describe('loadConfig', () => {
       `[${dir}/pool.d/www.conf:4] unable to parse value for entry 'pm.max_children': is not a valid number (greater or equal than zero)`,
     );
   });
+
+  it('takes error_log = syslog in any case, with syslog.ident and a facility name in any case', () => {
+    const file = write('fpm.conf', '[global]\nerror_log = SysLog\nsyslog.ident = fpm-www\nsyslog.facility = LOCAL3\n[www]\nlisten=9000\npm=static\npm.max_children=1\n');
+    const { global } = loadConfig(file, { prefix: dir });
+    expect([global.error_log, global['syslog.ident'], global['syslog.facility']]).toEqual(['syslog', 'fpm-www', 'local3']);
+  });
+
+  it('defaults to syslog.ident fpm-ts and facility daemon', () => {
+    const { global } = loadConfig(write('fpm.conf', '[www]\nlisten=9000\npm=static\npm.max_children=1\n'), { prefix: dir });
+    expect([global['syslog.ident'], global['syslog.facility']]).toEqual(['fpm-ts', 'daemon']);
+  });
+
+  it("rejects an unknown syslog.facility with php-fpm's words, the file and the line", () => {
+    const file = write('fpm.conf', '[global]\nerror_log = syslog\nsyslog.facility = LOG_LOCAL3\n[www]\nlisten=9000\n');
+    expect(() => loadConfig(file, { prefix: dir })).toThrow(
+      expect.objectContaining({ code: 'FPM_ERR_CONFIG_VALUE', message: `[${file}:3] unable to parse value for entry 'syslog.facility': invalid value` }),
+    );
+  });
 });

@@ -79,7 +79,8 @@ function absolute(prefix: string, p: string): string {
 }
 
 function resolveGlobalPaths(global: GlobalConfig, prefix: string): GlobalConfig {
-  const errorLog = global.error_log === 'syslog' ? 'syslog' : absolute(prefix, global.error_log);
+  // fpm_conf_post_process: strcasecmp(error_log, "syslog") before the path is made absolute.
+  const errorLog = global.error_log.toLowerCase() === 'syslog' ? 'syslog' : absolute(prefix, global.error_log);
   return { ...global, error_log: errorLog, pid: global.pid === null ? null : absolute(prefix, global.pid) };
 }
 

@@ -1,14 +1,17 @@
 // The parsed php-fpm.conf: php-fpm 8.2's [global] and pool settings (fpm_conf.h), plus what
 // fpm-ts adds for its own workers (program, handler.revalidate_freq). Durations are seconds.
+import type { SyslogFacility } from '@libs/log';
 
 export type LogLevel = 'alert' | 'error' | 'warning' | 'notice' | 'debug';
 export type PmStyle = 'static' | 'dynamic' | 'ondemand';
 
 export interface GlobalConfig {
   pid: string | null;
+  /** A path, or 'syslog' (php-fpm compares it without regard to case). */
   error_log: string;
+  /** php-fpm's default is "php-fpm"; ours names our command. */
   'syslog.ident': string;
-  'syslog.facility': string;
+  'syslog.facility': SyslogFacility;
   log_level: LogLevel;
   log_limit: number;
   log_buffering: boolean;

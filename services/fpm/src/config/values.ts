@@ -1,5 +1,6 @@
 // Value parsers for php-fpm.conf entries, with php-fpm's own complaint for each bad value
 // (fpm_conf.c: fpm_conf_set_integer, _set_time, _set_boolean, _set_pm, _set_log_level, ...).
+import { parseSyslogFacility } from '@libs/log';
 
 export type ValueKind =
   | 'string'
@@ -12,6 +13,7 @@ export type ValueKind =
   | 'mode'
   | 'log-level'
   | 'pm'
+  | 'syslog-facility'
   | 'list'
   | 'comma-list';
 
@@ -45,6 +47,9 @@ export function parseValueOf(kind: ValueKind, raw: string): ParsedValue | { erro
       return raw === 'static' || raw === 'dynamic' || raw === 'ondemand'
         ? raw
         : { error: 'invalid process manager (static, dynamic or ondemand)' };
+    case 'syslog-facility':
+      // fpm_conf_set_syslog_facility: the <syslog.h> names without LOG_, in any case.
+      return parseSyslogFacility(raw) ?? { error: 'invalid value' };
     case 'list':
       return raw.split(/\s+/).filter((s) => s !== '');
     case 'comma-list':

@@ -22,18 +22,19 @@ const STDERR_NAMES = new Set(['/dev/stderr', '/proc/self/fd/2', 'stderr']);
 /**
  * Where the master logs (fpm_stdio.c, fpm_use_error_log()): error_log is used when running as a
  * daemon, or in the foreground when stderr is not a terminal and -O was not given; otherwise
- * stderr. "syslog" is not implemented: stderr instead (journald collects it under systemd).
+ * stderr. error_log = syslog is openlog(syslog.ident, LOG_PID | LOG_CONS, syslog.facility): lines go
+ * to /dev/log, or to stderr with a warning when nothing listens there.
  */
-function openMasterLog(config: FpmConfig, args: FpmArgs, daemon: boolean, stderrLog: ErrorLog): ErrorLog {
+function openMasterLog(config: FpmConfig, args: FpmArgs, daemon: boolean): ErrorLog {
   const g = config.global;
-  const useFile = daemon || (!process.stderr.isTTY && !args.forceStderr);
+  const level = parseLogLevel(g.log_level);
+  const useErrorLog = daemon || (!process.stderr.isTTY && !args.forceStderr);
+  if (!useErrorLog || STDERR_NAMES.has(g.error_log)) return createErrorLog({ target: 'stderr', style: 'fpm', level });
   if (g.error_log === 'syslog') {
-    stderrLog.warn('error_log = syslog is not supported by fpm-ts; logging to stderr');
-    return createErrorLog({ target: 'stderr', style: 'fpm', level: parseLogLevel(g.log_level) });
+    return createErrorLog({ target: { syslog: { ident: g['syslog.ident'], facility: g['syslog.facility'] } }, style: 'fpm', level });
   }
-  if (!useFile || STDERR_NAMES.has(g.error_log)) return createErrorLog({ target: 'stderr', style: 'fpm', level: parseLogLevel(g.log_level) });
   try {
-    return createErrorLog({ target: { file: g.error_log }, style: 'fpm', level: parseLogLevel(g.log_level) });
+    return createErrorLog({ target: { file: g.error_log }, style: 'fpm', level });
   } catch (err) {
     throw masterErrors.errorLog(g.error_log, (err as Error).message);
   }
@@ -43,9 +44,9 @@ export const startMaster: StartMaster = async (config, args, stderrLog) => {
   const daemon = !(args.foreground ?? !config.global.daemonize);
   const pidPath = args.pidFile ?? config.global.pid;
   let pidFile: PidFile | undefined;
-  let log: ErrorLog;
+  let log: ErrorLog | undefined;
   try {
-    log = openMasterLog(config, args, daemon, stderrLog);
+    log = openMasterLog(config, args, daemon);
     applyMasterLimits(config.global);
     if (pidPath !== null) {
       try {
@@ -58,6 +59,8 @@ export const startMaster: StartMaster = async (config, args, stderrLog) => {
     if (!(err instanceof FpmError)) throw err;
     stderrLog.error(err.message);
     stderrLog.error('FPM initialization failed');
+    // A syslog socket would keep the process from exiting.
+    await log?.close();
     return EXIT_SOFTWARE;
   }
 
