@@ -1,6 +1,7 @@
 // fpm-ts under a real systemd (PID 1 of a systemd-nspawn container) with the shipped units from
 // deploy/systemd, changed only by drop-ins: socket activation by pool name, Type=notify with php-fpm's
-// STATUS= line, reload under load, a broken config failing `systemctl reload`, the watchdog, STOPPING=1.
+// STATUS= line, reload under load, a broken config failing `systemctl reload`, the watchdog, STOPPING=1,
+// error_log = syslog reaching journald through /dev/log.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -194,5 +195,30 @@ describe('fpm-ts under a real systemd', () => {
     await container.waitForJournal(SERVICE, new RegExp(`Got notification message from PID ${pid} \\(STOPPING=1`));
     await expect(container.readFile(PID_FILE)).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await container.systemctl('stop', SOCKET)).toMatchObject({ code: 0 });
+  });
+
+  it('logs to journald through /dev/log with error_log = syslog: ident, pid, facility and priority', async () => {
+    const good = await container.readFile(CONF);
+    await container.writeFile(CONF, good.replace(/^error_log = .*$/m, 'error_log = syslog\nsyslog.ident = fpm-ts-e2e\nsyslog.facility = local5'));
+    try {
+      expect(await container.systemctl('start', SOCKET, SERVICE)).toMatchObject({ code: 0 });
+      await container.waitForState(SERVICE, 'active', 30_000);
+      const pid = await mainPid();
+      type Entry = Record<string, string>;
+      let running: Entry | undefined;
+      await container.waitFor('the syslog line "fpm is running" in the journal', 10_000, async () => {
+        const out = (await container.exec(['journalctl', '-t', 'fpm-ts-e2e', '-o', 'json', '--no-pager'])).stdout;
+        const entries = out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Entry);
+        running = entries.find((e) => e['MESSAGE'] === `[NOTICE] fpm is running, pid ${pid}`);
+        return { done: running !== undefined, last: out.split('\n').slice(-3).join('\n') };
+      });
+      // journald parsed "<PRI>time ident[pid]: ": local5 is 21, LOG_NOTICE 5.
+      expect(running).toMatchObject({ SYSLOG_IDENTIFIER: 'fpm-ts-e2e', SYSLOG_PID: String(pid), SYSLOG_FACILITY: '21', PRIORITY: '5', _PID: String(pid) });
+      // Nothing went to stderr instead (that would be the fallback's warning).
+      expect(await container.journal(SERVICE)).not.toMatch(/syslog socket .* is unavailable/);
+    } finally {
+      await container.systemctl('stop', SERVICE, SOCKET);
+      await container.writeFile(CONF, good);
+    }
   });
 });
