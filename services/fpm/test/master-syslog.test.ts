@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DatagramReceiver } from '@libs/testing';
+import { DatagramReceiver, privateDevLog } from '@libs/testing';
 import { FpmUnderTest } from './master-harness';
 
 let fpm: FpmUnderTest | undefined;
@@ -22,19 +22,6 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * unshare(1) with a private mount namespace: a directory with /dev/null bound in and a log
- * symlink (as systemd's /dev/log is one) is bound over /dev for fpm-ts alone.
- */
-function privateDevLog(socketPath: string): string[] {
-  const dev = path.join(dir, 'dev');
-  fs.mkdirSync(dev);
-  fs.writeFileSync(path.join(dev, 'null'), '');
-  fs.symlinkSync(socketPath, path.join(dev, 'log'));
-  const script = `mount --bind /dev/null '${dev}/null' && mount --bind '${dev}' /dev && exec "$@"`;
-  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh'];
-}
-
 const conf = (global: string): string => `[global]
 error_log = syslog
 ${global}
@@ -49,9 +36,9 @@ catch_workers_output = yes
 test('logs to /dev/log with syslog.ident, syslog.facility, the master pid and "[LEVEL] ", and nothing on stderr', async () => {
   const socketPath = path.join(dir, 'syslog.sock');
   receiver = await DatagramReceiver.bind(socketPath);
-  fpm = await FpmUnderTest.start(conf('syslog.ident = fpm-e2e\nsyslog.facility = local4'), { wrap: privateDevLog(socketPath), waitFor: null });
+  fpm = await FpmUnderTest.start(conf('syslog.ident = fpm-test\nsyslog.facility = local4'), { wrap: privateDevLog(dir, socketPath), waitFor: null });
   const pid = fpm.proc.pid;
-  const header = (pri: number): string => `^<${pri}>[A-Z][a-z]{2} [ 123]\\d \\d\\d:\\d\\d:\\d\\d fpm-e2e\\[${pid}\\]: `;
+  const header = (pri: number): string => `^<${pri}>[A-Z][a-z]{2} [ 123]\\d \\d\\d:\\d\\d:\\d\\d fpm-test\\[${pid}\\]: `;
   // local4 is 20: 160 + LOG_NOTICE 5.
   await receiver.waitUntil('ready', (messages) => messages.some((m) => m.endsWith('[NOTICE] ready to handle connections')), 20000);
   expect(receiver.messages[0]).toMatch(new RegExp(`${header(165)}\\[NOTICE\\] fpm is running, pid ${pid}$`));
@@ -69,7 +56,7 @@ test('logs to /dev/log with syslog.ident, syslog.facility, the master pid and "[
 });
 
 test('logs to stderr with one warning when nothing listens on /dev/log', async () => {
-  fpm = await FpmUnderTest.start(conf(''), { wrap: privateDevLog(path.join(dir, 'nobody.sock')) });
+  fpm = await FpmUnderTest.start(conf(''), { wrap: privateDevLog(dir, path.join(dir, 'nobody.sock')) });
   expect(fpm.all[0]).toMatch(/WARNING: syslog socket '\/dev\/log' is unavailable \(ENOENT\); logging to stderr$/);
   expect(fpm.all.some((l) => l.endsWith(`NOTICE: fpm is running, pid ${fpm?.proc.pid}`))).toBe(true);
   expect(await fpm.stop('SIGQUIT')).toBe(0);

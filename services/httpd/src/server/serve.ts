@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { FdeventError } from '@libs/fdevent';
-import { createErrorLog, type ErrorLog } from '@libs/log';
+import { createErrorLog, parseSyslogFacility, type ErrorLog, type SyslogFacility } from '@libs/log';
 import { createSignalEvents, daemonize, HTTPD_SIGNAL_INTENTS, openPidFile, type DaemonHandle, type PidFile } from '@libs/process';
 import { listenFds, startWatchdog, systemdNotify, type Watchdog } from '@libs/systemd';
 import type { ServeContext, ServeFunction } from '../cli';
@@ -29,6 +29,29 @@ function globalEnabled(ctx: ServeContext, key: string): boolean {
   return ctx.validation.contexts[0]?.values.get(key)?.value === true;
 }
 
+/** lighttpd's fdlog_openlog() facility names: lower case only, and "security" (deprecated) for auth. */
+function syslogFacility(name: string): SyslogFacility | undefined {
+  if (name === 'security') return 'auth';
+  return name === name.toLowerCase() ? parseSyslogFacility(name) : undefined;
+}
+
+/**
+ * The error log (lighttpd's config_log_error_open): server.errorlog-use-syslog wins over
+ * server.errorlog, and is openlog("lighttpd", LOG_CONS | LOG_PID, server.syslog-facility), daemon
+ * when unset or unknown (with a warning, as fdlog_openlog() gives one).
+ */
+function openErrorLog(ctx: ServeContext): ErrorLog {
+  const errorlog = globalString(ctx, 'server.errorlog');
+  if (!globalEnabled(ctx, 'server.errorlog-use-syslog')) {
+    return createErrorLog({ target: errorlog === '' ? 'stderr' : { file: errorlog }, style: 'lighttpd' });
+  }
+  const name = globalString(ctx, 'server.syslog-facility');
+  const facility = name === '' ? 'daemon' : syslogFacility(name);
+  const log = createErrorLog({ target: { syslog: { ident: 'lighttpd', facility: facility ?? 'daemon' } }, style: 'lighttpd' });
+  if (facility === undefined) log.warn(`unrecognized syslog facility: "${name}"; defaulting to "daemon" facility`);
+  return log;
+}
+
 const codeOf = (e: unknown): string => {
   const code = (e as { code?: unknown }).code;
   return typeof code === 'string' ? code : 'HTTPD_ERR_STARTUP';
@@ -49,17 +72,18 @@ function stdinSocket(): net.Socket {
 /** Starts serving and resolves with the exit code once stopped. */
 export const serve: ServeFunction = async (ctx) => {
   const oneShot = ctx.options.oneShot;
-  const errorlog = globalString(ctx, 'server.errorlog');
   // -1 writes no pid file, as upstream
   const pidPath = oneShot ? '' : globalString(ctx, 'server.pid-file');
   let pidFile: PidFile | null = null;
-  let log: ErrorLog;
+  let log: ErrorLog | undefined;
   try {
     // opened before daemonizing, so their errors reach the terminal (as upstream)
-    log = createErrorLog({ target: errorlog === '' ? 'stderr' : { file: errorlog }, style: 'lighttpd' });
+    log = openErrorLog(ctx);
     if (pidPath !== '') pidFile = openPidFile(pidPath);
   } catch (e) {
     ctx.io.stderr(`httpd-ts: ${(e as Error).message}${(e as { code?: string }).code ? ` (${(e as { code: string }).code})` : ''}\n`);
+    // A syslog socket would keep the process from exiting.
+    await log?.close();
     return EXIT_FAILURE;
   }
   let daemon: DaemonHandle | null = null;
