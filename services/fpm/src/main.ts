@@ -1,9 +1,9 @@
 // fpm-ts's entry: php-fpm's fpm_main.c order: parse flags, load and check the configuration
-// (-t stops there), then hand over to the master. Exit code 78 (EX_CONFIG) on a bad config, as
-// php-fpm does.
-import { createErrorLog, type ErrorLog } from '@libs/log';
+// (-t stops there, -tt after printing it), then hand over to the master. Exit code 78
+// (EX_CONFIG) on a bad config, as php-fpm does.
+import { createErrorLog, parseLogLevel, type ErrorLog } from '@libs/log';
 import { HELP, parseArgs, type FpmArgs } from './cli/args';
-import { loadConfig, type FpmConfig } from './config';
+import { dumpConfig, loadConfig, type FpmConfig } from './config';
 import { FpmError } from './errors';
 import { FPM_TS_VERSION } from './version';
 
@@ -44,9 +44,13 @@ export async function main(argv: readonly string[], startMaster: StartMaster): P
     stderrLog.error('FPM initialization failed');
     return EX_CONFIG;
   }
+  // From here log_level applies, to -t's verdict too (php-fpm says nothing at log_level = warning).
+  stderrLog.setLevel(parseLogLevel(config.global.log_level));
   for (const warning of config.warnings) stderrLog.warn(warning);
 
   if (args.test > 0) {
+    // -tt: php-fpm's fpm_conf_dump(), then the verdict.
+    if (args.test > 1) for (const line of dumpConfig(config)) stderrLog.notice(line);
     stderrLog.notice(`configuration file ${args.config} test is successful`);
     return 0;
   }
