@@ -133,20 +133,25 @@ export class NameValueDecoder {
     this.maxLength = options.maxLength ?? Number.MAX_SAFE_INTEGER;
   }
 
+  /** `chunk` is only borrowed: the bytes of an unfinished pair are kept as a copy. */
   push(chunk: Buffer): void {
     this.seen += chunk.length;
     if (this.seen > this.maxLength) throw errors.paramsTooLarge(this.seen, this.maxLength);
     if (chunk.length === 0) return;
+    // Joining chunks costs a copy: only do it once the pending pair can be completed.
+    if (this.pendingLength + chunk.length < this.need) {
+      this.pending.push(Buffer.from(chunk));
+      this.pendingLength += chunk.length;
+      return;
+    }
     this.pending.push(chunk);
     this.pendingLength += chunk.length;
-    // Joining chunks costs a copy: only do it once the pending pair can be completed.
-    if (this.pendingLength < this.need) return;
     const buf = this.pending.length === 1 ? chunk : Buffer.concat(this.pending, this.pendingLength);
     // Params are nearly always ASCII: then the whole buffer becomes one string in one native
     // call and names and values are cut from it, instead of two native calls per pair.
     const text = this.encoding === 'latin1' || isAscii(buf) ? buf.toString('latin1') : null;
     const off = this.decodePairs(buf, text);
-    this.pending = off === buf.length ? [] : [buf.subarray(off)];
+    this.pending = off === buf.length ? [] : [Buffer.from(buf.subarray(off))];
     this.pendingLength = buf.length - off;
   }
 

@@ -132,13 +132,13 @@ export class FastcgiServerRequest extends EventEmitter {
     this.stdinGone = true;
   }
 
-  /** @internal a STDIN record's content (null: the terminator) */
+  /** @internal a STDIN record's content (null: the terminator), borrowed: kept only as a copy */
   pushStdin(chunk: Buffer | null): void {
     if (chunk === null) this.stdinEnded = true;
     if (this.stdinStream !== null) {
-      if (!this.stdinStream.destroyed && !this.stdinStream.readableEnded) this.stdinStream.push(chunk);
+      if (!this.stdinStream.destroyed && !this.stdinStream.readableEnded) this.stdinStream.push(chunk === null ? null : Buffer.from(chunk));
     } else if (chunk !== null && !this.stdinGone) {
-      (this.stdinQueue ??= []).push(chunk);
+      (this.stdinQueue ??= []).push(Buffer.from(chunk));
     }
   }
 
@@ -253,7 +253,11 @@ export class FastcgiServerConnection {
     return this.requests.size;
   }
 
-  /** Feed bytes from the peer. Never throws: malformed input closes the connection. */
+  /**
+   * Feed bytes from the peer. Never throws: malformed input closes the connection. The chunk is
+   * only borrowed (the socket reads the next one into the same memory): what outlives the call,
+   * body chunks and a pair cut between records, is copied.
+   */
   execute(chunk: Buffer): void {
     if (this.closed) return;
     try {
@@ -423,7 +427,7 @@ export class FastcgiServerConnection {
     } else if (type === FCGI_STDIN) {
       request.pushStdin(data);
     } else if (type === FCGI_DATA) {
-      if (request.role === FCGI_FILTER && !request.data.destroyed) request.data.push(data);
+      if (request.role === FCGI_FILTER && !request.data.destroyed) request.data.push(Buffer.from(data));
     } else {
       throw errors.protocol(`a web server does not send stream type ${type}`);
     }

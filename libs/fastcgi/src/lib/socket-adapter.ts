@@ -2,6 +2,7 @@
 // php-fpm's worker loop does) and FastcgiClientConnection (a web server's backend connection).
 import net from 'node:net';
 import type { ServiceLog } from '@libs/log';
+import { readIntoBuffer } from './borrowed-reads';
 import { FastcgiClient, type EncodeRequestOptions, type FastcgiClientRequest, type FastcgiClientRequestOptions } from './client-connection';
 import { errors, type FastcgiError } from './errors';
 import type { ParamsEncoding } from './name-value';
@@ -69,9 +70,14 @@ function peerName(socket: net.Socket): string {
   return socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix socket peer';
 }
 
+/** A whole record with the largest content and padding fits. */
+const READ_BUFFER_SIZE = 64 * 1024 + 512;
+
 /**
  * Serve FastCGI on an existing net.Server (listening or not). A handler that throws or
  * rejects gets php-fpm's answer: a 500 when nothing was sent yet, then END_REQUEST with status 255.
+ * Made with `pauseOnConnect: true`, the server's connections read into one reused buffer
+ * (see borrowed-reads.ts); otherwise, and for sockets emitted from elsewhere, 'data' events.
  */
 export function serveFastcgi(server: net.Server, handler: FastcgiHandler, options: ServeFastcgiOptions): FastcgiServing {
   const sockets = new Set<net.Socket>();
@@ -107,7 +113,11 @@ export function serveFastcgi(server: net.Server, handler: FastcgiHandler, option
     socket.end(() => socket.destroy());
   };
 
-  const onConnection = (socket: net.Socket): void => {
+  // One read buffer for every connection: a read is parsed before the next one is made.
+  const readBuffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+  const onConnection = (accepted: net.Socket): void => {
+    // The first read comes from the event loop, after `conn` below exists.
+    const socket = readIntoBuffer(accepted, readBuffer, (bytes) => executeCorked(socket, conn, bytes)) ?? accepted;
     sockets.add(socket);
     let served = 0;
     const conn = new FastcgiServerConnection({
@@ -123,7 +133,7 @@ export function serveFastcgi(server: net.Server, handler: FastcgiHandler, option
       },
     });
     idle.set(socket, () => served > 0 && conn.activeRequests === 0);
-    socket.on('data', (chunk: Buffer) => executeCorked(socket, conn, chunk));
+    if (socket === accepted) socket.on('data', (chunk: Buffer) => executeCorked(socket, conn, chunk));
     socket.on('end', () => conn.end());
     socket.on('error', (err) => log.debug(`FastCGI connection from ${peerName(socket)}: ${err.message}`));
     socket.on('close', () => {

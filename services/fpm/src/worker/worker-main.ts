@@ -105,7 +105,8 @@ export function runWorker(boot: WorkerBootstrap): void {
   let served = 0;
   let inFlight = 0;
   let draining = false;
-  const server = net.createServer();
+  // Paused: serveFastcgi then reads each connection into its one buffer (borrowed-reads.ts).
+  const server = net.createServer({ pauseOnConnect: true });
   if (boot.allowedClients !== null) dropDisallowedClients(server, boot.allowedClients, boot.pool, log);
   const serving = serveFastcgi(server, handle, { log });
   // ondemand: no socket of our own; the master accepts and hands each connection over the channel.
