@@ -359,7 +359,7 @@ export class Pool {
     this.warnMaxChildren = false;
     let spawned = 0;
     for (; spawned < toSpawn && this.ctx.canSpawn(); spawned++) this.spawnChild('debug');
-    this.ctx.log.debug(`[pool ${this.name}] ${spawned} child(ren) have been created dynamically`);
+    if (spawned > 0) this.ctx.log.debug(`[pool ${this.name}] ${spawned} child(ren) have been created dynamically`);
     if (this.spawnRate < cfg['pm.max_spawn_rate']) this.spawnRate = Math.min(this.spawnRate * 2, cfg['pm.max_spawn_rate']);
   }
 
@@ -402,8 +402,10 @@ export class Pool {
     if (counted.length < this.config['pm.max_children'] && this.ctx.canSpawn()) {
       this.warnMaxChildren = false;
       const child = this.spawnChild('debug');
-      this.ctx.log.debug(`[pool ${this.name}] got accept without idle child available .... I forked`);
-      if (child) return child.deliver(conn);
+      if (child) {
+        this.ctx.log.debug(`[pool ${this.name}] got accept without idle child available .... I forked`);
+        return child.deliver(conn);
+      }
     }
     if (counted.length >= this.config['pm.max_children']) this.reachedMaxChildren('max_children');
     // Every child busy and no room for another: a JavaScript worker serves requests
