@@ -17,5 +17,6 @@ export {
   ACCESS_LOG_MIN_LENGTH,
   ACCESS_LOG_FLUSH_INTERVAL_MS,
   type AccessLog,
+  type InheritedLogFile,
   type AccessLogOptions,
 } from './lib/access-log';

@@ -39,7 +39,16 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function startWorker(overrides: Partial<WorkerBootstrap> = {}): Promise<WorkerProcess<FpmWorkerReport, FpmMasterMessage>> {
+/**
+ * Starts a worker as the master does. `files`: log files this test opens for it, as the master
+ * opens them (the worker inherits the descriptors: 4 and up, after the listening socket).
+ */
+async function startWorker(
+  overrides: Partial<WorkerBootstrap> = {},
+  files: { accessLog?: string; slowlog?: string } = {},
+): Promise<WorkerProcess<FpmWorkerReport, FpmMasterMessage>> {
+  const inheritFds: number[] = [];
+  const inherit = (file: string | undefined): number | null => (file === undefined ? null : 3 + inheritFds.push(fs.openSync(file, 'a', 0o600)));
   const boot: WorkerBootstrap = {
     pool: 'www',
     listenFd: 3,
@@ -51,18 +60,22 @@ async function startWorker(overrides: Partial<WorkerBootstrap> = {}): Promise<Wo
     limitExtensions: ['.js', '.mjs'],
     revalidateSeconds: 0,
     slowlogTimeoutSeconds: 0,
-    slowlog: null,
+    slowlog: files.slowlog ?? null,
+    slowlogFd: inherit(files.slowlog),
     slowlogTraceDepth: 20,
     chdir: null,
     allowedClients: null,
-    accessLog: null,
+    accessLog: files.accessLog ?? null,
+    accessLogFd: inherit(files.accessLog),
     accessFormat: '%R - %u %t "%m %r" %s',
     ...overrides,
   };
   const w = new WorkerProcess<FpmWorkerReport, FpmMasterMessage>(
-    { command: process.execPath, args: tsNodeArgs(BIN), env: tsEnv({ FPM_TS_WORKER: JSON.stringify(boot) }), listenFds: [socket.fd], output: 'inherit' },
+    { command: process.execPath, args: tsNodeArgs(BIN), env: tsEnv({ FPM_TS_WORKER: JSON.stringify(boot) }), listenFds: [socket.fd], inheritFds, output: 'inherit' },
     { isCustom: isFpmWorkerReport },
   );
+  // The worker has its own copies now.
+  w.once('spawn', () => inheritFds.forEach((fd) => fs.closeSync(fd)));
   w.on('message', (msg) => reports.push(msg));
   worker = w;
   await new Promise((resolve) => w.once('ready', resolve));
@@ -137,7 +150,7 @@ describe('fpm-ts JavaScript worker', () => {
 
   it("writes php-fpm's access log line for each request", async () => {
     const accessLog = path.join(dir, 'access.log');
-    const w = await startWorker({ accessLog });
+    const w = await startWorker({}, { accessLog });
     await request('hello.mjs', { query: 'name=x' });
     await request('missing.js');
     await w.stop({ graceful: true });
@@ -183,7 +196,7 @@ describe('fpm-ts JavaScript worker', () => {
 
   it('writes the JavaScript stack of a slow request to the slowlog', async () => {
     const slowlog = path.join(dir, 'slow.log');
-    await startWorker({ slowlogTimeoutSeconds: 1, slowlog });
+    await startWorker({ slowlogTimeoutSeconds: 1 }, { slowlog });
     expect((await request('busy.js')).body).toBe('done');
     for (let i = 0; i < 40 && !fs.existsSync(slowlog); i++) await new Promise((r) => setTimeout(r, 50));
     const text = fs.readFileSync(slowlog, 'utf8');

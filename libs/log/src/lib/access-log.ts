@@ -26,7 +26,8 @@ export interface AccessLog {
   readonly target: string;
   // Appends one entry; the newline is added here.
   write(line: string): void;
-  // Reopen the file after rotation (no-op for a pipe). Throws LOG_ERR_OPEN and keeps the old file.
+  // Reopen the file after rotation (no-op for a pipe or an inherited descriptor: whoever opened it
+  // reopens it). Throws LOG_ERR_OPEN and keeps the old file.
   reopen(): void;
   flush(): void;
   close(): Promise<void>;
@@ -35,17 +36,27 @@ export interface AccessLog {
 export const ACCESS_LOG_MIN_LENGTH = 4096;
 export const ACCESS_LOG_FLUSH_INTERVAL_MS = 1000;
 
-export function createAccessLog(target: string, options: AccessLogOptions = {}): AccessLog {
-  return target.startsWith('|') ? createPipeLog(target, options) : createFileLog(target, options);
+/**
+ * A file a parent process opened for this one (php-fpm's master opens access.log as root and its
+ * children, running as the pool's user, write to the descriptor they inherit). `path` names it.
+ */
+export interface InheritedLogFile {
+  readonly fd: number;
+  readonly path: string;
 }
 
-function createFileLog(path: string, options: AccessLogOptions): AccessLog {
+export function createAccessLog(target: string | InheritedLogFile, options: AccessLogOptions = {}): AccessLog {
+  if (typeof target !== 'string') return createFileLog(target.path, target.fd, options);
+  return target.startsWith('|') ? createPipeLog(target, options) : createFileLog(target, null, options);
+}
+
+function createFileLog(path: string, inheritedFd: number | null, options: AccessLogOptions): AccessLog {
   const onError = options.onError ?? (() => undefined);
-  checkWritable(path);
+  if (inheritedFd === null) checkWritable(path);
   let dest: SonicBoom;
   try {
     dest = new SonicBoom({
-      dest: path,
+      ...(inheritedFd === null ? { dest: path } : { fd: inheritedFd }),
       sync: true,
       minLength: options.minLength ?? ACCESS_LOG_MIN_LENGTH,
       periodicFlush: options.flushIntervalMs ?? ACCESS_LOG_FLUSH_INTERVAL_MS,
@@ -67,6 +78,7 @@ function createFileLog(path: string, options: AccessLogOptions): AccessLog {
     },
     reopen() {
       if (closed) throw logErrClosed(`access log '${path}'`);
+      if (inheritedFd !== null) return;
       checkWritable(path);
       // Buffered lines were written after the rotation began from the caller's point of view;
       // sonic-boom sends them to the new file, which keeps every line in exactly one file.

@@ -36,6 +36,8 @@ export interface WorkerSpec {
   uid?: number;
   gid?: number;
   listenFds?: readonly number[];
+  /** More descriptors the child inherits, right after the listening ones (files opened for it). */
+  inheritFds?: readonly number[];
   placement?: ListenPlacement;
   /** 'inherit' (default), 'ignore' (php-fpm without catch_workers_output), or one call per line. */
   output?: 'inherit' | 'ignore' | OutputLineHandler;
@@ -231,7 +233,7 @@ export class WorkerProcess<
   }
 
   private stdio(): StdioOptions {
-    const fds = [...(this.spec.listenFds ?? [])];
+    const fds = [...(this.spec.listenFds ?? []), ...(this.spec.inheritFds ?? [])];
     const out = this.spec.output ?? 'inherit';
     const stream = typeof out === 'function' ? 'pipe' : out;
     if (this.hasChannel) return ['ignore', stream, stream, ...fds, 'ipc'];

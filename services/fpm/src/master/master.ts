@@ -107,7 +107,10 @@ export class Master {
     } catch {
       this.log.error('unable to re-opened error log file');
     }
-    for (const pool of this.pools) pool.reopenLogs();
+    // fpm_log_open(1): one line for all the pools' access logs (the slowlogs are opened with them).
+    const results = this.pools.map((pool) => pool.reopenLogs());
+    if (results.includes(false)) this.log.error('unable to re-opened access log file');
+    else if (results.includes(true)) this.log.notice('access log file re-opened');
   }
 
   private maintain(): void {
@@ -129,9 +132,11 @@ export class Master {
     try {
       next = loadConfig(this.config.file, { prefix: this.options.prefix, requireUser: this.options.requireUser });
       sockets = await this.openSockets(next.pools, this.sockets);
+      pools = [];
       try {
-        pools = next.pools.map((cfg) => this.makePool(cfg, sockets));
+        for (const cfg of next.pools) pools.push(this.makePool(cfg, sockets));
       } catch (err) {
+        for (const pool of pools) pool.closeLogFiles();
         for (const [key, socket] of sockets) if (!this.sockets.has(key)) socket.close(true);
         throw err;
       }

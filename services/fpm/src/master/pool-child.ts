@@ -25,7 +25,7 @@ interface LastRequest {
 }
 
 /** Why the master ended this child; decides respawn and crash accounting at exit. */
-export type EndReason = 'pm-idle' | 'max-requests' | 'timed-out' | 'retired';
+export type EndReason = 'pm-idle' | 'max-requests' | 'timed-out' | 'retired' | 'logs-reopened';
 
 export class PoolChild {
   /** Epoch seconds, for the status page. */

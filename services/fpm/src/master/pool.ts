@@ -11,6 +11,7 @@ import { isFpmWorkerReport, type FpmMasterMessage, type FpmWorkerReport } from '
 import { readListenQueue } from './listen-queue';
 import type { PoolSocket } from './listen-socket';
 import { PoolChild, type FpmWorker } from './pool-child';
+import { PoolLogFiles } from './pool-log-files';
 import { jsWorkerSpec, poolCredentials, programSpec, withProcessLimits, type Credentials, type WorkerCommand } from './worker-spawn';
 
 /** What a pool needs from its master. */
@@ -62,6 +63,8 @@ export class Pool {
   /** Status pages waiting for the other workers' activity reports. */
   private readonly activityWaiters = new Set<(child: PoolChild) => void>();
   private readonly credentials: Credentials;
+  /** access.log and slowlog, opened here for the JavaScript workers (null for program pools). */
+  private readonly logFiles: PoolLogFiles | null;
 
   constructor(
     readonly config: Readonly<PoolConfig>,
@@ -69,6 +72,7 @@ export class Pool {
     private readonly ctx: PoolContext,
   ) {
     this.credentials = poolCredentials(config);
+    this.logFiles = config.program === null ? new PoolLogFiles(config) : null;
     if (config.program !== null && config.pm !== 'static') {
       // Without request reports the master cannot tell idle children from busy ones, so spare
       // counting and idle retirement are impossible: run pm.max_children children, as static.
@@ -145,8 +149,22 @@ export class Pool {
     };
   }
 
-  reopenLogs(): void {
-    for (const child of this.children) child.worker.reopenLogs();
+  /**
+   * SIGUSR1: the pool's files are opened again and its JavaScript workers, which hold the old
+   * descriptors, are replaced gracefully (a successor starts first). Returns what
+   * PoolLogFiles.reopen() says: null when the pool has no such file.
+   */
+  reopenLogs(): boolean | null {
+    const reopened = this.logFiles?.reopen() ?? null;
+    if (reopened === null || this.retired) return reopened;
+    const pct = this.ctx.processControlTimeoutMs;
+    for (const child of [...this.children]) {
+      if (!child.counted) continue;
+      child.endReason = 'logs-reopened';
+      if (this.pm !== 'ondemand' && this.ctx.canSpawn()) this.spawnChild('notice');
+      void child.worker.stop({ graceful: true, gracefulTimeoutMs: pct > 0 ? pct : DEFAULT_GRACEFUL_MS, termTimeoutMs: 1000 });
+    }
+    return reopened;
   }
 
   /** Every child stops; no more are started. Resolves when the last one has been reaped. */
@@ -162,7 +180,12 @@ export class Pool {
         termTimeoutMs: Math.max(pct, 1000),
       });
     });
-    return Promise.all(exits).then(() => undefined);
+    return Promise.all(exits).then(() => this.closeLogFiles());
+  }
+
+  /** For a pool that never started (a reload that failed further on) and one whose children are gone. */
+  closeLogFiles(): void {
+    this.logFiles?.close();
   }
 
   /**
@@ -174,7 +197,7 @@ export class Pool {
     const spec = withProcessLimits(
       config.program !== null
         ? programSpec(config, config.program, this.socket.fd, this.credentials, ctx.env)
-        : jsWorkerSpec(config, ctx.workerCommand, this.socket.fd, this.pm === 'ondemand', this.credentials, ctx.env),
+        : jsWorkerSpec(config, ctx.workerCommand, this.socket.fd, this.pm === 'ondemand', this.credentials, ctx.env, this.logFiles?.fds),
       config,
     );
     spec.startedLogLevel = startedLogLevel;

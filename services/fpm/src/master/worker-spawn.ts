@@ -63,7 +63,29 @@ export function poolCredentials(pool: Readonly<PoolConfig>): Credentials {
   return { uid, gid };
 }
 
-export function bootstrapFor(pool: Readonly<PoolConfig>, handedOnly: boolean): WorkerBootstrap {
+/** Descriptors the master opened for the workers (see pool-log-files.ts). */
+export interface WorkerLogFds {
+  readonly access: number | null;
+  readonly slowlog: number | null;
+}
+
+const NO_LOG_FDS: WorkerLogFds = { access: null, slowlog: null };
+
+/** The worker's own numbers for them: they follow the listening socket (fd 3) when there is one. */
+function childFds(handedOnly: boolean, logFds: WorkerLogFds): { inherit: number[]; access: number | null; slowlog: number | null } {
+  const inherit: number[] = [];
+  const next = (fd: number | null): number | null => {
+    if (fd === null) return null;
+    inherit.push(fd);
+    return (handedOnly ? 3 : 4) + inherit.length - 1;
+  };
+  const access = next(logFds.access);
+  const slowlog = next(logFds.slowlog);
+  return { inherit, access, slowlog };
+}
+
+/** What a worker is told at start; `logFds` are its own numbers for the inherited log files. */
+export function bootstrapFor(pool: Readonly<PoolConfig>, handedOnly: boolean, logFds: WorkerLogFds): WorkerBootstrap {
   return {
     pool: pool.name,
     // -1: no inherited socket, connections arrive over the channel (ondemand, see ondemand-gate.ts).
@@ -77,10 +99,12 @@ export function bootstrapFor(pool: Readonly<PoolConfig>, handedOnly: boolean): W
     revalidateSeconds: pool['handler.revalidate_freq'],
     slowlogTimeoutSeconds: pool.request_slowlog_timeout,
     slowlog: pool.slowlog,
+    slowlogFd: logFds.slowlog,
     slowlogTraceDepth: pool.request_slowlog_trace_depth,
     chdir: pool.chdir,
     allowedClients: pool['listen.allowed_clients'],
     accessLog: pool['access.log'],
+    accessLogFd: logFds.access,
     accessFormat: pool['access.format'],
   };
 }
@@ -92,13 +116,16 @@ export function jsWorkerSpec(
   handedOnly: boolean,
   credentials: Credentials,
   masterEnv: NodeJS.ProcessEnv,
+  logFds: WorkerLogFds = NO_LOG_FDS,
 ): WorkerSpec {
+  const fds = childFds(handedOnly, logFds);
   return {
     command: command.command,
     args: command.args,
-    env: { ...poolEnv(pool, masterEnv, true), [WORKER_BOOTSTRAP_ENV]: JSON.stringify(bootstrapFor(pool, handedOnly)) },
+    env: { ...poolEnv(pool, masterEnv, true), [WORKER_BOOTSTRAP_ENV]: JSON.stringify(bootstrapFor(pool, handedOnly, fds)) },
     cwd: command.cwd,
     listenFds: handedOnly ? [] : [listenFd],
+    inheritFds: fds.inherit,
     placement: 'ipc',
     logPrefix: `[pool ${pool.name}] `,
     ...credentials,

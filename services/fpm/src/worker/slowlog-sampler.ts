@@ -7,7 +7,8 @@ import { Worker } from 'node:worker_threads';
 
 export interface SlowlogSamplerOptions {
   readonly pool: string;
-  readonly slowlog: string;
+  /** The slowlog's descriptor, opened by the master (the worker may not be allowed to open it). */
+  readonly slowlogFd: number;
   readonly timeoutSeconds: number;
   readonly traceDepth: number;
 }
@@ -23,7 +24,7 @@ const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const inspector = require('node:inspector');
 const fs = require('node:fs');
-const { pool, slowlog, timeoutSeconds, traceDepth, pid } = workerData;
+const { pool, slowlogFd, timeoutSeconds, traceDepth, pid } = workerData;
 const running = new Map();
 const session = new inspector.Session();
 const scripts = new Map();
@@ -45,7 +46,7 @@ function dump(req, elapsedMs) {
       text += '[0x' + i.toString(16).padStart(16, '0') + '] ' + (f.functionName || '{anonymous}') + '() ' + where + ':' + (f.location.lineNumber + 1) + '\\n';
     });
     if (frames.length === 0) text += '(the event loop is idle: the request is waiting on I/O)\\n';
-    fs.appendFile(slowlog, text, () => {});
+    fs.write(slowlogFd, text, () => {});
   });
   session.post('Debugger.pause');
 }

@@ -65,8 +65,8 @@ export function runWorker(boot: WorkerBootstrap): void {
     log,
   });
   const sampler: SlowlogSampler | null =
-    boot.slowlogTimeoutSeconds > 0 && boot.slowlog !== null
-      ? startSlowlogSampler({ pool: boot.pool, slowlog: boot.slowlog, timeoutSeconds: boot.slowlogTimeoutSeconds, traceDepth: boot.slowlogTraceDepth })
+    boot.slowlogTimeoutSeconds > 0 && boot.slowlogFd !== null
+      ? startSlowlogSampler({ pool: boot.pool, slowlogFd: boot.slowlogFd, timeoutSeconds: boot.slowlogTimeoutSeconds, traceDepth: boot.slowlogTraceDepth })
       : null;
 
   const scoreboardWaiters = new Map<number, (board: PoolScoreboard | null) => void>();
@@ -96,7 +96,8 @@ export function runWorker(boot: WorkerBootstrap): void {
     });
 
   // php-fpm's access.log: one line per request, written by the child that served it.
-  const accessLog = boot.accessLog === null ? null : createAccessLog(boot.accessLog);
+  // The master opened the file (as php-fpm's does, before the pool's user applies); we inherit it.
+  const accessLog = boot.accessLog === null || boot.accessLogFd === null ? null : createAccessLog({ fd: boot.accessLogFd, path: boot.accessLog });
   const accessLine = compileAccessFormat(boot.accessFormat);
 
   const activity = new ActivityReporter((report) => channel.send(report), boot.listenFd < 0 ? 0 : REPORT_INTERVAL_MS);
@@ -187,8 +188,8 @@ export function runWorker(boot: WorkerBootstrap): void {
 
   channel.onQuit(drain);
   channel.onTerminate(() => process.exit(0));
-  // The master owns the error log (our lines go through it); the access log is ours.
-  channel.onReopenLogs(() => accessLog?.reopen());
+  // The master owns the error log (our lines go through it) and reopens the access log: a worker
+  // holding the old descriptor is replaced then (see pool-log-files.ts).
   channel.onStatus(() => ({ pid: process.pid, served, inFlight }));
   server.on('error', (err) => {
     log.error(`[pool ${boot.pool}] cannot accept on the pool's socket: ${err.message}`);

@@ -112,12 +112,15 @@ export interface WorkerBootstrap {
   /** 0 disables the slowlog sampler thread. */
   readonly slowlogTimeoutSeconds: number;
   readonly slowlog: string | null;
+  /** The slowlog, opened by the master: this descriptor is inherited (null: no slowlog). */
+  readonly slowlogFd: number | null;
   readonly slowlogTraceDepth: number;
   readonly chdir: string | null;
   /** listen.allowed_clients (null: any). */
   readonly allowedClients: readonly string[] | null;
-  /** access.log (null: none) and access.format. */
+  /** access.log (null: none), opened by the master and inherited at accessLogFd, and access.format. */
   readonly accessLog: string | null;
+  readonly accessLogFd: number | null;
   readonly accessFormat: string;
 }
 
