@@ -1,7 +1,10 @@
-// access.log and the slowlog are opened by the master, as php-fpm's are: a pool running as
-// nobody writes them in a directory only root may write to, and SIGUSR1 after a rotation moves
-// the pool's workers to the new files.
+// A pool running as another user than the master: access.log and the slowlog are opened by the
+// master, as php-fpm's are, so the pool writes them in a directory only root may write to, and
+// SIGUSR1 after a rotation moves its workers to the new files; a worker that cannot start says
+// why in the master's error log.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { eventually, FpmUnderTest } from './master-harness';
 
 let fpm: FpmUnderTest | undefined;
@@ -45,4 +48,26 @@ request_slowlog_timeout = 1s
   await eventually(() => (read(accessLog).includes('"GET /pid.js" 200') ? true : undefined), 5000);
   expect(read(`${accessLog}.1`)).not.toContain('/pid.js');
   expect(fpm.all.filter((l) => /WARNING|ERROR/.test(l))).toEqual([]);
+});
+
+test("a worker that cannot start says why in the master's error log", async () => {
+  if (process.getuid?.() !== 0) throw new Error('this test needs root (the pool runs as nobody)');
+  // A directory the pool's user may not enter: the config check passes, the worker's chdir fails.
+  const privateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fpm-private-'));
+  try {
+    fpm = await FpmUnderTest.start(`[global]
+error_log = /dev/stderr
+[www]
+user = nobody
+listen = @DIR@/www.sock
+pm = static
+pm.max_children = 1
+chdir = ${privateDir}
+`);
+    const failed = await fpm.waitLine(/ERROR: \[pool www\] child (\d+) failed to start: EACCES: permission denied, chdir/);
+    const pid = /child (\d+)/.exec(failed)?.[1] ?? '';
+    await fpm.waitLine(new RegExp(`WARNING: \\[pool www\\] child ${pid} exited with code 1 after`));
+  } finally {
+    fs.rmSync(privateDir, { recursive: true, force: true });
+  }
 });

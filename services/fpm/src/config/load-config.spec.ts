@@ -109,6 +109,15 @@ describe('loadConfig', () => {
     expect([global['syslog.ident'], global['syslog.facility']]).toEqual(['fpm-ts', 'daemon']);
   });
 
+  it('puts the prefix before a relative chdir, as php-fpm does, and checks that it is a directory', () => {
+    fs.mkdirSync(path.join(dir, 'srv'));
+    const pool = (chdir: string): string => `[www]\nlisten=9000\npm=static\npm.max_children=1\nchdir = ${chdir}\n`;
+    expect(loadConfig(write('fpm.conf', pool('srv')), { prefix: dir }).pools[0]?.chdir).toBe(path.join(dir, 'srv'));
+    expect(() => loadConfig(write('fpm.conf', pool('missing')), { prefix: dir })).toThrow(
+      `[pool www] the chdir path '${path.join(dir, 'missing')}' does not exist or is not a directory`,
+    );
+  });
+
   it("rejects an unknown syslog.facility with php-fpm's words, the file and the line", () => {
     const file = write('fpm.conf', '[global]\nerror_log = syslog\nsyslog.facility = LOG_LOCAL3\n[www]\nlisten=9000\n');
     expect(() => loadConfig(file, { prefix: dir })).toThrow(

@@ -1,6 +1,7 @@
 // Loads php-fpm.conf into a validated FpmConfig: fpm_conf.c's load (entry by entry, with
 // file:line in every error), $pool expansion, then post-processing of each pool
 // (fpm_conf_process_all_pools) with php-fpm's messages.
+import fs from 'node:fs';
 import path from 'node:path';
 import { compileAccessFormat } from '../access-log/access-format';
 import { badValue, noPools, poolInvalid, unknownEntry, type FpmError } from '../errors';
@@ -93,6 +94,9 @@ function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: bo
   // Node cannot chroot(2) itself, and a chroot without Node's runtime inside cannot start it:
   // refuse rather than run unconfined. systemd's RootDirectory= does this job for the service.
   if (pool.chroot !== null) throw fail("'chroot' is not supported by fpm-ts; use systemd's RootDirectory= for the service");
+  // php-fpm puts the prefix before a relative chdir too, then checks it.
+  const chdir = pool.chdir === null || pool.chdir === '' ? null : absolute(prefix, pool.chdir);
+  if (chdir !== null && !isDirectory(chdir)) throw fail(`the chdir path '${chdir}' does not exist or is not a directory`);
 
   if (pool.pm === 'dynamic') {
     const min = pool['pm.min_spare_servers'];
@@ -139,5 +143,14 @@ function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: bo
     listen: pool.listen.startsWith('/') || /^[\d[]|^[a-z0-9.-]+:\d+$/i.test(pool.listen) ? pool.listen : absolute(prefix, pool.listen),
     'access.log': pool['access.log'] === null ? null : absolute(prefix, pool['access.log']),
     slowlog: pool.slowlog === null ? null : absolute(prefix, pool.slowlog),
+    chdir,
   };
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return fs.statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
 }

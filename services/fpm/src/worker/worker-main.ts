@@ -53,11 +53,20 @@ class CpuSampler {
 
 export function runWorker(boot: WorkerBootstrap): void {
   installWorkerFetchGlobals();
-  if (boot.chdir !== null) process.chdir(boot.chdir);
   // Until the channel is up (and after it is gone), lines go to stderr.
   const stderrLog = madeOnFirstLine(() => createErrorLog({ target: 'stderr', style: 'fpm' }));
   const channel = connectToParent<FpmWorkerReport, FpmMasterMessage>({ log: stderrLog, isCustom: isFpmMasterMessage });
   const log = masterLog(channel, stderrLog);
+  // Why a worker could not start goes to the master's error log, as a php-fpm child writes it
+  // into the error log it inherits: the worker's own stderr may go nowhere.
+  const startFailed = (err: Error): void => {
+    log.error(`[pool ${boot.pool}] child ${process.pid} failed to start: ${err.message}`);
+    process.exitCode = 1;
+    // Once the line is sent; sooner if something would keep the process up.
+    setTimeout(() => process.exit(1), 100).unref();
+  };
+  process.once('uncaughtException', startFailed);
+  if (boot.chdir !== null) process.chdir(boot.chdir);
   const respond = createJsResponder({
     pool: boot.pool,
     limitExtensions: boot.limitExtensions,
@@ -195,8 +204,12 @@ export function runWorker(boot: WorkerBootstrap): void {
     log.error(`[pool ${boot.pool}] cannot accept on the pool's socket: ${err.message}`);
     process.exit(1);
   });
-  if (handedOnly) channel.ready({ pid: process.pid });
-  else server.listen({ fd: boot.listenFd, backlog: boot.listenBacklog }, () => channel.ready({ pid: process.pid }));
+  const ready = (): void => {
+    process.off('uncaughtException', startFailed);
+    channel.ready({ pid: process.pid });
+  };
+  if (handedOnly) ready();
+  else server.listen({ fd: boot.listenFd, backlog: boot.listenBacklog }, ready);
 }
 
 /**
