@@ -36,12 +36,16 @@ export class PoolLogFiles {
     return { access: this.accessFd, slowlog: this.slowlogFd };
   }
 
+  /** The pool has an access log or a slowlog. */
+  get any(): boolean {
+    return this.accessFd !== null || this.slowlogFd !== null;
+  }
+
   /**
-   * Opens the files again (log rotation). Returns null when the pool has none, else whether the
-   * access log could be opened; a file that cannot be opened keeps its old descriptor.
+   * Opens the files again (log rotation). Returns whether the access log could be opened, null
+   * without one; a file that cannot be opened keeps its old descriptor.
    */
   reopen(): boolean | null {
-    if (this.accessFd === null && this.slowlogFd === null) return null;
     let ok = true;
     const again = (path: string | null, old: number | null): number | null => {
       if (path === null || old === null) return old;
@@ -55,8 +59,9 @@ export class PoolLogFiles {
       }
     };
     this.accessFd = again(this.config['access.log'], this.accessFd);
+    const accessOk = this.accessFd === null ? null : ok;
     this.slowlogFd = again(this.config.slowlog, this.slowlogFd);
-    return ok;
+    return accessOk;
   }
 
   close(): void {

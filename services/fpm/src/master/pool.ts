@@ -151,12 +151,13 @@ export class Pool {
 
   /**
    * SIGUSR1: the pool's files are opened again and its JavaScript workers, which hold the old
-   * descriptors, are replaced gracefully (a successor starts first). Returns what
-   * PoolLogFiles.reopen() says: null when the pool has no such file.
+   * descriptors, are replaced gracefully (a successor starts first). Returns whether the access
+   * log could be opened again, null without one.
    */
   reopenLogs(): boolean | null {
-    const reopened = this.logFiles?.reopen() ?? null;
-    if (reopened === null || this.retired) return reopened;
+    if (this.logFiles === null || !this.logFiles.any) return null;
+    const reopened = this.logFiles.reopen();
+    if (this.retired) return reopened;
     const pct = this.ctx.processControlTimeoutMs;
     for (const child of [...this.children]) {
       if (!child.counted) continue;
