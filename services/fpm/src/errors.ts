@@ -32,6 +32,25 @@ export const configUnreadable = (file: string, reason: string): FpmError =>
 export const poolInvalid = (pool: string, detail: string): FpmError =>
   new FpmError('FPM_ERR_POOL_INVALID', `[pool ${pool}] ${detail}`);
 
+/**
+ * The end php-fpm's ZLOG_SYSERROR lines get, strerror and errno ("No such file or directory (2)"),
+ * from a Node system error ("ENOENT: no such file or directory, open '/x'", errno -2).
+ */
+export function sysErrorText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const text = /^[A-Z0-9_]+: (.*?), \w+(?: '.*')?$/.exec(e.message ?? '')?.[1];
+  if (text === undefined || typeof e.errno !== 'number') return String(e.message ?? err);
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)} (${Math.abs(e.errno)})`;
+}
+
+/** php-fpm's fpm_log_open() words; the configuration's post-processing fails with it. */
+export const accessLogUnopenable = (file: string, reason: string): FpmError =>
+  new FpmError('FPM_ERR_POOL_INVALID', `failed to open access log (${file}): ${reason}`);
+
+/** php-fpm's fpm_conf.c words (checked when request_slowlog_timeout is set). */
+export const slowlogUnopenable = (file: string, reason: string): FpmError =>
+  new FpmError('FPM_ERR_POOL_INVALID', `Unable to create or open slowlog(${file}): ${reason}`);
+
 export const noPools = (): FpmError => new FpmError('FPM_ERR_NO_POOLS', 'No pool defined. at least one pool section must be specified in config file');
 
 export const usage = (detail: string): FpmError => new FpmError('FPM_ERR_USAGE', detail);

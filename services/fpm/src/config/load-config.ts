@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { compileAccessFormat } from '../access-log/access-format';
-import { badValue, noPools, poolInvalid, unknownEntry, type FpmError } from '../errors';
+import { accessLogUnopenable, badValue, noPools, poolInvalid, slowlogUnopenable, sysErrorText, unknownEntry, type FpmError } from '../errors';
 import { GLOBAL_DIRECTIVES, PHP_ONLY_KEYS, PHP_ONLY_PREFIXES, POOL_DIRECTIVES, globalDefaults, poolDefaults } from './directives';
 import { readIni, type IniEntry } from './ini-reader';
 import type { FpmConfig, GlobalConfig, PoolConfig } from './types';
@@ -138,13 +138,28 @@ function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: bo
     if (!ext.startsWith('.')) throw fail(`security.limit_extensions: '${ext}' must start with a dot`);
   }
 
+  // As php-fpm's post-processing (and so -t) does: the files must open (they are made if missing).
+  const accessLog = pool['access.log'] === null ? null : absolute(prefix, pool['access.log']);
+  const slowlog = pool.slowlog === null ? null : absolute(prefix, pool.slowlog);
+  if (pool.program === null && accessLog !== null) probeOpen(accessLog, accessLogUnopenable);
+  if (pool.program === null && slowlog !== null && pool.request_slowlog_timeout > 0) probeOpen(slowlog, slowlogUnopenable);
+
   return {
     ...pool,
     listen: pool.listen.startsWith('/') || /^[\d[]|^[a-z0-9.-]+:\d+$/i.test(pool.listen) ? pool.listen : absolute(prefix, pool.listen),
-    'access.log': pool['access.log'] === null ? null : absolute(prefix, pool['access.log']),
-    slowlog: pool.slowlog === null ? null : absolute(prefix, pool.slowlog),
+    'access.log': accessLog,
+    slowlog,
     chdir,
   };
+}
+
+/** Opened for appending (created 0600 if missing, as php-fpm does) and closed again. */
+function probeOpen(file: string, fail: (file: string, reason: string) => FpmError): void {
+  try {
+    fs.closeSync(fs.openSync(file, 'a', 0o600));
+  } catch (err) {
+    throw fail(file, sysErrorText(err));
+  }
 }
 
 function isDirectory(file: string): boolean {

@@ -15,11 +15,5 @@ export const masterErrors = {
   /** php-fpm: "failed to open error_log (%s)". */
   errorLog: (file: string, reason: string): FpmError =>
     new FpmError('FPM_ERR_ERROR_LOG', `failed to open error_log (${file}): ${reason}`),
-  /** php-fpm: "failed to open access log (%s)" (fpm_log.c). */
-  accessLog: (file: string, reason: string): FpmError =>
-    new FpmError('FPM_ERR_ACCESS_LOG', `failed to open access log (${file}): ${reason}`),
-  /** php-fpm: "Unable to create or open slowlog(%s)" (fpm_conf.c). */
-  slowlog: (file: string, reason: string): FpmError =>
-    new FpmError('FPM_ERR_SLOWLOG', `Unable to create or open slowlog(${file}): ${reason}`),
   pidFile: (reason: string): FpmError => new FpmError('FPM_ERR_PID_FILE', reason),
 } as const;

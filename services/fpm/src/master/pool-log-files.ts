@@ -5,7 +5,7 @@
 // the old ones are then replaced, as php-fpm's fpm_log_open(1) has its children quit.
 import fs from 'node:fs';
 import type { PoolConfig } from '../config';
-import { masterErrors } from './errors';
+import { accessLogUnopenable, slowlogUnopenable, sysErrorText } from '../errors';
 
 /** php-fpm: open(path, O_WRONLY | O_APPEND | O_CREAT, S_IRUSR | S_IWUSR). */
 const LOG_FILE_MODE = 0o600;
@@ -23,8 +23,8 @@ export class PoolLogFiles {
     const access = config['access.log'];
     const slowlog = config.request_slowlog_timeout > 0 ? config.slowlog : null;
     try {
-      if (access !== null) this.accessFd = tryOpen(access, (why) => masterErrors.accessLog(access, why));
-      if (slowlog !== null) this.slowlogFd = tryOpen(slowlog, (why) => masterErrors.slowlog(slowlog, why));
+      if (access !== null) this.accessFd = tryOpen(access, (why) => accessLogUnopenable(access, why));
+      if (slowlog !== null) this.slowlogFd = tryOpen(slowlog, (why) => slowlogUnopenable(slowlog, why));
     } catch (err) {
       this.close();
       throw err;
@@ -74,6 +74,6 @@ function tryOpen(path: string, fail: (why: string) => Error): number {
   try {
     return openForAppend(path);
   } catch (err) {
-    throw fail((err as Error).message);
+    throw fail(sysErrorText(err));
   }
 }
