@@ -6,7 +6,16 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ServiceLog } from '@libs/log';
-import { FastcgiClientConnection, serveFastcgi, type FastcgiServing } from '../src';
+import {
+  encodeBeginRequest,
+  encodeParams,
+  encodeStreamEnd,
+  FastcgiClientConnection,
+  FCGI_RESPONDER,
+  FCGI_STDIN,
+  serveFastcgi,
+  type FastcgiServing,
+} from '../src';
 
 const log: ServiceLog = { error: () => undefined, warn: () => undefined, notice: () => undefined, info: () => undefined, debug: () => undefined };
 let dir: string;
@@ -52,7 +61,29 @@ it('closes idle kept-alive connections, answers a fresh one first, then reports 
 
   expect((await fresh.request({ params: { N: '2' } })).stdout.toString()).toContain('answered 2');
   await closed(fresh);
-  await new Promise((r) => setImmediate(r));
+  // The server closes its end once it reads the client's (php-fpm's fcgi_close() drain).
+  for (let i = 0; i < 100 && !drained; i++) await new Promise((r) => setTimeout(r, 10));
   expect(drained).toBe(true);
   expect(serving.connections).toBe(0);
+});
+
+it('lets a web server finish sending after the answer: a drain waits for its close instead of resetting', async () => {
+  // cgi-fcgi's order: BEGIN and PARAMS, then (the answer may already be there) the STDIN terminator.
+  // Half-open, as cgi-fcgi is: it keeps writing after the server's end arrived.
+  const client = net.connect({ path: sock(), allowHalfOpen: true });
+  const errors: string[] = [];
+  client.on('error', (err) => errors.push(err.message));
+  const answer = new Promise<void>((resolve) => client.once('data', () => resolve()));
+  client.write(Buffer.concat([encodeBeginRequest(1, FCGI_RESPONDER, 0), ...encodeParams(1, { N: '3' })]));
+  await answer;
+  let drained = false;
+  server.close();
+  serving.drain(() => (drained = true));
+  await new Promise((r) => setTimeout(r, 50));
+  // Written after the server ended its side: it must still be read, not answered with a reset.
+  client.end(encodeStreamEnd(FCGI_STDIN, 1));
+  await new Promise((resolve) => client.once('close', resolve));
+  for (let i = 0; i < 100 && !drained; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(errors).toEqual([]);
+  expect(drained).toBe(true);
 });

@@ -70,6 +70,9 @@ function peerName(socket: net.Socket): string {
   return socket.remoteAddress !== undefined ? `${socket.remoteAddress}:${socket.remotePort}` : 'unix socket peer';
 }
 
+/** How long a draining connection waits for the web server to close its side. */
+const DRAIN_LINGER_MS = 2000;
+
 /** A whole record with the largest content and padding fits. */
 const READ_BUFFER_SIZE = 64 * 1024 + 512;
 
@@ -109,8 +112,13 @@ export function serveFastcgi(server: net.Server, handler: FastcgiHandler, option
       done();
     }
   };
+  // php-fpm's fcgi_close(): shut down our side and read until the web server closes its own, so
+  // a record it is still sending (cgi-fcgi's STDIN terminator, say) is not answered with a reset;
+  // a peer that never closes is cut off after DRAIN_LINGER_MS.
   const closeGracefully = (socket: net.Socket): void => {
-    socket.end(() => socket.destroy());
+    socket.end();
+    const linger = setTimeout(() => socket.destroy(), DRAIN_LINGER_MS);
+    socket.once('close', () => clearTimeout(linger));
   };
 
   // One read buffer for every connection: a read is parsed before the next one is made.
