@@ -2,11 +2,7 @@
 // buffer. Two connections interleave requests sent a few bytes at a time, so each read
 // overwrites the bytes of the last; params cut mid-pair and bodies read late must still come out
 // exactly as sent, and connections the peer closes must be closed and counted out.
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import type { ServiceLog } from '@libs/log';
 import {
   encodeBeginRequest,
   encodeParams,
@@ -17,22 +13,15 @@ import {
   FCGI_STDIN,
   FCGI_STDOUT,
   RecordParser,
-  serveFastcgi,
-  type FastcgiServing,
 } from '../src';
+import { serveOnUnixSocket, type UnixServing } from './unix-serving';
 
-const log: ServiceLog = { error: () => undefined, warn: () => undefined, notice: () => undefined, info: () => undefined, debug: () => undefined };
-let dir: string;
-let server: net.Server;
-let serving: FastcgiServing;
-const sock = (): string => path.join(dir, 'app.sock');
+let app: UnixServing;
+const sock = (): string => app.path;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fcgi-borrowed-'));
-  server = net.createServer({ pauseOnConnect: true });
-  serving = serveFastcgi(
-    server,
+  app = await serveOnUnixSocket(
     async (req) => {
       // The body is read only after later reads have gone through the shared buffer.
       await sleep(30);
@@ -41,16 +30,11 @@ beforeEach(async () => {
       const params = [...req.params].map(([name, value]) => `${name}=${value}`).join('&');
       req.end(0, `Content-Type: text/plain\r\n\r\n${params}|${Buffer.concat(parts).toString()}`);
     },
-    { log },
+    { pauseOnConnect: true },
   );
-  await new Promise<void>((resolve) => server.listen(sock(), resolve));
 });
 
-afterEach(async () => {
-  serving.closeAll();
-  await new Promise((resolve) => server.close(resolve));
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => app.stop());
 
 /** One request: a long param (cut across reads) and a body of several STDIN records. */
 function request(id: string): Buffer {
@@ -97,10 +81,10 @@ it('keeps what outlives a read: params cut between reads, bodies read late, two 
     const body = text?.split('\r\n\r\n')[1];
     expect(body).toBe(`CLIENT=${id}&LONG=${id.repeat(200)}&REQUEST_METHOD=POST|${id}-body-1;${`${id}-body-2;`.repeat(50)}`);
   }
-  expect(serving.connections).toBe(2);
+  expect(app.serving.connections).toBe(2);
   // The peer hangs up: the connections are closed and counted out.
   a.end();
   b.destroy();
-  for (let i = 0; i < 100 && serving.connections > 0; i++) await sleep(10);
-  expect(serving.connections).toBe(0);
+  for (let i = 0; i < 100 && app.serving.connections > 0; i++) await sleep(10);
+  expect(app.serving.connections).toBe(0);
 });

@@ -1,11 +1,7 @@
 // serveFastcgi's drain over real unix sockets: what a php-fpm child does when it leaves (reload,
 // pm.max_requests, graceful stop): idle kept-alive connections close, a connection accepted but
 // not yet asked anything is still answered, and the drain completes when the last one is gone.
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import type { ServiceLog } from '@libs/log';
 import {
   encodeBeginRequest,
   encodeParams,
@@ -13,35 +9,20 @@ import {
   FastcgiClientConnection,
   FCGI_RESPONDER,
   FCGI_STDIN,
-  serveFastcgi,
-  type FastcgiServing,
 } from '../src';
+import { serveOnUnixSocket, silentLog as log, type UnixServing } from './unix-serving';
 
-const log: ServiceLog = { error: () => undefined, warn: () => undefined, notice: () => undefined, info: () => undefined, debug: () => undefined };
-let dir: string;
-let server: net.Server;
-let serving: FastcgiServing;
-const sock = (): string => path.join(dir, 'app.sock');
+let app: UnixServing;
+const sock = (): string => app.path;
 
 beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fcgi-drain-'));
-  server = net.createServer();
-  serving = serveFastcgi(
-    server,
-    (req) => {
-      req.write(`Content-Type: text/plain\r\n\r\nanswered ${req.params.get('N') ?? ''}`);
-      req.end(0);
-    },
-    { log },
-  );
-  await new Promise<void>((resolve) => server.listen(sock(), resolve));
+  app = await serveOnUnixSocket((req) => {
+    req.write(`Content-Type: text/plain\r\n\r\nanswered ${req.params.get('N') ?? ''}`);
+    req.end(0);
+  });
 });
 
-afterEach(async () => {
-  serving.closeAll();
-  await new Promise((resolve) => server.close(resolve));
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => app.stop());
 
 const closed = (c: FastcgiClientConnection): Promise<void> =>
   new Promise((resolve) => (c.socket.destroyed ? resolve() : c.socket.once('close', () => resolve())));
@@ -51,11 +32,11 @@ it('closes idle kept-alive connections, answers a fresh one first, then reports 
   expect((await idle.request({ params: { N: '1' } })).stdout.toString()).toContain('answered 1');
   const fresh = await FastcgiClientConnection.connect({ path: sock() }, { log });
   // Wait until the server has accepted the fresh connection before draining.
-  while (serving.connections < 2) await new Promise((r) => setTimeout(r, 5));
+  while (app.serving.connections < 2) await new Promise((r) => setTimeout(r, 5));
 
   let drained = false;
-  server.close();
-  serving.drain(() => (drained = true));
+  app.server.close();
+  app.serving.drain(() => (drained = true));
   await closed(idle);
   expect(drained).toBe(false);
 
@@ -64,7 +45,7 @@ it('closes idle kept-alive connections, answers a fresh one first, then reports 
   // The server closes its end once it reads the client's (php-fpm's fcgi_close() drain).
   for (let i = 0; i < 100 && !drained; i++) await new Promise((r) => setTimeout(r, 10));
   expect(drained).toBe(true);
-  expect(serving.connections).toBe(0);
+  expect(app.serving.connections).toBe(0);
 });
 
 it('lets a web server finish sending after the answer: a drain waits for its close instead of resetting', async () => {
@@ -77,8 +58,8 @@ it('lets a web server finish sending after the answer: a drain waits for its clo
   client.write(Buffer.concat([encodeBeginRequest(1, FCGI_RESPONDER, 0), ...encodeParams(1, { N: '3' })]));
   await answer;
   let drained = false;
-  server.close();
-  serving.drain(() => (drained = true));
+  app.server.close();
+  app.serving.drain(() => (drained = true));
   await new Promise((r) => setTimeout(r, 50));
   // Written after the server ended its side: it must still be read, not answered with a reset.
   client.end(encodeStreamEnd(FCGI_STDIN, 1));

@@ -60,7 +60,6 @@ async function startWorker(
     limitExtensions: ['.js', '.mjs'],
     revalidateSeconds: 0,
     slowlogTimeoutSeconds: 0,
-    slowlog: files.slowlog ?? null,
     slowlogFd: inherit(files.slowlog),
     slowlogTraceDepth: 20,
     chdir: null,

@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { compileAccessFormat } from '../access-log/access-format';
-import { accessLogUnopenable, badValue, noPools, poolInvalid, slowlogUnopenable, sysErrorText, unknownEntry, type FpmError } from '../errors';
+import { accessLogUnopenable, badValue, noPools, poolInvalid, slowlogUnopenable, unknownEntry, type FpmError } from '../errors';
+import { openPoolLogFile } from '../log-file-open';
 import { GLOBAL_DIRECTIVES, PHP_ONLY_KEYS, PHP_ONLY_PREFIXES, POOL_DIRECTIVES, globalDefaults, poolDefaults } from './directives';
 import { readIni, type IniEntry } from './ini-reader';
 import type { FpmConfig, GlobalConfig, PoolConfig } from './types';
@@ -141,8 +142,8 @@ function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: bo
   // As php-fpm's post-processing (and so -t) does: the files must open (they are made if missing).
   const accessLog = pool['access.log'] === null ? null : absolute(prefix, pool['access.log']);
   const slowlog = pool.slowlog === null ? null : absolute(prefix, pool.slowlog);
-  if (pool.program === null && accessLog !== null) probeOpen(accessLog, accessLogUnopenable);
-  if (pool.program === null && slowlog !== null && pool.request_slowlog_timeout > 0) probeOpen(slowlog, slowlogUnopenable);
+  if (pool.program === null && accessLog !== null) fs.closeSync(openPoolLogFile(accessLog, accessLogUnopenable));
+  if (pool.program === null && slowlog !== null && pool.request_slowlog_timeout > 0) fs.closeSync(openPoolLogFile(slowlog, slowlogUnopenable));
 
   return {
     ...pool,
@@ -151,15 +152,6 @@ function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: bo
     slowlog,
     chdir,
   };
-}
-
-/** Opened for appending (created 0600 if missing, as php-fpm does) and closed again. */
-function probeOpen(file: string, fail: (file: string, reason: string) => FpmError): void {
-  try {
-    fs.closeSync(fs.openSync(file, 'a', 0o600));
-  } catch (err) {
-    throw fail(file, sysErrorText(err));
-  }
 }
 
 function isDirectory(file: string): boolean {

@@ -5,14 +5,8 @@
 // the old ones are then replaced, as php-fpm's fpm_log_open(1) has its children quit.
 import fs from 'node:fs';
 import type { PoolConfig } from '../config';
-import { accessLogUnopenable, slowlogUnopenable, sysErrorText } from '../errors';
-
-/** php-fpm: open(path, O_WRONLY | O_APPEND | O_CREAT, S_IRUSR | S_IWUSR). */
-const LOG_FILE_MODE = 0o600;
-
-function openForAppend(path: string): number {
-  return fs.openSync(path, 'a', LOG_FILE_MODE);
-}
+import { accessLogUnopenable, slowlogUnopenable } from '../errors';
+import { openPoolLogFile } from '../log-file-open';
 
 export class PoolLogFiles {
   private accessFd: number | null = null;
@@ -23,8 +17,8 @@ export class PoolLogFiles {
     const access = config['access.log'];
     const slowlog = config.request_slowlog_timeout > 0 ? config.slowlog : null;
     try {
-      if (access !== null) this.accessFd = tryOpen(access, (why) => accessLogUnopenable(access, why));
-      if (slowlog !== null) this.slowlogFd = tryOpen(slowlog, (why) => slowlogUnopenable(slowlog, why));
+      if (access !== null) this.accessFd = openPoolLogFile(access, accessLogUnopenable);
+      if (slowlog !== null) this.slowlogFd = openPoolLogFile(slowlog, slowlogUnopenable);
     } catch (err) {
       this.close();
       throw err;
@@ -46,22 +40,11 @@ export class PoolLogFiles {
    * without one; a file that cannot be opened keeps its old descriptor.
    */
   reopen(): boolean | null {
-    let ok = true;
-    const again = (path: string | null, old: number | null): number | null => {
-      if (path === null || old === null) return old;
-      try {
-        const fd = openForAppend(path);
-        fs.closeSync(old);
-        return fd;
-      } catch {
-        ok = false;
-        return old;
-      }
-    };
-    this.accessFd = again(this.config['access.log'], this.accessFd);
-    const accessOk = this.accessFd === null ? null : ok;
-    this.slowlogFd = again(this.config.slowlog, this.slowlogFd);
-    return accessOk;
+    const access = reopened(this.config['access.log'], this.accessFd);
+    const slowlog = reopened(this.config.slowlog, this.slowlogFd);
+    this.accessFd = access ?? this.accessFd;
+    this.slowlogFd = slowlog ?? this.slowlogFd;
+    return this.accessFd === null ? null : access !== null;
   }
 
   close(): void {
@@ -70,10 +53,14 @@ export class PoolLogFiles {
   }
 }
 
-function tryOpen(path: string, fail: (why: string) => Error): number {
+/** A new descriptor for `path` in place of `old` (closed), or null: none held, or it cannot be opened. */
+function reopened(path: string | null, old: number | null): number | null {
+  if (path === null || old === null) return null;
   try {
-    return openForAppend(path);
-  } catch (err) {
-    throw fail(sysErrorText(err));
+    const fd = openPoolLogFile(path, accessLogUnopenable);
+    fs.closeSync(old);
+    return fd;
+  } catch {
+    return null;
   }
 }

@@ -98,7 +98,6 @@ export function bootstrapFor(pool: Readonly<PoolConfig>, handedOnly: boolean, lo
     limitExtensions: pool['security.limit_extensions'],
     revalidateSeconds: pool['handler.revalidate_freq'],
     slowlogTimeoutSeconds: pool.request_slowlog_timeout,
-    slowlog: pool.slowlog,
     slowlogFd: logFds.slowlog,
     slowlogTraceDepth: pool.request_slowlog_trace_depth,
     chdir: pool.chdir,

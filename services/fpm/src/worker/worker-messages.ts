@@ -111,7 +111,6 @@ export interface WorkerBootstrap {
   readonly revalidateSeconds: number;
   /** 0 disables the slowlog sampler thread. */
   readonly slowlogTimeoutSeconds: number;
-  readonly slowlog: string | null;
   /** The slowlog, opened by the master: this descriptor is inherited (null: no slowlog). */
   readonly slowlogFd: number | null;
   readonly slowlogTraceDepth: number;
