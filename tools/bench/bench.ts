@@ -48,6 +48,13 @@ function perRequest(r: FpmResult, seconds: number): { cpuUs: number; perCore: nu
   return { cpuUs, perCore: 1e6 / cpuUs };
 }
 
+/** CPU microseconds per request that nginx and wrk (the rest of core 1's busy time) spent. */
+function loadCorePerRequest(r: FpmResult, wrk: WrkResult, seconds: number): { nginxUs: number; wrkUs: number } {
+  const requests = wrk.requestsPerSec * seconds;
+  const nginxUs = (r.nginxCpuSeconds * 1e6) / requests;
+  return { nginxUs, wrkUs: (r.loadCoreBusy * seconds * 1e6) / requests - nginxUs };
+}
+
 function printFpm(results: Record<string, FpmServerResult>, seconds: number): void {
   process.stdout.write(`\nnginx -> fpm-ts (JS hello) vs nginx -> php8.2-fpm (PHP hello), pm static with ${FPM_WORKERS} workers, unix socket\n`);
   process.stdout.write('  (server on core 0; nginx and wrk on core 1: when core 1 is busy near 100%, requests/s measure nginx, and')
@@ -66,8 +73,11 @@ function printFpm(results: Record<string, FpmServerResult>, seconds: number): vo
       ? `   server CPU ${fmt(cost.cpuUs, 1)} us/request = ${fmt(cost.perCore)} req/s per core${phpCost && other ? ` (${fmt(cost.perCore / phpCost.perCore, 2)}x php-fpm)` : ''}`
       : '';
     const memRatio = php && php.idlePssKiB > 0 && other ? ` (${fmt(r.idlePssKiB / php.idlePssKiB, 2)}x php-fpm)` : '';
+    const load = loadCorePerRequest(r, r.wrk, seconds);
     process.stdout.write(
       `    ${name.padEnd(11)} ${fmt(r.wrk.requestsPerSec).padStart(9)} req/s${ratio}   core 1 busy ${fmt(r.loadCoreBusy * 100)}%${costText}\n` +
+        `    ${''.padEnd(11)} core 1 per request: nginx ${fmt(load.nginxUs, 1)} us, wrk ${fmt(load.wrkUs, 1)} us` +
+        ` (nginx alone on a core would top out near ${fmt(1e6 / load.nginxUs)} req/s)\n` +
         `    ${''.padEnd(11)} idle pool: ${fmt(r.idlePssKiB / 1024, 1)} MiB PSS in ${r.processes} processes${memRatio}\n`,
     );
   }

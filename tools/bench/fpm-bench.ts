@@ -30,6 +30,8 @@ export interface FpmResult {
   readonly serverCpuSeconds: number;
   /** Share of core 1 (nginx + wrk) in use during the run: near 1, it was the limit. */
   readonly loadCoreBusy: number;
+  /** CPU seconds nginx used during the run; the rest of core 1's busy time is wrk's. */
+  readonly nginxCpuSeconds: number;
   readonly idlePssKiB: number;
   readonly processes: number;
 }
@@ -137,15 +139,18 @@ async function measure(work: string, name: string, start: () => Started, socket:
     // four workers sharing one core with their compiler threads take about ten seconds.
     runWrk(`http://127.0.0.1:${port}/`, { core: 1, seconds: 10, connections: 16 });
     const servers = processTree(fpm.child.pid ?? 0);
+    const nginxPids = [nginx.child.pid ?? 0];
     const cpuBefore = cpuSeconds(servers);
+    const nginxBefore = cpuSeconds(nginxPids);
     const coreBefore = coreTimes(1);
     const wrk = runWrk(`http://127.0.0.1:${port}/`, { core: 1, seconds, connections: 16 });
     const coreAfter = coreTimes(1);
     const serverCpuSeconds = cpuSeconds(servers) - cpuBefore;
+    const nginxCpuSeconds = cpuSeconds(nginxPids) - nginxBefore;
     const loadCoreBusy = (coreAfter.busy - coreBefore.busy) / Math.max(1, coreAfter.total - coreBefore.total);
-    return { wrk, serverCpuSeconds, loadCoreBusy, idlePssKiB, processes: pids.length };
+    return { wrk, serverCpuSeconds, loadCoreBusy, nginxCpuSeconds, idlePssKiB, processes: pids.length };
   } catch (err) {
-    return { wrk: err as Error, serverCpuSeconds: 0, loadCoreBusy: 0, idlePssKiB: 0, processes: 0 };
+    return { wrk: err as Error, serverCpuSeconds: 0, loadCoreBusy: 0, nginxCpuSeconds: 0, idlePssKiB: 0, processes: 0 };
   } finally {
     await nginx?.stop();
     await fpm?.stop();
