@@ -24,6 +24,7 @@ export {
   encodeGetValues,
   encodeGetValuesResult,
 } from './lib/record-encoder';
+export { ParamList } from './lib/param-list';
 export { RecordParser, type FastcgiRecord, type ParseStatus, type RecordParserOptions } from './lib/record-parser';
 export {
   FastcgiServerConnection,

@@ -47,7 +47,7 @@ describe('serveFastcgi behind cgi-fcgi (libfcgi)', () => {
   let serving: FastcgiServing;
   let address: string;
   const log = recorderLog();
-  const seen: Array<Map<string, string>> = [];
+  const seen: Array<ReadonlyMap<string, string>> = [];
 
   beforeAll(async () => {
     server = net.createServer();

@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import type { ServiceLog } from '@libs/log';
+import { ParamList } from './param-list';
 import {
   FCGI_CANT_MPX_CONN,
   FCGI_DATA,
@@ -66,7 +67,7 @@ const DEFAULT_MAX_PARAMS_LENGTH = 1024 * 1024;
  * Emits 'abort' when the web server sends ABORT_REQUEST, 'finish' once END_REQUEST is written.
  */
 export class FastcgiServerRequest extends EventEmitter {
-  readonly params = new Map<string, string>();
+  readonly params = new ParamList();
   /** The STDIN stream once someone asked for it; until then its chunks wait in stdinQueue. */
   private stdinStream: Readable | null = null;
   private stdinQueue: Buffer[] | null = null;
@@ -94,7 +95,7 @@ export class FastcgiServerRequest extends EventEmitter {
     encoding: ParamsEncoding,
   ) {
     super();
-    this.paramsDecoder = new NameValueDecoder((name, value) => this.params.set(name, value), {
+    this.paramsDecoder = new NameValueDecoder((name, value) => this.params.add(name, value), {
       maxLength: maxParamsLength,
       encoding,
     });

@@ -1,0 +1,61 @@
+// A request's FastCGI params, read as a ReadonlyMap. Filling a Map costs a hash insert per pair
+// and a few table growths per request (about 25 pairs from nginx's fastcgi_params), and most of
+// the params are never looked up. Two arrays filled in arrival order cost an append each; a lookup
+// scans the names, which is cheap because the names nginx sends again and again are the same
+// internalized strings (see NameValueDecoder), compared by identity.
+
+export class ParamList implements ReadonlyMap<string, string> {
+  private readonly pairNames: string[] = [];
+  private readonly pairValues: string[] = [];
+  /** The pairs as a Map (a later duplicate wins, as in php-fpm), made the first time someone enumerates. */
+  private map: Map<string, string> | null = null;
+
+  /** @internal Appends a pair as it arrives; a name sent twice keeps its last value. */
+  add(name: string, value: string): void {
+    this.pairNames.push(name);
+    this.pairValues.push(value);
+    this.map = null;
+  }
+
+  get(name: string): string | undefined {
+    // From the end: the last of duplicate names wins.
+    for (let i = this.pairNames.length - 1; i >= 0; i--) if (this.pairNames[i] === name) return this.pairValues[i];
+    return undefined;
+  }
+
+  has(name: string): boolean {
+    return this.pairNames.lastIndexOf(name) >= 0;
+  }
+
+  get size(): number {
+    return this.asMap().size;
+  }
+
+  forEach(callback: (value: string, key: string, map: ReadonlyMap<string, string>) => void, thisArg?: unknown): void {
+    for (const [name, value] of this.asMap()) callback.call(thisArg, value, name, this);
+  }
+
+  entries(): MapIterator<[string, string]> {
+    return this.asMap().entries();
+  }
+
+  keys(): MapIterator<string> {
+    return this.asMap().keys();
+  }
+
+  values(): MapIterator<string> {
+    return this.asMap().values();
+  }
+
+  [Symbol.iterator](): MapIterator<[string, string]> {
+    return this.asMap().entries();
+  }
+
+  private asMap(): Map<string, string> {
+    if (this.map === null) {
+      this.map = new Map();
+      for (let i = 0; i < this.pairNames.length; i++) this.map.set(this.pairNames[i] as string, this.pairValues[i] as string);
+    }
+    return this.map;
+  }
+}
