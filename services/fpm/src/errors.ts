@@ -43,6 +43,17 @@ export function sysErrorText(err: unknown): string {
   return `${text.charAt(0).toUpperCase()}${text.slice(1)} (${Math.abs(e.errno)})`;
 }
 
+/** php-fpm's fpm_stdio_open_error_log() words; the configuration's post-processing fails with it. */
+export const errorLogUnopenable = (file: string, reason: string): FpmError =>
+  new FpmError('FPM_ERR_ERROR_LOG', `failed to open error_log (${file}): ${reason}`);
+
+/** php-fpm's fpm_conf_write_pid() words (the period inside is theirs). */
+export const pidFileUnwritable = (file: string, reason: string): FpmError =>
+  new FpmError('FPM_ERR_PID_FILE', `Unable to create the PID file (${file}).: ${reason}`);
+
+/** Failures of the configuration's post-processing ("failed to post process the configuration"). */
+export const POST_PROCESS_CODES: ReadonlySet<string> = new Set(['FPM_ERR_POOL_INVALID', 'FPM_ERR_ERROR_LOG']);
+
 /** php-fpm's fpm_log_open() words; the configuration's post-processing fails with it. */
 export const accessLogUnopenable = (file: string, reason: string): FpmError =>
   new FpmError('FPM_ERR_POOL_INVALID', `failed to open access log (${file}): ${reason}`);

@@ -4,7 +4,7 @@
 import { createErrorLog, parseLogLevel, type ErrorLog } from '@libs/log';
 import { HELP, parseArgs, type FpmArgs } from './cli/args';
 import { dumpConfig, loadConfig, type FpmConfig } from './config';
-import { FpmError } from './errors';
+import { FpmError, POST_PROCESS_CODES } from './errors';
 import { FPM_TS_VERSION } from './version';
 
 export const EX_CONFIG = 78;
@@ -39,7 +39,7 @@ export async function main(argv: readonly string[], startMaster: StartMaster): P
   } catch (err) {
     if (!(err instanceof FpmError)) throw err;
     stderrLog.error(err.message);
-    if (err.code !== 'FPM_ERR_POOL_INVALID') stderrLog.error(`failed to load configuration file '${args.config}'`);
+    if (!POST_PROCESS_CODES.has(err.code)) stderrLog.error(`failed to load configuration file '${args.config}'`);
     else stderrLog.error('failed to post process the configuration');
     stderrLog.error('FPM initialization failed');
     return EX_CONFIG;

@@ -40,6 +40,7 @@ const cases: Array<[string, string]> = [
   ['access.log that cannot be opened', 'listen = 9000\npm = static\npm.max_children = 2\naccess.log = /nonexistent-fpm-parity/access.log\n'],
   ['slowlog that cannot be opened', 'listen = 9000\npm = static\npm.max_children = 2\nslowlog = /nonexistent-fpm-parity/slow.log\nrequest_slowlog_timeout = 1s\n'],
   ['slowlog that cannot be opened, unused', 'listen = 9000\npm = static\npm.max_children = 2\nslowlog = /nonexistent-fpm-parity/slow.log\n'],
+  ['error_log that cannot be opened', 'listen = 9000\npm = static\npm.max_children = 2\n[global]\nerror_log = /nonexistent-fpm-parity/error.log\n'],
   ['empty ping response', 'listen = 9000\npm = static\npm.max_children = 2\nping.path = /ping\nping.response =\n'],
   ['syslog facility in capitals', 'listen = 9000\npm = static\npm.max_children = 2\n[global]\nsyslog.ident = fpm-parity\nsyslog.facility = LOCAL7\n'],
   ['unknown syslog facility', 'listen = 9000\npm = static\npm.max_children = 2\n[global]\nsyslog.facility = log_local7\n'],

@@ -1,8 +1,11 @@
 // Listening sockets handed to workers by fd inheritance, as lighttpd's watcher and php-fpm's
 // master do: the parent owns the socket, the workers accept on it (fpm_sockets.c, server.c).
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
-import { getSystemErrorName } from 'node:util';
+import os from 'node:os';
+import path from 'node:path';
+import { getSystemErrorMap, getSystemErrorName } from 'node:util';
 import { supervisorErrors } from './supervisor-errors';
 
 // Node keeps these two internal; both have been stable since Node 0.x. Typed here, used nowhere else.
@@ -38,6 +41,19 @@ function describe(where: SocketAddress): string {
   return 'path' in where ? where.path : `${where.host}:${where.port}`;
 }
 
+const { ENOENT, EACCES, EADDRINUSE } = os.constants.errno;
+
+/**
+ * bind(2)'s failure as Node words a system error (errno, code, "CODE: text, bind 'where'"). libuv
+ * reports a unix socket path in a missing directory as EACCES (Windows' answer); the kernel said
+ * ENOENT, and that is what an operator must read.
+ */
+function bindError(errno: number, where: SocketAddress): NodeJS.ErrnoException {
+  if (errno === -EACCES && 'path' in where && !fs.existsSync(path.dirname(where.path))) errno = -ENOENT;
+  const [code, text] = getSystemErrorMap().get(errno) ?? [getSystemErrorName(errno), 'unknown error'];
+  return Object.assign(new Error(`${code}: ${text}, bind '${describe(where)}'`), { errno, code, syscall: 'bind' });
+}
+
 /**
  * Binds a TCP or unix socket in this process WITHOUT putting it in this process's event loop
  * (Node's cluster primary does the same for its workers), so only workers ever accept on it.
@@ -53,12 +69,18 @@ export function bindInheritableSocket(
   const create = (net as unknown as { _createServerHandle: CreateServerHandle })._createServerHandle;
   const handle =
     'path' in where ? create(where.path, -1, -1) : create(where.host, where.port, net.isIP(where.host) === 6 ? 6 : 4);
-  if (typeof handle === 'number') throw supervisorErrors.socketBind(describe(where), getSystemErrorName(handle));
+  if (typeof handle === 'number') throw supervisorErrors.socketBind(describe(where), bindError(handle, where));
   let address: SocketAddress = where;
   if (!('path' in where) && handle.getsockname) {
     const out: { address?: string; port?: number } = {};
     handle.getsockname(out);
-    address = { host: out.address ?? where.host, port: out.port ?? where.port };
+    // libuv keeps a TCP bind's EADDRINUSE for listen() to report, and returns success: the socket
+    // is left unbound (port 0), and listen(2) on it would pick a random port.
+    if (!out.port) {
+      handle.close();
+      throw supervisorErrors.socketBind(describe(where), bindError(-EADDRINUSE, where));
+    }
+    address = { host: out.address ?? where.host, port: out.port };
   }
   if (options.listen) {
     const backlog = options.backlog ?? 511;

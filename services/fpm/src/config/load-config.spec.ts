@@ -8,6 +8,8 @@ import { thrownCode } from '@libs/testing';
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fpm-conf-'));
+  // error_log defaults to log/fpm-ts.log under the prefix, and post-processing opens it.
+  fs.mkdirSync(path.join(dir, 'log'));
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

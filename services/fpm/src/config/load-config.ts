@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { compileAccessFormat } from '../access-log/access-format';
-import { accessLogUnopenable, badValue, noPools, poolInvalid, slowlogUnopenable, unknownEntry, type FpmError } from '../errors';
-import { openPoolLogFile } from '../log-file-open';
+import { accessLogUnopenable, badValue, errorLogUnopenable, noPools, poolInvalid, slowlogUnopenable, unknownEntry, type FpmError } from '../errors';
+import { openLogFile } from '../log-file-open';
 import { GLOBAL_DIRECTIVES, PHP_ONLY_KEYS, PHP_ONLY_PREFIXES, POOL_DIRECTIVES, globalDefaults, poolDefaults } from './directives';
 import { readIni, type IniEntry } from './ini-reader';
 import type { FpmConfig, GlobalConfig, PoolConfig } from './types';
@@ -41,6 +41,10 @@ export function loadConfig(file: string, options: LoadOptions = {}): FpmConfig {
 
   if (pools.size === 0) throw noPools();
   const resolvedGlobal = resolveGlobalPaths(global, prefix);
+  // php-fpm opens error_log while post-processing, before the pools (so -t catches it too).
+  if (resolvedGlobal.error_log !== 'syslog' && !STDERR_LOG_NAMES.has(resolvedGlobal.error_log)) {
+    fs.closeSync(openLogFile(resolvedGlobal.error_log, errorLogUnopenable));
+  }
   const processed = [...pools.values()].map((pool) => postProcessPool(pool, prefix, options.requireUser ?? false, warnings));
   return Object.freeze({
     file: path.resolve(file),
@@ -79,6 +83,9 @@ function applyPoolEntry(pool: PoolConfig, rawEntry: IniEntry, warnings: string[]
 function absolute(prefix: string, p: string): string {
   return path.isAbsolute(p) ? p : path.join(prefix, p);
 }
+
+/** error_log values that mean the master's stderr (as container images set it), never opened as files. */
+export const STDERR_LOG_NAMES: ReadonlySet<string> = new Set(['/dev/stderr', '/proc/self/fd/2']);
 
 function resolveGlobalPaths(global: GlobalConfig, prefix: string): GlobalConfig {
   // fpm_conf_post_process: strcasecmp(error_log, "syslog") before the path is made absolute.
@@ -142,8 +149,8 @@ function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: bo
   // As php-fpm's post-processing (and so -t) does: the files must open (they are made if missing).
   const accessLog = pool['access.log'] === null ? null : absolute(prefix, pool['access.log']);
   const slowlog = pool.slowlog === null ? null : absolute(prefix, pool.slowlog);
-  if (pool.program === null && accessLog !== null) fs.closeSync(openPoolLogFile(accessLog, accessLogUnopenable));
-  if (pool.program === null && slowlog !== null && pool.request_slowlog_timeout > 0) fs.closeSync(openPoolLogFile(slowlog, slowlogUnopenable));
+  if (pool.program === null && accessLog !== null) fs.closeSync(openLogFile(accessLog, accessLogUnopenable));
+  if (pool.program === null && slowlog !== null && pool.request_slowlog_timeout > 0) fs.closeSync(openLogFile(slowlog, slowlogUnopenable));
 
   return {
     ...pool,

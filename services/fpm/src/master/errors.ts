@@ -3,17 +3,16 @@
 import { FpmError } from '../errors';
 
 export const masterErrors = {
-  /** php-fpm: "unable to bind listening socket for address '%s': %s". */
+  /** A `listen` value that names no address. */
   listen: (pool: string, address: string, reason: string): FpmError =>
     new FpmError('FPM_ERR_POOL_LISTEN', `[pool ${pool}] unable to bind listening socket for address '${address}': ${reason}`),
+  /** php-fpm's fpm_sockets.c: "unable to bind listening socket for address '%s'" and strerror, no pool name. */
+  bind: (address: string, reason: string): FpmError =>
+    new FpmError('FPM_ERR_POOL_LISTEN', `unable to bind listening socket for address '${address}': ${reason}`),
   /** php-fpm: "[pool %s] cannot get uid for user '%s'". */
   unknownUser: (pool: string, user: string): FpmError =>
     new FpmError('FPM_ERR_POOL_USER', `[pool ${pool}] cannot get uid for user '${user}'`),
   /** php-fpm: "[pool %s] cannot get gid for group '%s'". */
   unknownGroup: (pool: string, group: string): FpmError =>
     new FpmError('FPM_ERR_POOL_GROUP', `[pool ${pool}] cannot get gid for group '${group}'`),
-  /** php-fpm: "failed to open error_log (%s)". */
-  errorLog: (file: string, reason: string): FpmError =>
-    new FpmError('FPM_ERR_ERROR_LOG', `failed to open error_log (${file}): ${reason}`),
-  pidFile: (reason: string): FpmError => new FpmError('FPM_ERR_PID_FILE', reason),
 } as const;

@@ -1,23 +1,24 @@
-// fpm-ts's master start-up, in php-fpm's fpm_init()/fpm_run() order: error log, pid file,
-// daemonize, sockets (configured or socket-activated), first children, then the event loop
-// until a stop signal. Resolves with the exit code.
+// fpm-ts's master start-up, in php-fpm's fpm_init()/fpm_run() order: error log, pid file opened,
+// daemonize, sockets (configured or socket-activated), pid written and "fpm is running", first
+// children, then the event loop until a stop signal. Resolves with the exit code.
 import { createErrorLog, parseLogLevel, type ErrorLog } from '@libs/log';
 import { daemonize, openPidFile, type DaemonHandle, type PidFile } from '@libs/process';
 import { listenFds } from '@libs/systemd';
 import type { StartMaster } from '../main';
-import type { FpmConfig } from '../config';
+import { STDERR_LOG_NAMES, type FpmConfig } from '../config';
 import type { FpmArgs } from '../cli/args';
-import { FpmError } from '../errors';
+import { errorLogUnopenable, FpmError, pidFileUnwritable, sysErrorText } from '../errors';
 import { applyMasterLimits } from './master-limits';
-import { masterErrors } from './errors';
 import { Master } from './master';
 import { selfWorkerCommand } from './worker-spawn';
 
 export { Master, type MasterOptions, type MasterState } from './master';
 
-/** EX_SOFTWARE, php-fpm's FPM_EXIT_SOFTWARE: start-up failed after the configuration was fine. */
-const EXIT_SOFTWARE = 70;
-const STDERR_NAMES = new Set(['/dev/stderr', '/proc/self/fd/2', 'stderr']);
+/**
+ * php-fpm exits FPM_EXIT_CONFIG (78, EX_CONFIG) whenever fpm_init() fails: a socket that cannot
+ * be bound or a pid file that cannot be written as much as a bad configuration.
+ */
+const EXIT_INIT_FAILED = 78;
 
 /**
  * Where the master logs (fpm_stdio.c, fpm_use_error_log()): error_log is used when running as a
@@ -25,18 +26,22 @@ const STDERR_NAMES = new Set(['/dev/stderr', '/proc/self/fd/2', 'stderr']);
  * stderr. error_log = syslog is openlog(syslog.ident, LOG_PID | LOG_CONS, syslog.facility): lines go
  * to /dev/log, or to stderr with a warning when nothing listens there.
  */
+function logsToStderr(config: FpmConfig, args: FpmArgs, daemon: boolean): boolean {
+  const useErrorLog = daemon || (!process.stderr.isTTY && !args.forceStderr);
+  return !useErrorLog || STDERR_LOG_NAMES.has(config.global.error_log);
+}
+
 function openMasterLog(config: FpmConfig, args: FpmArgs, daemon: boolean): ErrorLog {
   const g = config.global;
   const level = parseLogLevel(g.log_level);
-  const useErrorLog = daemon || (!process.stderr.isTTY && !args.forceStderr);
-  if (!useErrorLog || STDERR_NAMES.has(g.error_log)) return createErrorLog({ target: 'stderr', style: 'fpm', level });
+  if (logsToStderr(config, args, daemon)) return createErrorLog({ target: 'stderr', style: 'fpm', level });
   if (g.error_log === 'syslog') {
     return createErrorLog({ target: { syslog: { ident: g['syslog.ident'], facility: g['syslog.facility'] } }, style: 'fpm', level });
   }
   try {
     return createErrorLog({ target: { file: g.error_log }, style: 'fpm', level });
   } catch (err) {
-    throw masterErrors.errorLog(g.error_log, (err as Error).message);
+    throw errorLogUnopenable(g.error_log, sysErrorText((err as Error).cause ?? err));
   }
 }
 
@@ -45,6 +50,13 @@ export const startMaster: StartMaster = async (config, args, stderrLog) => {
   const pidPath = args.pidFile ?? config.global.pid;
   let pidFile: PidFile | undefined;
   let log: ErrorLog | undefined;
+  // Until "fpm is running", php-fpm's zlog copies what error_log gets to stderr as well (zlog.c,
+  // !launched), so whoever started it sees why start-up failed.
+  let launched = false;
+  const initFailed = (message: string): void => {
+    log?.error(message);
+    if (log === undefined || (!launched && !logsToStderr(config, args, daemon))) stderrLog.error(message);
+  };
   try {
     log = openMasterLog(config, args, daemon);
     applyMasterLimits(config.global);
@@ -52,16 +64,16 @@ export const startMaster: StartMaster = async (config, args, stderrLog) => {
       try {
         pidFile = openPidFile(pidPath);
       } catch (err) {
-        throw masterErrors.pidFile((err as Error).message);
+        throw pidFileUnwritable(pidPath, sysErrorText((err as Error).cause ?? err));
       }
     }
   } catch (err) {
     if (!(err instanceof FpmError)) throw err;
-    stderrLog.error(err.message);
-    stderrLog.error('FPM initialization failed');
+    initFailed(err.message);
+    initFailed('FPM initialization failed');
     // A syslog socket would keep the process from exiting.
     await log?.close();
-    return EXIT_SOFTWARE;
+    return EXIT_INIT_FAILED;
   }
 
   const workerCommand = selfWorkerCommand();
@@ -78,18 +90,21 @@ export const startMaster: StartMaster = async (config, args, stderrLog) => {
     requireUser,
     env: process.env,
   });
-  pidFile?.write();
-  log.notice(`fpm is running, pid ${process.pid}`);
   try {
+    // fpm_init()'s order: sockets, then the pid file and "fpm is running", then fpm_run().
+    await master.bindSockets();
+    pidFile?.write();
+    launched = true;
+    log.notice(`fpm is running, pid ${process.pid}`);
     await master.start();
   } catch (err) {
     if (!(err instanceof FpmError)) throw err;
-    log.error(err.message);
-    log.error('FPM initialization failed');
+    initFailed(err.message);
+    initFailed('FPM initialization failed');
     handle?.failed(err.message);
     pidFile?.remove();
     await log.close();
-    return EXIT_SOFTWARE;
+    return EXIT_INIT_FAILED;
   }
   handle?.started();
   const code = await master.finished;

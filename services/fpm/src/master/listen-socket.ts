@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { bindInheritableSocket, type InheritableSocket } from '@libs/process';
 import type { PoolConfig } from '../config';
+import { sysErrorText } from '../errors';
 import { masterErrors } from './errors';
 import { gidOf, uidOf } from './system-ids';
 
@@ -75,7 +76,8 @@ export class PoolSocket {
     try {
       socket = bindWithFallback(address, pool['listen.backlog']);
     } catch (err) {
-      throw masterErrors.listen(pool.name, describeAddress(address), (err as Error).message);
+      // php-fpm names the address as configured (wp->config->listen_address).
+      throw masterErrors.bind(pool.listen ?? describeAddress(address), sysErrorText((err as Error).cause ?? err));
     }
     const bound: ListenAddress =
       'path' in socket.address ? address : { kind: 'tcp', host: socket.address.host, port: socket.address.port };
@@ -118,7 +120,7 @@ function bindWithFallback(address: ListenAddress, backlog: number): InheritableS
     return bindInheritableSocket({ host: address.host, port: address.port }, options);
   } catch (err) {
     // "port" alone means every address; without IPv6 that is 0.0.0.0, as php-fpm falls back.
-    if (address.host !== '::') throw err;
+    if (address.host !== '::' || ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE') throw err;
     return bindInheritableSocket({ host: '0.0.0.0', port: address.port }, options);
   }
 }

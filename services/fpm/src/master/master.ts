@@ -59,10 +59,14 @@ export class Master {
     return this.options.log;
   }
 
-  /** Sockets, first children, timers, signals. Throws (FpmError) when a socket cannot be had. */
+  /** php-fpm's fpm_sockets_init_main(): every pool's socket. Throws (FpmError) when one cannot be had. */
+  async bindSockets(): Promise<void> {
+    this.sockets = await this.openSockets(this.config.pools, new Map());
+  }
+
+  /** php-fpm's fpm_run(): first children, timers, signals, on the sockets bindSockets() made. */
   async start(): Promise<void> {
-    const sockets = await this.openSockets(this.config.pools, new Map());
-    this.sockets = sockets;
+    const sockets = this.sockets;
     this.pools = this.config.pools.map((cfg) => this.makePool(cfg, sockets));
     for (const fd of this.options.activated) {
       if (!this.config.pools.some((p) => p.name === fd.name)) this.log.warn(`socket activation: no pool is named '${fd.name}' (fd ${fd.fd}); ignoring it`);

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { PoolConfig } from '../config';
 import { accessLogUnopenable, slowlogUnopenable } from '../errors';
-import { openPoolLogFile } from '../log-file-open';
+import { openLogFile } from '../log-file-open';
 
 export class PoolLogFiles {
   private accessFd: number | null = null;
@@ -17,8 +17,8 @@ export class PoolLogFiles {
     const access = config['access.log'];
     const slowlog = config.request_slowlog_timeout > 0 ? config.slowlog : null;
     try {
-      if (access !== null) this.accessFd = openPoolLogFile(access, accessLogUnopenable);
-      if (slowlog !== null) this.slowlogFd = openPoolLogFile(slowlog, slowlogUnopenable);
+      if (access !== null) this.accessFd = openLogFile(access, accessLogUnopenable);
+      if (slowlog !== null) this.slowlogFd = openLogFile(slowlog, slowlogUnopenable);
     } catch (err) {
       this.close();
       throw err;
@@ -57,7 +57,7 @@ export class PoolLogFiles {
 function reopened(path: string | null, old: number | null): number | null {
   if (path === null || old === null) return null;
   try {
-    const fd = openPoolLogFile(path, accessLogUnopenable);
+    const fd = openLogFile(path, accessLogUnopenable);
     fs.closeSync(old);
     return fd;
   } catch {
