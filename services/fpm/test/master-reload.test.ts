@@ -52,6 +52,15 @@ test('SIGUSR2 under a loop of requests loses none and brings the new pool size',
   running = false;
   await Promise.all(loops);
   expect(failures).toEqual([]);
+  // php-fpm re-execs on reload and logs a new start on the inherited socket; fpm-ts says the same.
+  const reloadLines = fpm.all.slice(fpm.all.findIndex((l) => l.includes('Reloading in progress')));
+  const notices = reloadLines.filter((l) => /NOTICE: (using inherited|fpm is running|ready to handle|systemd monitor)/.test(l)).map((l) => l.replace(/^.*NOTICE: /, ''));
+  expect(notices).toEqual([
+    expect.stringMatching(new RegExp(`^using inherited socket fd=\\d+, "${sock}"$`)),
+    `fpm is running, pid ${fpm.proc.pid}`,
+    'ready to handle connections',
+    'systemd monitor interval set to 10000ms',
+  ]);
   expect(served).toBeGreaterThan(0);
   expect(fpm.all.filter((l) => /\[pool www\] child \d+ started/.test(l)).length).toBeGreaterThanOrEqual(4);
 });

@@ -7,7 +7,7 @@ import { parseLogLevel, type ErrorLog } from '@libs/log';
 import type { ActivatedSocket } from '@libs/systemd';
 import { loadConfig, type FpmConfig, type PoolConfig } from '../config';
 import { FpmError } from '../errors';
-import { activatedKey, addressKey, parseListen, PoolSocket } from './listen-socket';
+import { activatedKey, addressKey, describeAddress, parseListen, PoolSocket } from './listen-socket';
 import { Pool, type PoolContext, type StopMode } from './pool';
 import { SystemdReporter } from './systemd-reporter';
 import type { WorkerCommand } from './worker-spawn';
@@ -35,6 +35,8 @@ export class Master {
   /** Pools being retired by a reload: still stopped (and waited for) by a stop. */
   private readonly retiring = new Set<Pool>();
   private sockets = new Map<string, PoolSocket>();
+  /** Reloads begun (SIGUSR2, emergency restart). */
+  private reloads = 0;
   private readonly deadlines = new DeadlineTimer();
   private crashStorm: CrashStormDetector;
   private readonly systemd: SystemdReporter;
@@ -80,7 +82,8 @@ export class Master {
     await new Promise((resolve) => setImmediate(resolve));
     this.log.notice('ready to handle connections');
     void ready.then(() => {
-      if (this.state === 'normal') this.systemd.ready(this.config.global.systemd_interval);
+      // A reload begun before the first children were all up sends its own READY=1.
+      if (this.state === 'normal' && this.reloads === 0) this.systemd.ready(this.config.global.systemd_interval);
     });
   }
 
@@ -129,6 +132,7 @@ export class Master {
       return;
     }
     this.state = 'reloading';
+    this.reloads++;
     this.systemd.reloading();
     let next: FpmConfig;
     let sockets: Map<string, PoolSocket>;
@@ -153,6 +157,8 @@ export class Master {
       return;
     }
     for (const warning of next.warnings) this.log.warn(warning);
+    // A reloaded php-fpm is a new process image, and starts the way a new one does.
+    this.log.notice(`fpm is running, pid ${process.pid}`);
     const old = this.pools;
     const oldSockets = this.sockets;
     this.config = next;
@@ -271,6 +277,9 @@ export class Master {
             if (!socket) {
               socket = PoolSocket.bind(cfg, address);
               fresh.push(socket);
+            } else {
+              // php-fpm's words for a socket its re-exec'd master inherits on reload.
+              this.log.notice(`using inherited socket fd=${socket.fd}, "${describeAddress(address)}"`);
             }
             opened.set(key, socket);
           }

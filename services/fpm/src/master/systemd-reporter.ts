@@ -23,23 +23,30 @@ export class SystemdReporter {
     private readonly children: () => Iterable<Iterable<PoolChild>>,
   ) {}
 
-  /** READY=1: at start-up (with the status timer and the watchdog) and at the end of a reload. */
-  ready(intervalSeconds: number, status?: string): void {
-    if (this.readySent) {
-      if (this.notifier.enabled) this.notifier.ready(status === undefined ? {} : { status });
+  /**
+   * READY=1 at start-up and after each reload. As php-fpm (which re-execs on reload) does, a
+   * reload's READY restarts the STATUS= timer with the new systemd_interval and says so again.
+   * `failedReload`: the old configuration keeps serving; READY=1 with that news, and nothing else
+   * unless it is the first READY=1 (the reload came before the first children were up).
+   */
+  ready(intervalSeconds: number, failedReload?: string): void {
+    if (failedReload !== undefined && this.readySent) {
+      if (this.notifier.enabled) this.notifier.ready({ status: failedReload });
       return;
     }
-    this.readySent = true;
     const ms = intervalSeconds * 1000;
     if (this.notifier.enabled) {
-      this.notifier.ready({ status: 'Ready to handle connections', mainPid: process.pid });
-      this.startWatchdog();
+      this.notifier.ready({ status: failedReload ?? 'Ready to handle connections', mainPid: process.pid });
+      if (!this.readySent) this.startWatchdog();
+      if (this.statusTimer) clearInterval(this.statusTimer);
+      this.statusTimer = undefined;
       if (ms > 0) {
         this.lastRequests = this.totals().requests;
         this.statusTimer = setInterval(() => this.sendStatus(ms), ms);
         this.statusTimer.unref();
       }
     }
+    this.readySent = true;
     // Logged with or without systemd, as php-fpm built with systemd support (Debian's) does.
     this.log.notice(ms > 0 ? `systemd monitor interval set to ${ms}ms` : 'systemd monitor disabled');
   }
