@@ -5,6 +5,8 @@ export class FpmError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** The zlog level php-fpm logs this failure at: most are ERROR, a pool's pm settings ALERT. */
+    readonly level: 'alert' | 'error' = 'error',
   ) {
     super(message);
     this.name = 'FpmError';
@@ -29,8 +31,8 @@ export const configUnreadable = (file: string, reason: string): FpmError =>
   new FpmError('FPM_ERR_CONFIG_READ', `failed to open configuration file '${file}': ${reason}`);
 
 /** Post-processing failures name the pool: `[pool www] pm.max_children must be a positive value`. */
-export const poolInvalid = (pool: string, detail: string): FpmError =>
-  new FpmError('FPM_ERR_POOL_INVALID', `[pool ${pool}] ${detail}`);
+export const poolInvalid = (pool: string, detail: string, level: 'alert' | 'error' = 'error'): FpmError =>
+  new FpmError('FPM_ERR_POOL_INVALID', `[pool ${pool}] ${detail}`, level);
 
 /**
  * The end php-fpm's ZLOG_SYSERROR lines get, strerror and errno ("No such file or directory (2)"),

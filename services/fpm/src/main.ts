@@ -38,7 +38,7 @@ export async function main(argv: readonly string[], startMaster: StartMaster): P
     });
   } catch (err) {
     if (!(err instanceof FpmError)) throw err;
-    stderrLog.error(err.message);
+    stderrLog[err.level](err.message);
     if (!POST_PROCESS_CODES.has(err.code)) stderrLog.error(`failed to load configuration file '${args.config}'`);
     else stderrLog.error('failed to post process the configuration');
     stderrLog.error('FPM initialization failed');

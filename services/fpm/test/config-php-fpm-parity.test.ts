@@ -1,10 +1,11 @@
 // Differential test: the same php-fpm.conf fed to Debian's php-fpm8.2 -t and to our loader.
-// Both must accept or both reject, and for the errors we reproduce, with php-fpm's own words.
+// Both must accept or both reject, and for the errors we reproduce, with php-fpm's own words and level.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config';
+import type { FpmError } from '../src/errors';
 
 const PHP_FPM = '/usr/sbin/php-fpm8.2';
 let dir: string;
@@ -55,15 +56,15 @@ describe('php-fpm.conf parity with php-fpm8.2 -t', () => {
     const peerAccepts = peer.status === 0;
     // php-fpm's first ERROR/ALERT line, without its timestamp: on stderr before its log is open.
     const peerOutput = peer.stderr + (fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '');
-    const peerError = /(?:ERROR|ALERT): (.*)/.exec(peerOutput)?.[1];
+    const peerError = /(ERROR|ALERT): (.*)/.exec(peerOutput);
 
-    let ours: string | null = null;
+    let ours: FpmError | null = null;
     try {
       loadConfig(file, { prefix: dir, requireUser: true });
     } catch (err) {
-      ours = (err as Error).message;
+      ours = err as FpmError;
     }
     expect({ accepts: ours === null }).toEqual({ accepts: peerAccepts });
-    if (!peerAccepts) expect(ours).toBe(peerError);
+    if (!peerAccepts) expect(`${ours?.level.toUpperCase()}: ${ours?.message}`).toBe(`${peerError?.[1]}: ${peerError?.[2]}`);
   });
 });

@@ -25,7 +25,7 @@ test('SIGUSR2 with a broken configuration logs why and keeps serving', async () 
   fs.writeFileSync(fpm.path('fpm.conf'), `[global]\nerror_log = /dev/stderr\n[www]\nlisten = ${sock}\npm = static\npm.max_children = 0\n`);
   fpm.signal('SIGUSR2');
   await fpm.waitLine(/NOTICE: Reloading in progress \.\.\./);
-  await fpm.waitLine(/ERROR: \[pool www\] pm.max_children must be a positive value/);
+  await fpm.waitLine(/ALERT: \[pool www\] pm.max_children must be a positive value/);
   await fpm.waitLine(/ERROR: failed to reload the configuration from '.*fpm\.conf': the running pools keep serving/);
   expect((await fpm.request(sock, 'hello.mjs')).body).toBe('hello');
 });

@@ -41,6 +41,8 @@ export interface ErrorLogOptions {
 
 // Each method takes the message and, for the lighttpd style, an optional source ("server.c.1234").
 export interface ErrorLog extends ServiceLog {
+  /** php-fpm's ALERT (zlog's highest level), above error. */
+  alert(msg: string, source?: string): void;
   error(msg: string, source?: string): void;
   warn(msg: string, source?: string): void;
   notice(msg: string, source?: string): void;
@@ -136,10 +138,10 @@ export function createErrorLog(options: ErrorLogOptions): ErrorLog {
     return createLineFormatter({ style, journal, microseconds: level === 'debug' });
   }
 
-  const logger: Logger<'notice'> = loadPino()<'notice'>(
+  const logger: Logger<'notice' | 'alert'> = loadPino()<'notice' | 'alert'>(
     {
       level: options.level ?? 'notice',
-      customLevels: { notice: PINO_LEVEL_VALUES.notice },
+      customLevels: { notice: PINO_LEVEL_VALUES.notice, alert: PINO_LEVEL_VALUES.alert },
       base: null,
       timestamp: false,
       hooks: {
@@ -157,6 +159,7 @@ export function createErrorLog(options: ErrorLogOptions): ErrorLog {
   const unregister = flushAtExit({ flush: () => out.flush() });
 
   const log: ErrorLog = {
+    alert: (msg, source) => (logger.alert as Method).call(logger, msg, source),
     error: (msg, source) => (logger.error as Method).call(logger, msg, source),
     warn: (msg, source) => (logger.warn as Method).call(logger, msg, source),
     notice: (msg, source) => (logger.notice as Method).call(logger, msg, source),

@@ -1,9 +1,9 @@
-// Tests of level parsing: php-fpm's log_level words map onto our five levels.
+// Tests of level parsing: php-fpm's log_level words map onto our six levels.
 import { parseLogLevel } from './levels';
 
 describe('parseLogLevel', () => {
   it.each([
-    ['alert', 'error'],
+    ['alert', 'alert'],
     ['error', 'error'],
     ['warning', 'warn'],
     ['NOTICE', 'notice'],

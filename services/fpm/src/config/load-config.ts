@@ -95,10 +95,12 @@ function resolveGlobalPaths(global: GlobalConfig, prefix: string): GlobalConfig 
 
 function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: boolean, warnings: string[]): PoolConfig {
   const fail = (detail: string): FpmError => poolInvalid(pool.name, detail);
+  // fpm_conf_process_all_pools() logs these at ALERT, the rest at ERROR.
+  const alert = (detail: string): FpmError => poolInvalid(pool.name, detail, 'alert');
   const prefix = pool.prefix ?? globalPrefix;
-  if (pool.listen === null || pool.listen === '') throw fail('no listen address have been defined!');
-  if (requireUser && pool.user === null && pool.program === null) throw fail('user has not been defined');
-  if (pool['pm.max_children'] < 1) throw fail('pm.max_children must be a positive value');
+  if (pool.listen === null || pool.listen === '') throw alert('no listen address have been defined!');
+  if (requireUser && pool.user === null && pool.program === null) throw alert('user has not been defined');
+  if (pool['pm.max_children'] < 1) throw alert('pm.max_children must be a positive value');
   // Node cannot chroot(2) itself, and a chroot without Node's runtime inside cannot start it:
   // refuse rather than run unconfined. systemd's RootDirectory= does this job for the service.
   if (pool.chroot !== null) throw fail("'chroot' is not supported by fpm-ts; use systemd's RootDirectory= for the service");
@@ -110,22 +112,22 @@ function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: bo
     const min = pool['pm.min_spare_servers'];
     const max = pool['pm.max_spare_servers'];
     const children = pool['pm.max_children'];
-    if (min <= 0) throw fail(`pm.min_spare_servers(${min}) must be a positive value`);
-    if (max <= 0) throw fail(`pm.max_spare_servers(${max}) must be a positive value`);
+    if (min <= 0) throw alert(`pm.min_spare_servers(${min}) must be a positive value`);
+    if (max <= 0) throw alert(`pm.max_spare_servers(${max}) must be a positive value`);
     if (min > children || max > children) {
-      throw fail(`pm.min_spare_servers(${min}) and pm.max_spare_servers(${max}) cannot be greater than pm.max_children(${children})`);
+      throw alert(`pm.min_spare_servers(${min}) and pm.max_spare_servers(${max}) cannot be greater than pm.max_children(${children})`);
     }
-    if (max < min) throw fail(`pm.max_spare_servers(${max}) must not be less than pm.min_spare_servers(${min})`);
+    if (max < min) throw alert(`pm.max_spare_servers(${max}) must not be less than pm.min_spare_servers(${min})`);
     if (pool['pm.start_servers'] === 0) {
       pool['pm.start_servers'] = min + Math.floor((max - min) / 2);
       warnings.push(`[pool ${pool.name}] pm.start_servers is not set. It's been set to ${pool['pm.start_servers']}.`);
     } else if (pool['pm.start_servers'] < min || pool['pm.start_servers'] > max) {
-      throw fail(`pm.start_servers(${pool['pm.start_servers']}) must not be less than pm.min_spare_servers(${min}) and not greater than pm.max_spare_servers(${max})`);
+      throw alert(`pm.start_servers(${pool['pm.start_servers']}) must not be less than pm.min_spare_servers(${min}) and not greater than pm.max_spare_servers(${max})`);
     }
   } else if (pool.pm === 'ondemand' && pool['pm.process_idle_timeout'] < 1) {
-    throw fail(`pm.process_idle_timeout(${pool['pm.process_idle_timeout']}s) must be greater than 0s`);
+    throw alert(`pm.process_idle_timeout(${pool['pm.process_idle_timeout']}s) must be greater than 0s`);
   }
-  if (pool['pm.max_spawn_rate'] < 1) throw fail('pm.max_spawn_rate must be a positive value');
+  if (pool['pm.max_spawn_rate'] < 1) throw alert('pm.max_spawn_rate must be a positive value');
 
   for (const [key, what] of [['pm.status_path', 'status path'], ['ping.path', 'ping path']] as const) {
     const value = pool[key];

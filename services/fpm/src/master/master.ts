@@ -150,7 +150,7 @@ export class Master {
       }
     } catch (err) {
       if (!(err instanceof FpmError)) throw err;
-      this.log.error(err.message);
+      this.log[err.level](err.message);
       this.log.error(`failed to reload the configuration from '${this.config.file}': the running pools keep serving`);
       this.state = 'normal';
       this.systemd.ready(this.config.global.systemd_interval, `Reload failed: ${err.message}`);
