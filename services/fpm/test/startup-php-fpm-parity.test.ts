@@ -56,26 +56,35 @@ const cases: Array<[string, (d: string) => { global: string; listen: string }]> 
   ['a pid file in a directory that does not exist', (d) => ({ global: `pid = ${d}/missing/fpm.pid`, listen: `${d}/www.sock` })],
 ];
 
+/** Each server started with `flag` on the set-up `setup` makes; php-fpm's outcome first. */
+async function outcomes(name: string, flag: '-F' | '-D', setup: (d: string) => { global: string; listen: string }): Promise<Outcome[]> {
+  const results: Outcome[] = [];
+  for (const server of ['php-fpm', 'fpm-ts']) {
+    const d = path.join(dir, `${name.replace(/\W+/g, '-')}${flag}-${server}`);
+    fs.mkdirSync(d);
+    const { global, listen } = setup(d);
+    const log = path.join(d, 'error.log');
+    const conf = path.join(d, 'fpm.conf');
+    fs.writeFileSync(conf, `[global]\nerror_log = ${log}\n${global}\n[www]\nuser = nobody\nlisten = ${listen}\npm = static\npm.max_children = 1\n`);
+    const args = [flag, '-R', '-y', conf];
+    results.push(server === 'php-fpm' ? await run(PHP_FPM, args, {}, log) : await run(process.execPath, tsNodeArgs(BIN, args), tsEnv({}), log));
+  }
+  return results;
+}
+
 describe('start-up failures match php-fpm8.2', () => {
   it.each(cases)('%s', async (name, setup) => {
-    const outcomes: Outcome[] = [];
-    for (const server of ['php-fpm', 'fpm-ts']) {
-      const d = path.join(dir, `${name.replace(/\W+/g, '-')}-${server}`);
-      fs.mkdirSync(d);
-      const { global, listen } = setup(d);
-      const log = path.join(d, 'error.log');
-      const conf = path.join(d, 'fpm.conf');
-      fs.writeFileSync(conf, `[global]\nerror_log = ${log}\n${global}\n[www]\nuser = nobody\nlisten = ${listen}\npm = static\npm.max_children = 1\n`);
-      const args = ['-F', '-R', '-y', conf];
-      outcomes.push(
-        server === 'php-fpm'
-          ? await run(PHP_FPM, args, {}, log)
-          : await run(process.execPath, tsNodeArgs(BIN, args), tsEnv({}), log),
-      );
-    }
-    const [php, ours] = outcomes;
+    const [php, ours] = await outcomes(name, '-F', setup);
     // Each must have failed for the reason the case is about.
     expect(php?.errors.length).toBeGreaterThanOrEqual(2);
-    expect(ours).toEqual({ ...php, errors: (php?.errors ?? []).map((line) => line.replaceAll('-php-fpm/', '-fpm-ts/')) });
+    expect(ours).toEqual({ ...php, errors: (php?.errors ?? []).map((line) => line.replaceAll('-F-php-fpm/', '-F-fpm-ts/')) });
+  });
+
+  it('daemonized (-D): the foreground exits 70 and the error log says why', async () => {
+    const [php, ours] = await outcomes('daemon', '-D', cases[0]?.[1] ?? (() => ({ global: '', listen: '' })));
+    expect(php?.code).toBe(70);
+    expect(ours?.code).toBe(70);
+    expect(php?.errors.length).toBeGreaterThanOrEqual(2);
+    for (const line of php?.errors ?? []) expect(ours?.errors).toContain(line.replaceAll('-D-php-fpm/', '-D-fpm-ts/'));
   });
 });

@@ -29,13 +29,15 @@ export interface DaemonizeOptions {
    * releases it once the daemon reports "started", and removes it if still empty on failure.
    */
   readonly pidFile?: PidFile;
+  /** The foreground's exit code when start-up fails; default 1 (php-fpm's is 70, FPM_EXIT_SOFTWARE). */
+  readonly failureExitCode?: number;
 }
 
 /** What the background process holds until its start-up is done (like lighttpd's parent_pipe_fd). */
 export interface DaemonHandle {
   /** Start-up succeeded: the foreground exits 0. */
   started(): void;
-  /** Start-up failed: the foreground prints `message` to stderr and exits 1. */
+  /** Start-up failed: the foreground prints `message` to stderr and exits 1 (or failureExitCode). */
   failed(message: string): void;
 }
 
@@ -48,7 +50,8 @@ export function isDaemonChild(marker: string = DEFAULT_DAEMON_MARKER): boolean {
 
 /**
  * In the foreground: spawns the background process and never resolves; the process exits 0 when
- * the background reports "started", 1 (message on stderr) when it reports a failure or dies first.
+ * the background reports "started", 1 or failureExitCode (message on stderr) when it reports a
+ * failure or dies first.
  * In the background process: resolves at once with the handle used to report.
  *
  * The background process is in a new session (setsid via `detached`), has stdin/stdout/stderr on
@@ -129,10 +132,10 @@ function exitStatus(child: ChildProcess): Promise<string> {
   });
 }
 
-function fail(error: ProcessError, pidFile: PidFile | undefined): never {
-  pidFile?.remove();
+function fail(error: ProcessError, options: DaemonizeOptions): never {
+  options.pidFile?.remove();
   fs.writeSync(2, `${error.message}\n`);
-  process.exit(1);
+  process.exit(options.failureExitCode ?? 1);
 }
 
 function runForeground(marker: string, options: DaemonizeOptions): Promise<never> {
@@ -148,9 +151,9 @@ function runForeground(marker: string, options: DaemonizeOptions): Promise<never
         env,
       });
     } catch (err) {
-      fail(processErrors.daemonSpawn(err), options.pidFile);
+      fail(processErrors.daemonSpawn(err), options);
     }
-    child.once('error', (err) => fail(processErrors.daemonSpawn(err), options.pidFile));
+    child.once('error', (err) => fail(processErrors.daemonSpawn(err), options));
     const pipe = child.stdio[PIPE_FD] as Readable;
     let received = '';
     pipe.setEncoding('utf8');
@@ -164,8 +167,8 @@ function runForeground(marker: string, options: DaemonizeOptions): Promise<never
         child.unref();
         process.exit(0);
       }
-      if (report?.status === 'failed') fail(processErrors.daemonStartFailed(report.message), options.pidFile);
-      void exitStatus(child).then((status) => fail(processErrors.daemonDied(status), options.pidFile));
+      if (report?.status === 'failed') fail(processErrors.daemonStartFailed(report.message), options);
+      void exitStatus(child).then((status) => fail(processErrors.daemonDied(status), options));
     });
   });
 }

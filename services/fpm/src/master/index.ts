@@ -78,7 +78,8 @@ export const startMaster: StartMaster = async (config, args, stderrLog) => {
 
   const workerCommand = selfWorkerCommand();
   let handle: DaemonHandle | undefined;
-  if (daemon) handle = await daemonize(pidFile ? { pidFile } : {});
+  // php-fpm's foreground exits FPM_EXIT_SOFTWARE when its daemon reports a failed start.
+  if (daemon) handle = await daemonize({ failureExitCode: 70, ...(pidFile ? { pidFile } : {}) });
 
   const activated = listenFds();
   const requireUser = process.getuid?.() === 0 && !args.allowRoot;
