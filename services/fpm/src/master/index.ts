@@ -23,14 +23,17 @@ const EXIT_INIT_FAILED = 78;
 /**
  * Where the master logs (fpm_stdio.c, fpm_use_error_log()): error_log is used when running as a
  * daemon, or in the foreground when stderr is not a terminal and -O was not given; otherwise
- * stderr. error_log = syslog is openlog(syslog.ident, LOG_PID | LOG_CONS, syslog.facility): lines go
- * to /dev/log, or to stderr with a warning when nothing listens there.
+ * stderr.
  */
 function logsToStderr(config: FpmConfig, args: FpmArgs, daemon: boolean): boolean {
   const useErrorLog = daemon || (!process.stderr.isTTY && !args.forceStderr);
   return !useErrorLog || STDERR_LOG_NAMES.has(config.global.error_log);
 }
 
+/**
+ * error_log = syslog is openlog(syslog.ident, LOG_PID | LOG_CONS, syslog.facility): lines go to
+ * /dev/log, or to stderr with a warning when nothing listens there.
+ */
 function openMasterLog(config: FpmConfig, args: FpmArgs, daemon: boolean): ErrorLog {
   const g = config.global;
   const level = parseLogLevel(g.log_level);
