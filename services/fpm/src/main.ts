@@ -46,7 +46,7 @@ export async function main(argv: readonly string[], startMaster: StartMaster): P
   }
   // From here log_level applies, to -t's verdict too (php-fpm says nothing at log_level = warning).
   stderrLog.setLevel(parseLogLevel(config.global.log_level));
-  for (const warning of config.warnings) stderrLog.warn(warning);
+  for (const message of config.messages) stderrLog[message.level](message.text);
 
   if (args.test > 0) {
     // -tt: php-fpm's fpm_conf_dump(), then the verdict.

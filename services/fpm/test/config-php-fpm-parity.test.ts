@@ -59,12 +59,17 @@ describe('php-fpm.conf parity with php-fpm8.2 -t', () => {
     const peerError = /(ERROR|ALERT): (.*)/.exec(peerOutput);
 
     let ours: FpmError | null = null;
+    let notes: string[] = [];
     try {
-      loadConfig(file, { prefix: dir, requireUser: true });
+      const config = loadConfig(file, { prefix: dir, requireUser: true });
+      notes = config.messages.filter((m) => m.text.startsWith('[pool ')).map((m) => `${m.level === 'warn' ? 'WARNING' : 'NOTICE'}: ${m.text}`);
     } catch (err) {
       ours = err as FpmError;
     }
     expect({ accepts: ours === null }).toEqual({ accepts: peerAccepts });
     if (!peerAccepts) expect(`${ours?.level.toUpperCase()}: ${ours?.message}`).toBe(`${peerError?.[1]}: ${peerError?.[2]}`);
+    // What php-fpm says of a pool without failing (a default it filled in), at the same level;
+    // once, though it wrote it both to stderr and to its log.
+    else expect(notes).toEqual([...new Set([...peerOutput.matchAll(/(NOTICE|WARNING): (\[pool .*)/g)].map((m) => `${m[1]}: ${m[2]}`))]);
   });
 });

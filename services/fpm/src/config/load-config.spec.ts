@@ -70,13 +70,13 @@ describe('loadConfig', () => {
     const file = write('fpm.conf', '[www]\nlisten=9000\npm=dynamic\npm.max_children=5\npm.min_spare_servers=1\npm.max_spare_servers=3\n');
     const config = loadConfig(file, { prefix: dir });
     expect(config.pools[0]?.['pm.start_servers']).toBe(2);
-    expect(config.warnings).toContain("[pool www] pm.start_servers is not set. It's been set to 2.");
+    expect(config.messages).toContainEqual({ level: 'notice', text: "[pool www] pm.start_servers is not set. It's been set to 2." });
   });
 
   it('accepts PHP-only directives with a warning naming file and line', () => {
     const file = write('fpm.conf', '[www]\nlisten=9000\npm=static\npm.max_children=1\nphp_admin_value[memory_limit] = 64M\n');
     const config = loadConfig(file, { prefix: dir });
-    expect(config.warnings).toEqual([`[${file}:5] 'php_admin_value[memory_limit]' only applies to PHP and is ignored by fpm-ts`]);
+    expect(config.messages).toEqual([{ level: 'warn', text: `[${file}:5] 'php_admin_value[memory_limit]' only applies to PHP and is ignored by fpm-ts` }]);
   });
 
   it.each([

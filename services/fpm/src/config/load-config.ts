@@ -8,7 +8,7 @@ import { accessLogUnopenable, badValue, errorLogUnopenable, noPools, poolInvalid
 import { openLogFile } from '../log-file-open';
 import { GLOBAL_DIRECTIVES, PHP_ONLY_KEYS, PHP_ONLY_PREFIXES, POOL_DIRECTIVES, globalDefaults, poolDefaults } from './directives';
 import { readIni, type IniEntry } from './ini-reader';
-import type { FpmConfig, GlobalConfig, PoolConfig } from './types';
+import type { ConfigMessage, FpmConfig, GlobalConfig, PoolConfig } from './types';
 import { parseValueOf, type ValueKind } from './values';
 
 export interface LoadOptions {
@@ -24,7 +24,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): FpmConfig {
   const entries = readIni(file, { prefix, env: options.env ?? process.env });
   const global = globalDefaults();
   const pools = new Map<string, PoolConfig>();
-  const warnings: string[] = [];
+  const messages: ConfigMessage[] = [];
 
   for (const entry of entries) {
     if (entry.section === null || entry.section === 'global') {
@@ -36,7 +36,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): FpmConfig {
       pool = poolDefaults(entry.section);
       pools.set(entry.section, pool);
     }
-    applyPoolEntry(pool, entry, warnings);
+    applyPoolEntry(pool, entry, messages);
   }
 
   if (pools.size === 0) throw noPools();
@@ -45,13 +45,13 @@ export function loadConfig(file: string, options: LoadOptions = {}): FpmConfig {
   if (resolvedGlobal.error_log !== 'syslog' && !STDERR_LOG_NAMES.has(resolvedGlobal.error_log)) {
     fs.closeSync(openLogFile(resolvedGlobal.error_log, errorLogUnopenable));
   }
-  const processed = [...pools.values()].map((pool) => postProcessPool(pool, prefix, options.requireUser ?? false, warnings));
+  const processed = [...pools.values()].map((pool) => postProcessPool(pool, prefix, options.requireUser ?? false, messages));
   return Object.freeze({
     file: path.resolve(file),
     prefix,
     global: Object.freeze(resolvedGlobal),
     pools: Object.freeze(processed.map((p) => Object.freeze(p))),
-    warnings: Object.freeze(warnings),
+    messages: Object.freeze(messages),
   });
 }
 
@@ -65,7 +65,7 @@ function applyEntry(target: Record<string, unknown>, table: Readonly<Record<stri
   target[entry.key] = parsed;
 }
 
-function applyPoolEntry(pool: PoolConfig, rawEntry: IniEntry, warnings: string[]): void {
+function applyPoolEntry(pool: PoolConfig, rawEntry: IniEntry, messages: ConfigMessage[]): void {
   // php-fpm expands $pool in pool values (listen = /run/php/$pool.sock).
   const entry = { ...rawEntry, value: rawEntry.value.split('$pool').join(pool.name) };
   const envMatch = /^env\[(.+)\]$/.exec(entry.key);
@@ -74,7 +74,7 @@ function applyPoolEntry(pool: PoolConfig, rawEntry: IniEntry, warnings: string[]
     return;
   }
   if (PHP_ONLY_KEYS.has(entry.key) || PHP_ONLY_PREFIXES.some((p) => entry.key.startsWith(p))) {
-    warnings.push(`[${entry.file}:${entry.line}] '${entry.key}' only applies to PHP and is ignored by fpm-ts`);
+    messages.push({ level: 'warn', text: `[${entry.file}:${entry.line}] '${entry.key}' only applies to PHP and is ignored by fpm-ts` });
     return;
   }
   applyEntry(pool as unknown as Record<string, unknown>, POOL_DIRECTIVES, entry);
@@ -93,7 +93,7 @@ function resolveGlobalPaths(global: GlobalConfig, prefix: string): GlobalConfig 
   return { ...global, error_log: errorLog, pid: global.pid === null ? null : absolute(prefix, global.pid) };
 }
 
-function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: boolean, warnings: string[]): PoolConfig {
+function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: boolean, messages: ConfigMessage[]): PoolConfig {
   const fail = (detail: string): FpmError => poolInvalid(pool.name, detail);
   // fpm_conf_process_all_pools() logs these at ALERT, the rest at ERROR.
   const alert = (detail: string): FpmError => poolInvalid(pool.name, detail, 'alert');
@@ -120,7 +120,7 @@ function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: bo
     if (max < min) throw alert(`pm.max_spare_servers(${max}) must not be less than pm.min_spare_servers(${min})`);
     if (pool['pm.start_servers'] === 0) {
       pool['pm.start_servers'] = min + Math.floor((max - min) / 2);
-      warnings.push(`[pool ${pool.name}] pm.start_servers is not set. It's been set to ${pool['pm.start_servers']}.`);
+      messages.push({ level: 'notice', text: `[pool ${pool.name}] pm.start_servers is not set. It's been set to ${pool['pm.start_servers']}.` });
     } else if (pool['pm.start_servers'] < min || pool['pm.start_servers'] > max) {
       throw alert(`pm.start_servers(${pool['pm.start_servers']}) must not be less than pm.min_spare_servers(${min}) and not greater than pm.max_spare_servers(${max})`);
     }

@@ -85,6 +85,14 @@ export interface FpmConfig {
   readonly prefix: string;
   readonly global: Readonly<GlobalConfig>;
   readonly pools: readonly Readonly<PoolConfig>[];
-  /** Accepted with a warning (php_value and friends): shown by -t and logged at start. */
-  readonly warnings: readonly string[];
+  /**
+   * What loading had to say without failing, shown by -t and logged at start and reload: a
+   * WARNING for what fpm-ts ignores (php_value and friends), php-fpm's NOTICE for a default it filled.
+   */
+  readonly messages: readonly ConfigMessage[];
+}
+
+export interface ConfigMessage {
+  readonly level: 'warn' | 'notice';
+  readonly text: string;
 }

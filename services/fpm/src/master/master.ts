@@ -156,7 +156,7 @@ export class Master {
       this.systemd.ready(this.config.global.systemd_interval, `Reload failed: ${err.message}`);
       return;
     }
-    for (const warning of next.warnings) this.log.warn(warning);
+    for (const message of next.messages) this.log[message.level](message.text);
     // A reloaded php-fpm is a new process image, and starts the way a new one does.
     this.log.notice(`fpm is running, pid ${process.pid}`);
     const old = this.pools;
