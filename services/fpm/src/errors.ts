@@ -7,6 +7,8 @@ export class FpmError extends Error {
     message: string,
     /** The zlog level php-fpm logs this failure at: most are ERROR, a pool's pm settings ALERT. */
     readonly level: 'alert' | 'error' = 'error',
+    /** The WARNING php-fpm logs first, saying why (a bad access.format token). */
+    readonly warning: string | null = null,
   ) {
     super(message);
     this.name = 'FpmError';
@@ -31,8 +33,8 @@ export const configUnreadable = (file: string, reason: string): FpmError =>
   new FpmError('FPM_ERR_CONFIG_READ', `failed to open configuration file '${file}': ${reason}`);
 
 /** Post-processing failures name the pool: `[pool www] pm.max_children must be a positive value`. */
-export const poolInvalid = (pool: string, detail: string, level: 'alert' | 'error' = 'error'): FpmError =>
-  new FpmError('FPM_ERR_POOL_INVALID', `[pool ${pool}] ${detail}`, level);
+export const poolInvalid = (pool: string, detail: string, level: 'alert' | 'error' = 'error', warning: string | null = null): FpmError =>
+  new FpmError('FPM_ERR_POOL_INVALID', `[pool ${pool}] ${detail}`, level, warning);
 
 /**
  * The end php-fpm's ZLOG_SYSERROR lines get, strerror and errno ("No such file or directory (2)"),

@@ -38,6 +38,7 @@ export async function main(argv: readonly string[], startMaster: StartMaster): P
     });
   } catch (err) {
     if (!(err instanceof FpmError)) throw err;
+    if (err.warning !== null) stderrLog.warn(err.warning);
     stderrLog[err.level](err.message);
     if (!POST_PROCESS_CODES.has(err.code)) stderrLog.error(`failed to load configuration file '${args.config}'`);
     else stderrLog.error('failed to post process the configuration');

@@ -34,6 +34,15 @@ const cases: Array<[string, string]> = [
   ['slowlog timeout without slowlog', 'listen = 9000\npm = static\npm.max_children = 2\nrequest_slowlog_timeout = 1s\n'],
   ['zero idle timeout', 'listen = 9000\npm = ondemand\npm.max_children = 2\npm.process_idle_timeout = 0\n'],
   ['access format with every specifier', 'listen = 9000\npm = static\npm.max_children = 2\naccess.log = /tmp/access.log\naccess.format = "%R %u %t %T %m %r %q %Q %s %f %l %n %p %P %d %{mili}d %{kilo}M %C %{HTTP_HOST}e %{Content-Type}o %{%Y-%m-%d}t %%"\n'],
+  ['access format of Debian 8.2\'s www.conf', 'listen = 9000\npm = static\npm.max_children = 2\naccess.log = /tmp/access.log\naccess.format = "%R - %u %t \\"%m %r%Q%q\\" %s %f %{milli}d %{kilo}M %C%%"\n'],
+  ['access format modifiers in any case, a trailing %', 'listen = 9000\npm = static\npm.max_children = 2\naccess.log = /tmp/access.log\naccess.format = "%{MICRO}d %{Mega}M %{User}C %{}d %"\n'],
+  ['access format %d with an unknown unit', 'listen = 9000\npm = static\npm.max_children = 2\naccess.log = /tmp/access.log\naccess.format = "%{bogus}d"\n'],
+  ['access format %{}e', 'listen = 9000\npm = static\npm.max_children = 2\naccess.log = /tmp/access.log\naccess.format = "%{}e"\n'],
+  ['access format with an unknown token', 'listen = 9000\npm = static\npm.max_children = 2\naccess.log = /tmp/access.log\naccess.format = "%{x}X"\n'],
+  ['access format with an unclosed brace', 'listen = 9000\npm = static\npm.max_children = 2\naccess.log = /tmp/access.log\naccess.format = "%{abc"\n'],
+  ['access.suppress_path[] lines', 'listen = 9000\npm = static\npm.max_children = 2\naccess.suppress_path[] = /ping\naccess.suppress_path[] = /health\n'],
+  ['access.suppress_path without []', 'listen = 9000\npm = static\npm.max_children = 2\naccess.suppress_path = /ping\n'],
+  ['listen.setfib (FreeBSD only)', 'listen = 9000\npm = static\npm.max_children = 2\nlisten.setfib = 1\n'],
   ['access format %e without a name', 'listen = 9000\npm = static\npm.max_children = 2\naccess.log = /tmp/access.log\naccess.format = "%R %e"\n'],
   ['chdir that does not exist', 'listen = 9000\npm = static\npm.max_children = 2\nchdir = /nonexistent-fpm-parity\n'],
   ['chdir to a file', 'listen = 9000\npm = static\npm.max_children = 2\nchdir = /etc/hostname\n'],
@@ -67,7 +76,11 @@ describe('php-fpm.conf parity with php-fpm8.2 -t', () => {
       ours = err as FpmError;
     }
     expect({ accepts: ours === null }).toEqual({ accepts: peerAccepts });
-    if (!peerAccepts) expect(`${ours?.level.toUpperCase()}: ${ours?.message}`).toBe(`${peerError?.[1]}: ${peerError?.[2]}`);
+    if (!peerAccepts) {
+      expect(`${ours?.level.toUpperCase()}: ${ours?.message}`).toBe(`${peerError?.[1]}: ${peerError?.[2]}`);
+      // The WARNING php-fpm logs first to say why, if any.
+      expect(ours?.warning).toBe(/WARNING: (.*)/.exec(peerOutput)?.[1] ?? null);
+    }
     // What php-fpm says of a pool without failing (a default it filled in), at the same level;
     // once, though it wrote it both to stderr and to its log.
     else expect(notes).toEqual([...new Set([...peerOutput.matchAll(/(NOTICE|WARNING): (\[pool .*)/g)].map((m) => `${m[1]}: ${m[2]}`))]);

@@ -67,6 +67,7 @@ async function startWorker(
     accessLog: files.accessLog ?? null,
     accessLogFd: inherit(files.accessLog),
     accessFormat: '%R - %u %t "%m %r" %s',
+    accessSuppressPaths: [],
     ...overrides,
   };
   const w = new WorkerProcess<FpmWorkerReport, FpmMasterMessage>(
@@ -158,6 +159,24 @@ describe('fpm-ts JavaScript worker', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(new RegExp(`^- -  ${time} "GET /hello\\.mjs" 200$`));
     expect(lines[1]).toMatch(new RegExp(`^- -  ${time} "GET /missing\\.js" 404$`));
+  });
+
+  it('leaves out of the access log only the plain successful requests to access.suppress_path[], as php-fpm 8.2 does', async () => {
+    const accessLog = path.join(dir, 'access.log');
+    const w = await startWorker({ accessFormat: '%m %r %s %q', accessSuppressPaths: ['/hello.mjs', '/missing.js'] }, { accessLog });
+    await request('hello.mjs'); // suppressed
+    await request('hello.mjs', { method: 'HEAD' }); // suppressed
+    await request('hello.mjs', { query: 'name=x' });
+    await request('hello.mjs', { method: 'POST' });
+    await request('hello.mjs', { body: 'abc' }); // a request body, so logged
+    await request('missing.js'); // a 404, so logged
+    await w.stop({ graceful: true });
+    expect(fs.readFileSync(accessLog, 'utf8').trim().split('\n')).toEqual([
+      'GET /hello.mjs 200 name=x',
+      'POST /hello.mjs 200 ',
+      'GET /hello.mjs 200 ',
+      'GET /missing.js 404',
+    ]);
   });
 
   it('reloads a changed handler module', async () => {

@@ -37,7 +37,22 @@ describe('compileAccessFormat', () => {
     expect(line).toBe('127.0.0.1|/srv/app.js|12|GET|www|x=1|?|/app.js|200|1.500|1500.000|2048|2|30.00|20.00|h.example|text/plain|2026-11-22|%');
   });
 
-  it.each(['%e', '%o', '%{bogus}d', '%{huge}M', '%Z', 'trailing %', '%{unclosed'])('refuses %s', (format) => {
-    expect(() => compileAccessFormat(format)).toThrow(expect.objectContaining({ code: 'FPM_ERR_ACCESS_FORMAT' }));
+  it("takes php-fpm 8.2's modifiers in any case, microseconds whole and memory rounded down, as php-fpm8.2 prints them", () => {
+    const line = compileAccessFormat('%{milli}d|%{MILLISECONDS}d|%{micro}d|%{}d|%{KILO}M|%{Mega}M|%{bytes}M|%{User}C|done %')(
+      entry({ endMs: start + 515, memory: 2 * 1048576 - 1 }),
+    );
+    expect(line).toBe('515.000|515.000|515000|0.515|2047|1|2097151|58.25|done ');
+  });
+
+  it.each([
+    ['%e', 'the name of the environment variable must be set between embraces for %e'],
+    ['%{}e', 'the name of the environment variable must be set between embraces for %e'],
+    ['%o', 'the name of the header must be set between embraces for %o'],
+    ['%{bogus}d', "only 'seconds', 'milli', 'milliseconds', 'micro' or 'microseconds' are allowed as a modifier for %d ('bogus')"],
+    ['%{huge}M', "only 'bytes', 'kilo', 'kilobytes', 'mega' or 'megabytes' are allowed as a modifier for %M ('huge')"],
+    ['%Z', 'Invalid token in the access.format (%Z)'],
+    ['%{unclosed', 'missing closing embrace in the access.format'],
+  ])("refuses %s with php-fpm's warning", (format, warning) => {
+    expect(() => compileAccessFormat(format)).toThrow(expect.objectContaining({ code: 'FPM_ERR_ACCESS_FORMAT', message: warning }));
   });
 });

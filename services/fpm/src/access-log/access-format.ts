@@ -50,15 +50,42 @@ export function strftime(format: string, d: Date): string {
 }
 
 const DEFAULT_TIME = '%d/%b/%Y:%H:%M:%S %z';
+
+/** The request's path as php-fpm's scoreboard keeps it (%r): SCRIPT_NAME, the script run, not the original REQUEST_URI. */
+export function requestPath(params: ReadonlyMap<string, string>): string {
+  return params.get('SCRIPT_NAME') || (params.get('REQUEST_URI') ?? '').split('?')[0] || '';
+}
 const param = (e: AccessEntry, name: string): string => e.params.get(name) ?? '';
 const orDash = (s: string): string => (s === '' ? '-' : s);
 
-function field(spec: string, arg: string | null, format: string): Field {
-  const bad = (): FpmError => new FpmError('FPM_ERR_ACCESS_FORMAT', `wrong format for access.format '${format}'`);
+/** php-fpm's WARNING for a format it refuses; the post-processing then fails with "wrong format". */
+const refuse = (why: string): FpmError => new FpmError('FPM_ERR_ACCESS_FORMAT', why);
+
+/** A `%{modifier}X` value, matched without regard to case as php-fpm's strcasecmp() does. */
+function modifier<T>(spec: string, arg: string | null, fallback: string, table: Readonly<Record<string, T>>, allowed: string): T {
+  // An empty modifier is the default, as php-fpm tests format[0] == '\0' first.
+  const value = table[(arg || fallback).toLowerCase()];
+  if (value === undefined) throw refuse(`only ${allowed} are allowed as a modifier for %${spec} ('${arg}')`);
+  return value;
+}
+
+const CPU_MODIFIERS = { total: 'total', user: 'user', system: 'system' } as const;
+/** Milliseconds per unit; "mili" and "miliseconds" are the spellings php-fpm accepted before 8.2. */
+const DURATION_MODIFIERS: Readonly<Record<string, number>> = {
+  seconds: 1000,
+  milli: 1,
+  milliseconds: 1,
+  mili: 1,
+  miliseconds: 1,
+  micro: 0.001,
+  microseconds: 0.001,
+};
+const MEMORY_MODIFIERS: Readonly<Record<string, number>> = { bytes: 1, kilo: 1024, kilobytes: 1024, mega: 1048576, megabytes: 1048576 };
+
+function field(spec: string, arg: string | null): Field {
   switch (spec) {
     case 'C': {
-      const which = arg ?? 'total';
-      if (!['total', 'user', 'system'].includes(which)) throw bad();
+      const which = modifier(spec, arg, 'total', CPU_MODIFIERS, "'total', 'user' or 'system'");
       return (e) => {
         const us = which === 'user' ? e.cpuUserUs : which === 'system' ? e.cpuSystemUs : e.cpuUserUs + e.cpuSystemUs;
         const wall = (e.endMs - e.startMs) * 1000;
@@ -66,14 +93,15 @@ function field(spec: string, arg: string | null, format: string): Field {
       };
     }
     case 'd': {
-      const unit = arg ?? 'seconds';
-      const div = { seconds: 1000, milliseconds: 1, mili: 1, miliseconds: 1, microseconds: 0.001, micro: 0.001 }[unit];
-      if (div === undefined) throw bad();
+      const div = modifier(spec, arg, 'seconds', DURATION_MODIFIERS, "'seconds', 'milli', 'milliseconds', 'micro' or 'microseconds'");
+      // php-fpm prints seconds and milliseconds with 3 decimals, microseconds as a whole number.
+      if (div < 1) return (e) => String(Math.round((e.endMs - e.startMs) / div));
       return (e) => ((e.endMs - e.startMs) / div).toFixed(3);
     }
-    case 'e':
-      if (arg === null) throw bad();
+    case 'e': {
+      if (!arg) throw refuse('the name of the environment variable must be set between embraces for %e');
       return (e) => orDash(param(e, arg));
+    }
     case 'f':
       return (e) => orDash(param(e, 'SCRIPT_FILENAME'));
     case 'l':
@@ -81,16 +109,16 @@ function field(spec: string, arg: string | null, format: string): Field {
     case 'm':
       return (e) => orDash(param(e, 'REQUEST_METHOD'));
     case 'M': {
-      const unit = arg ?? 'bytes';
-      const div = { bytes: 1, kilo: 1024, kilobytes: 1024, mega: 1048576, megabytes: 1048576 }[unit];
-      if (div === undefined) throw bad();
-      return (e) => String(Math.round(e.memory / div));
+      const div = modifier(spec, arg, 'bytes', MEMORY_MODIFIERS, "'bytes', 'kilo', 'kilobytes', 'mega' or 'megabytes'");
+      // Whole units, rounded down, as php-fpm's integer division.
+      return (e) => String(Math.floor(e.memory / div));
     }
     case 'n':
       return (e) => e.pool;
-    case 'o':
-      if (arg === null) throw bad();
+    case 'o': {
+      if (!arg) throw refuse('the name of the header must be set between embraces for %o');
       return (e) => orDash(e.responseHeaders?.get(arg) ?? '');
+    }
     case 'p':
       return () => String(process.pid);
     case 'P':
@@ -100,8 +128,7 @@ function field(spec: string, arg: string | null, format: string): Field {
     case 'Q':
       return (e) => (param(e, 'QUERY_STRING') === '' ? '' : '?');
     case 'r':
-      // php-fpm logs SCRIPT_NAME here (the script run), not the original REQUEST_URI.
-      return (e) => orDash(param(e, 'SCRIPT_NAME') || param(e, 'REQUEST_URI').split('?')[0] || '');
+      return (e) => orDash(requestPath(e.params));
     case 'R':
       return (e) => e.remoteAddress ?? '-';
     case 's':
@@ -113,11 +140,14 @@ function field(spec: string, arg: string | null, format: string): Field {
     case 'u':
       return (e) => param(e, 'REMOTE_USER');
     default:
-      throw bad();
+      throw refuse(`Invalid token in the access.format (%${spec})`);
   }
 }
 
-/** Compiles an access.format; a bad specifier throws FPM_ERR_ACCESS_FORMAT as php-fpm refuses it. */
+/**
+ * Compiles an access.format; what php-fpm refuses throws FPM_ERR_ACCESS_FORMAT with php-fpm's
+ * WARNING text as the message.
+ */
 export function compileAccessFormat(format: string): (entry: AccessEntry) => string {
   const parts: Array<string | Field> = [];
   let literal = '';
@@ -130,19 +160,20 @@ export function compileAccessFormat(format: string): (entry: AccessEntry) => str
     let arg: string | null = null;
     if (format[i + 1] === '{') {
       const close = format.indexOf('}', i + 2);
-      if (close < 0) throw new FpmError('FPM_ERR_ACCESS_FORMAT', `wrong format for access.format '${format}'`);
+      if (close < 0) throw refuse('missing closing embrace in the access.format');
       arg = format.slice(i + 2, close);
       i = close;
     }
     const spec = format[++i];
-    if (spec === undefined) throw new FpmError('FPM_ERR_ACCESS_FORMAT', `wrong format for access.format '${format}'`);
+    // A '%' that ends the format prints nothing, as in php-fpm.
+    if (spec === undefined) break;
     if (spec === '%') {
       literal += '%';
       continue;
     }
     if (literal !== '') parts.push(literal);
     literal = '';
-    parts.push(field(spec, arg, format));
+    parts.push(field(spec, arg));
   }
   if (literal !== '') parts.push(literal);
   return (entry) => {

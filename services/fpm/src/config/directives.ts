@@ -45,7 +45,7 @@ export function globalDefaults(): GlobalConfig {
   };
 }
 
-type PoolScalarKey = Exclude<keyof PoolConfig, 'name' | 'env'>;
+type PoolScalarKey = Exclude<keyof PoolConfig, 'name' | 'env' | 'access.suppress_path'>;
 
 export const POOL_DIRECTIVES: Readonly<Record<PoolScalarKey, ValueKind>> = {
   prefix: 'string-or-null',
@@ -75,7 +75,6 @@ export const POOL_DIRECTIVES: Readonly<Record<PoolScalarKey, ValueKind>> = {
   'ping.response': 'string',
   'access.log': 'string-or-null',
   'access.format': 'string',
-  'access.suppress_path': 'list',
   slowlog: 'string-or-null',
   request_slowlog_timeout: 'time',
   request_slowlog_trace_depth: 'int',
@@ -96,7 +95,8 @@ export const POOL_DIRECTIVES: Readonly<Record<PoolScalarKey, ValueKind>> = {
 
 /** Keys that only make sense for PHP: accepted with a warning so existing pool files load. */
 export const PHP_ONLY_PREFIXES = ['php_value[', 'php_flag[', 'php_admin_value[', 'php_admin_flag['] as const;
-export const PHP_ONLY_KEYS = new Set(['apparmor_hat', 'listen.setfib']);
+// listen.setfib is not here: php-fpm on Linux has no such entry (FreeBSD only), and neither do we.
+export const PHP_ONLY_KEYS = new Set(['apparmor_hat']);
 
 export function poolDefaults(name: string): PoolConfig {
   return {

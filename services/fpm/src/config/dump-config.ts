@@ -69,6 +69,8 @@ function poolLines(p: Readonly<PoolConfig>): string[] {
     `\tping.response = ${p['ping.response']}`,
     `\taccess.log = ${str(p['access.log'])}`,
     `\taccess.format = ${p['access.format']}`,
+    // Last written first, as env[] below.
+    ...[...p['access.suppress_path']].reverse().map((path) => `\taccess.suppress_path[] = ${path}`),
     `\tslowlog = ${str(p.slowlog)}`,
     `\trequest_slowlog_timeout = ${p.request_slowlog_timeout}s`,
     `\trequest_slowlog_trace_depth = ${p.request_slowlog_trace_depth}`,
@@ -84,7 +86,6 @@ function poolLines(p: Readonly<PoolConfig>): string[] {
     `\tsecurity.limit_extensions = ${p['security.limit_extensions'].join(' ')}`,
     // Last written first: php-fpm keeps them in a list it prepends to.
     ...Object.entries(p.env).reverse().map(([name, value]) => `\tenv[${name}] = ${value}`),
-    `\taccess.suppress_path = ${p['access.suppress_path'].join(' ') || 'undefined'}`,
     `\tprogram = ${str(p.program)}`,
     `\tprogram.args = ${p['program.args'].join(' ') || 'undefined'}`,
     `\thandler.revalidate_freq = ${p['handler.revalidate_freq']}s`,

@@ -73,6 +73,11 @@ function applyPoolEntry(pool: PoolConfig, rawEntry: IniEntry, messages: ConfigMe
     pool.env[envMatch[1]] = entry.value;
     return;
   }
+  // php-fpm 8.2's one array directive: each line adds a path.
+  if (entry.key === 'access.suppress_path[]') {
+    pool['access.suppress_path'].push(entry.value);
+    return;
+  }
   if (PHP_ONLY_KEYS.has(entry.key) || PHP_ONLY_PREFIXES.some((p) => entry.key.startsWith(p))) {
     messages.push({ level: 'warn', text: `[${entry.file}:${entry.line}] '${entry.key}' only applies to PHP and is ignored by fpm-ts` });
     return;
@@ -141,8 +146,8 @@ function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: bo
   }
   try {
     compileAccessFormat(pool['access.format']);
-  } catch {
-    throw fail(`wrong format for access.format '${pool['access.format']}'`);
+  } catch (err) {
+    throw poolInvalid(pool.name, `wrong format for access.format '${pool['access.format']}'`, 'error', (err as Error).message);
   }
   for (const ext of pool['security.limit_extensions']) {
     if (!ext.startsWith('.')) throw fail(`security.limit_extensions: '${ext}' must start with a dot`);

@@ -150,6 +150,7 @@ export class Master {
       }
     } catch (err) {
       if (!(err instanceof FpmError)) throw err;
+      if (err.warning !== null) this.log.warn(err.warning);
       this.log[err.level](err.message);
       this.log.error(`failed to reload the configuration from '${this.config.file}': the running pools keep serving`);
       this.state = 'normal';

@@ -105,6 +105,7 @@ export function bootstrapFor(pool: Readonly<PoolConfig>, handedOnly: boolean, lo
     accessLog: pool['access.log'],
     accessLogFd: logFds.access,
     accessFormat: pool['access.format'],
+    accessSuppressPaths: pool['access.suppress_path'],
   };
 }
 

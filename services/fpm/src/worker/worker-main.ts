@@ -11,6 +11,7 @@ import type { PoolScoreboard } from '../status/scoreboard';
 import { ActivityReporter, REPORT_INTERVAL_MS } from './activity-reporter';
 import { acceptHandedConnections } from './handed-connections';
 import { compileAccessFormat } from '../access-log/access-format';
+import { accessSuppressed } from '../access-log/access-suppress';
 import { installWorkerFetchGlobals } from './fetch-globals';
 import { createJsResponder, type Outcome } from './js-responder';
 import { startSlowlogSampler, type SlowlogSampler } from './slowlog-sampler';
@@ -108,6 +109,7 @@ export function runWorker(boot: WorkerBootstrap): void {
   // The master opened the file (as php-fpm's does, before the pool's user applies); we inherit it.
   const accessLog = boot.accessLog === null || boot.accessLogFd === null ? null : createAccessLog({ fd: boot.accessLogFd, path: boot.accessLog });
   const accessLine = compileAccessFormat(boot.accessFormat);
+  const suppressedPaths = new Set(boot.accessSuppressPaths);
 
   const activity = new ActivityReporter((report) => channel.send(report), boot.listenFd < 0 ? 0 : REPORT_INTERVAL_MS);
   const cpu = new CpuSampler();
@@ -177,7 +179,7 @@ export function runWorker(boot: WorkerBootstrap): void {
     const usage = cpu.sample();
     activity.end(id, durationUs, usage.user + usage.system, usage.rss);
     inFlight--;
-    if (accessLog === null) return;
+    if (accessLog === null || accessSuppressed(suppressedPaths, request.params, outcome.status)) return;
     const endMs = Date.now();
     accessLog.write(
       accessLine({

@@ -121,6 +121,8 @@ export interface WorkerBootstrap {
   readonly accessLog: string | null;
   readonly accessLogFd: number | null;
   readonly accessFormat: string;
+  /** access.suppress_path[]: paths whose plain successful requests are not logged. */
+  readonly accessSuppressPaths: readonly string[];
 }
 
 export const WORKER_BOOTSTRAP_ENV = 'FPM_TS_WORKER';
