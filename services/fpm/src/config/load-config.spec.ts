@@ -73,6 +73,14 @@ describe('loadConfig', () => {
     expect(config.messages).toContainEqual({ level: 'notice', text: "[pool www] pm.start_servers is not set. It's been set to 2." });
   });
 
+  it('says at every load which settings it reads and does not apply', () => {
+    const file = write('fpm.conf', '[www]\nlisten=9000\npm=static\npm.max_children=1\npm.status_listen = 127.0.0.1:9001\nlisten.acl_users = www-data\n');
+    expect(loadConfig(file, { prefix: dir }).messages.map((m) => `${m.level}: ${m.text}`)).toEqual([
+      "warn: [pool www] 'pm.status_listen' is not applied by fpm-ts: pm.status_path answers on the pool's own socket (a worker serves it while running other requests)",
+      "warn: [pool www] 'listen.acl_users' is not applied by fpm-ts: use listen.owner, listen.group and listen.mode",
+    ]);
+  });
+
   it('accepts PHP-only directives with a warning naming file and line', () => {
     const file = write('fpm.conf', '[www]\nlisten=9000\npm=static\npm.max_children=1\nphp_admin_value[memory_limit] = 64M\n');
     const config = loadConfig(file, { prefix: dir });

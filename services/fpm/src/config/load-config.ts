@@ -98,6 +98,12 @@ function resolveGlobalPaths(global: GlobalConfig, prefix: string): GlobalConfig 
   return { ...global, error_log: errorLog, pid: global.pid === null ? null : absolute(prefix, global.pid) };
 }
 
+const NOT_APPLIED = [
+  ['pm.status_listen', "pm.status_path answers on the pool's own socket (a worker serves it while running other requests)"],
+  ['listen.acl_users', 'use listen.owner, listen.group and listen.mode'],
+  ['listen.acl_groups', 'use listen.owner, listen.group and listen.mode'],
+] as const;
+
 function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: boolean, messages: ConfigMessage[]): PoolConfig {
   const fail = (detail: string): FpmError => poolInvalid(pool.name, detail);
   // fpm_conf_process_all_pools() logs these at ALERT, the rest at ERROR.
@@ -134,6 +140,10 @@ function postProcessPool(pool: PoolConfig, globalPrefix: string, requireUser: bo
   }
   if (pool['pm.max_spawn_rate'] < 1) throw alert('pm.max_spawn_rate must be a positive value');
 
+  // Settings fpm-ts reads and does not apply: said at every load, so nobody relies on them unknowingly.
+  for (const [key, instead] of NOT_APPLIED) {
+    if (pool[key] !== null) messages.push({ level: 'warn', text: `[pool ${pool.name}] '${key}' is not applied by fpm-ts: ${instead}` });
+  }
   for (const [key, what] of [['pm.status_path', 'status path'], ['ping.path', 'ping path']] as const) {
     const value = pool[key];
     if (value !== null && !value.startsWith('/')) throw fail(`the ${what} '${value}' must start with a '/'`);
