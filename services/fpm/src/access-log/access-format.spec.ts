@@ -50,6 +50,7 @@ describe('compileAccessFormat', () => {
     ['%o', 'the name of the header must be set between embraces for %o'],
     ['%{bogus}d', "only 'seconds', 'milli', 'milliseconds', 'micro' or 'microseconds' are allowed as a modifier for %d ('bogus')"],
     ['%{huge}M', "only 'bytes', 'kilo', 'kilobytes', 'mega' or 'megabytes' are allowed as a modifier for %M ('huge')"],
+    ['%{constructor}d', "only 'seconds', 'milli', 'milliseconds', 'micro' or 'microseconds' are allowed as a modifier for %d ('constructor')"],
     ['%Z', 'Invalid token in the access.format (%Z)'],
     ['%{unclosed', 'missing closing embrace in the access.format'],
   ])("refuses %s with php-fpm's warning", (format, warning) => {

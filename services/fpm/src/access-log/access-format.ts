@@ -55,6 +55,7 @@ const DEFAULT_TIME = '%d/%b/%Y:%H:%M:%S %z';
 export function requestPath(params: ReadonlyMap<string, string>): string {
   return params.get('SCRIPT_NAME') || (params.get('REQUEST_URI') ?? '').split('?')[0] || '';
 }
+
 const param = (e: AccessEntry, name: string): string => e.params.get(name) ?? '';
 const orDash = (s: string): string => (s === '' ? '-' : s);
 
@@ -64,9 +65,10 @@ const refuse = (why: string): FpmError => new FpmError('FPM_ERR_ACCESS_FORMAT', 
 /** A `%{modifier}X` value, matched without regard to case as php-fpm's strcasecmp() does. */
 function modifier<T>(spec: string, arg: string | null, fallback: string, table: Readonly<Record<string, T>>, allowed: string): T {
   // An empty modifier is the default, as php-fpm tests format[0] == '\0' first.
-  const value = table[(arg || fallback).toLowerCase()];
-  if (value === undefined) throw refuse(`only ${allowed} are allowed as a modifier for %${spec} ('${arg}')`);
-  return value;
+  const key = (arg || fallback).toLowerCase();
+  // Own keys only: "%{constructor}d" is no unit.
+  if (!Object.hasOwn(table, key)) throw refuse(`only ${allowed} are allowed as a modifier for %${spec} ('${arg}')`);
+  return table[key] as T;
 }
 
 const CPU_MODIFIERS = { total: 'total', user: 'user', system: 'system' } as const;
