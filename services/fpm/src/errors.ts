@@ -15,6 +15,12 @@ export class FpmError extends Error {
   }
 }
 
+/** Logs a failure as php-fpm does: its WARNING saying why, if any, then the failure at its level. */
+export function logFpmError(log: { warn(msg: string): void; error(msg: string): void; alert(msg: string): void }, err: FpmError): void {
+  if (err.warning !== null) log.warn(err.warning);
+  log[err.level](err.message);
+}
+
 /** `[file:line] unknown entry 'key'`, as php-fpm's fpm_conf.c words it. */
 export const unknownEntry = (file: string, line: number, key: string): FpmError =>
   new FpmError('FPM_ERR_CONFIG_UNKNOWN_ENTRY', `[${file}:${line}] unknown entry '${key}'`);

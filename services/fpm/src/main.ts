@@ -4,7 +4,7 @@
 import { createErrorLog, parseLogLevel, type ErrorLog } from '@libs/log';
 import { HELP, parseArgs, type FpmArgs } from './cli/args';
 import { dumpConfig, loadConfig, type FpmConfig } from './config';
-import { FpmError, POST_PROCESS_CODES } from './errors';
+import { FpmError, logFpmError, POST_PROCESS_CODES } from './errors';
 import { FPM_TS_VERSION } from './version';
 
 export const EX_CONFIG = 78;
@@ -38,8 +38,7 @@ export async function main(argv: readonly string[], startMaster: StartMaster): P
     });
   } catch (err) {
     if (!(err instanceof FpmError)) throw err;
-    if (err.warning !== null) stderrLog.warn(err.warning);
-    stderrLog[err.level](err.message);
+    logFpmError(stderrLog, err);
     if (!POST_PROCESS_CODES.has(err.code)) stderrLog.error(`failed to load configuration file '${args.config}'`);
     else stderrLog.error('failed to post process the configuration');
     stderrLog.error('FPM initialization failed');

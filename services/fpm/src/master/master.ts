@@ -6,7 +6,7 @@ import { CrashStormDetector, DeadlineTimer, createSignalEvents, FPM_SIGNAL_INTEN
 import { parseLogLevel, type ErrorLog } from '@libs/log';
 import type { ActivatedSocket } from '@libs/systemd';
 import { loadConfig, type FpmConfig, type PoolConfig } from '../config';
-import { FpmError } from '../errors';
+import { FpmError, logFpmError } from '../errors';
 import { activatedKey, addressKey, describeAddress, parseListen, PoolSocket } from './listen-socket';
 import { Pool, type PoolContext, type StopMode } from './pool';
 import { SystemdReporter } from './systemd-reporter';
@@ -150,8 +150,7 @@ export class Master {
       }
     } catch (err) {
       if (!(err instanceof FpmError)) throw err;
-      if (err.warning !== null) this.log.warn(err.warning);
-      this.log[err.level](err.message);
+      logFpmError(this.log, err);
       this.log.error(`failed to reload the configuration from '${this.config.file}': the running pools keep serving`);
       this.state = 'normal';
       this.systemd.ready(this.config.global.systemd_interval, `Reload failed: ${err.message}`);
