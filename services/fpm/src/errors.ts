@@ -32,8 +32,9 @@ export const badValue = (file: string, line: number, key: string, reason: string
 export const syntaxError = (file: string, line: number, detail: string): FpmError =>
   new FpmError('FPM_ERR_CONFIG_SYNTAX', `[${file}:${line}] syntax error, ${detail}`);
 
+/** glob() failed (GLOB_ABORTED, 2: a directory could not be read), in php-fpm's words. */
 export const includeFailed = (pattern: string, file: string, line: number): FpmError =>
-  new FpmError('FPM_ERR_CONFIG_INCLUDE', `Unable to globalize '${pattern}' from ${file} at line ${line}.`);
+  new FpmError('FPM_ERR_CONFIG_INCLUDE', `Unable to globalize '${pattern}' (ret=2) from ${file} at line ${line}.`);
 
 export const configUnreadable = (file: string, reason: string): FpmError =>
   new FpmError('FPM_ERR_CONFIG_READ', `failed to open configuration file '${file}': ${reason}`);

@@ -24,6 +24,15 @@ const cases: Array<[string, string]> = [
   ['unknown entry', 'listen = 9000\npm = static\npm.max_children = 3\nfoo = bar\n'],
   ['bad integer', 'listen = 9000\npm = static\npm.max_children = abc\n'],
   ['bad time suffix', 'listen = 9000\npm = static\npm.max_children = 3\nrequest_terminate_timeout = 5x\n'],
+  // fpm_conf_set_time(): only the last character is a suffix; atoi() reads the number before it.
+  ['time value with a word before its suffix', 'listen = 9000\npm = static\npm.max_children = 3\nrequest_terminate_timeout = 5parsecs\n'],
+  ['time value with a space before its suffix', 'listen = 9000\npm = static\npm.max_children = 3\nrequest_terminate_timeout = "5 m"\n'],
+  ['time value that is a word', 'listen = 9000\npm = static\npm.max_children = 3\nrequest_terminate_timeout = abc\n'],
+  ['time value with a capital suffix', 'listen = 9000\npm = static\npm.max_children = 3\nrequest_terminate_timeout = 5S\n'],
+  ['empty time value', 'listen = 9000\npm = static\npm.max_children = 3\nrequest_terminate_timeout =\n'],
+  ['include of a missing plain file', 'include = /nonexistent-fpm-parity/pool.conf\nlisten = 9000\npm = static\npm.max_children = 2\n'],
+  ['include of a pattern matching nothing', 'include = /tmp/*.nonexistent-fpm-parity\nlisten = 9000\npm = static\npm.max_children = 2\n'],
+  ['include of a pattern in a missing directory', 'include = /nonexistent-fpm-parity/*.conf\nlisten = 9000\npm = static\npm.max_children = 2\n'],
   ['bad pm', 'listen = 9000\npm = bogus\npm.max_children = 3\n'],
   ['bad boolean', 'listen = 9000\npm = static\npm.max_children = 2\ncatch_workers_output = maybe\n'],
   ['no listen', 'pm = static\npm.max_children = 3\n'],
@@ -71,7 +80,7 @@ describe('php-fpm.conf parity with php-fpm8.2 -t', () => {
     let notes: string[] = [];
     try {
       const config = loadConfig(file, { prefix: dir, requireUser: true });
-      notes = config.messages.filter((m) => m.text.startsWith('[pool ')).map((m) => `${m.level === 'warn' ? 'WARNING' : 'NOTICE'}: ${m.text}`);
+      notes = config.messages.filter((m) => /^\[pool |^Nothing matches/.test(m.text)).map((m) => `${m.level === 'warn' ? 'WARNING' : 'NOTICE'}: ${m.text}`);
     } catch (err) {
       ours = err as FpmError;
     }
@@ -81,8 +90,9 @@ describe('php-fpm.conf parity with php-fpm8.2 -t', () => {
       // The WARNING php-fpm logs first to say why, if any.
       expect(ours?.warning).toBe(/WARNING: (.*)/.exec(peerOutput)?.[1] ?? null);
     }
-    // What php-fpm says of a pool without failing (a default it filled in), at the same level;
+    // What php-fpm says of a pool without failing (a default it filled in, an include matching
+    // nothing), at the same level;
     // once, though it wrote it both to stderr and to its log.
-    else expect(notes).toEqual([...new Set([...peerOutput.matchAll(/(NOTICE|WARNING): (\[pool .*)/g)].map((m) => `${m[1]}: ${m[2]}`))]);
+    else expect(notes).toEqual([...new Set([...peerOutput.matchAll(/(NOTICE|WARNING): (\[pool .*|Nothing matches .*)/g)].map((m) => `${m[1]}: ${m[2]}`))]);
   });
 });

@@ -18,6 +18,8 @@ export interface IniReadOptions {
   /** Relative include patterns resolve against the prefix, as php-fpm's fpm_evaluate_full_path does. */
   readonly prefix: string;
   readonly env: NodeJS.ProcessEnv;
+  /** php-fpm's WARNINGs while reading (an include that matches nothing). */
+  readonly warn: (text: string) => void;
 }
 
 // PHP's INI keywords become "1" / "" before fpm sees them.
@@ -65,7 +67,10 @@ function readInto(file: string, options: IniReadOptions, out: IniEntry[], state:
     if (key === 'include') {
       const pattern = path.isAbsolute(value) ? value : path.join(options.prefix, value);
       const matches = globFiles(pattern);
-      if (matches.length === 0) throw includeFailed(value, file, lineNo);
+      if (matches === null) throw includeFailed(pattern, file, lineNo);
+      // fpm_conf_load_ini_file(): GLOB_NOMATCH is a WARNING and the load goes on, for a plain
+      // file name as for a pattern.
+      if (matches.length === 0) options.warn(`Nothing matches the include pattern '${pattern}' from ${file} at line ${lineNo}.`);
       for (const match of matches) readInto(match, options, out, state, seen);
       continue;
     }
@@ -103,8 +108,11 @@ function expandEnv(value: string, env: NodeJS.ProcessEnv): string {
   return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => env[name] ?? '');
 }
 
-/** Minimal glob for include lines: `*`, `?` and `[...]` in the last path component. */
-function globFiles(pattern: string): string[] {
+/**
+ * Minimal glob for include lines: `*`, `?` and `[...]` in the last path component. Null when the
+ * directory of a pattern cannot be read (glob(3) with GLOB_ERR: GLOB_ABORTED).
+ */
+function globFiles(pattern: string): string[] | null {
   const dir = path.dirname(pattern);
   const base = path.basename(pattern);
   if (!/[*?[]/.test(base)) return fs.existsSync(pattern) ? [pattern] : [];
@@ -115,7 +123,7 @@ function globFiles(pattern: string): string[] {
   try {
     names = fs.readdirSync(dir);
   } catch {
-    return [];
+    return null;
   }
   return names
     .filter((n) => !n.startsWith('.') && re.test(n))

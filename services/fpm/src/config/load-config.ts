@@ -21,10 +21,10 @@ export interface LoadOptions {
 /** Throws an FpmError on the first problem, like php-fpm (which stops at the first bad entry). */
 export function loadConfig(file: string, options: LoadOptions = {}): FpmConfig {
   const prefix = path.resolve(options.prefix ?? '/var');
-  const entries = readIni(file, { prefix, env: options.env ?? process.env });
+  const messages: ConfigMessage[] = [];
+  const entries = readIni(file, { prefix, env: options.env ?? process.env, warn: (text) => messages.push({ level: 'warn', text }) });
   const global = globalDefaults();
   const pools = new Map<string, PoolConfig>();
-  const messages: ConfigMessage[] = [];
 
   for (const entry of entries) {
     if (entry.section === null || entry.section === 'global') {

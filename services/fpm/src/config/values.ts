@@ -57,11 +57,23 @@ export function parseValueOf(kind: ValueKind, raw: string): ParsedValue | { erro
   }
 }
 
-/** Seconds, with php-fpm's optional suffix s, m, h or d. */
+/**
+ * Seconds, as fpm_conf_set_time() reads them: only the last character may be a suffix (s, m, h
+ * or d; a digit means seconds), and atoi() takes the number before it, so `5parsecs` is 5 s.
+ */
 function parseTime(raw: string): number | { error: string } {
-  const m = /^(\d+)([smhd]?)$/.exec(raw);
-  if (!m) return /^\d+[a-z]$/i.test(raw) ? { error: 'unknown suffix used in time value' } : { error: 'invalid time value' };
-  const n = Number(m[1]);
-  const factor = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
-  return n * factor;
+  if (raw === '') return { error: 'invalid time value' };
+  const suffix = raw.charAt(raw.length - 1);
+  if (suffix >= '0' && suffix <= '9') return atoi(raw);
+  const factor = TIME_SUFFIXES[suffix];
+  if (factor === undefined) return { error: 'unknown suffix used in time value' };
+  return factor * atoi(raw.slice(0, -1));
+}
+
+const TIME_SUFFIXES: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** C's atoi(): leading white space, a sign, the digits that follow; 0 when there are none. */
+function atoi(text: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
+  return m?.[1] === undefined ? 0 : Number(m[1]);
 }
