@@ -30,6 +30,8 @@ const cases: Array<[string, string]> = [
   ['time value that is a word', 'listen = 9000\npm = static\npm.max_children = 3\nrequest_terminate_timeout = abc\n'],
   ['time value with a capital suffix', 'listen = 9000\npm = static\npm.max_children = 3\nrequest_terminate_timeout = 5S\n'],
   ['empty time value', 'listen = 9000\npm = static\npm.max_children = 3\nrequest_terminate_timeout =\n'],
+  ['listen.backlog = -1 (php-fpm\'s default on Linux)', 'listen = 9000\npm = static\npm.max_children = 2\nlisten.backlog = -1\n'],
+  ['listen.backlog that is not a number', 'listen = 9000\npm = static\npm.max_children = 2\nlisten.backlog = 1-\n'],
   ['include of a missing plain file', 'include = /nonexistent-fpm-parity/pool.conf\nlisten = 9000\npm = static\npm.max_children = 2\n'],
   ['include of a pattern matching nothing', 'include = /tmp/*.nonexistent-fpm-parity\nlisten = 9000\npm = static\npm.max_children = 2\n'],
   ['include of a pattern in a missing directory', 'include = /nonexistent-fpm-parity/*.conf\nlisten = 9000\npm = static\npm.max_children = 2\n'],

@@ -52,7 +52,7 @@ export const POOL_DIRECTIVES: Readonly<Record<PoolScalarKey, ValueKind>> = {
   user: 'string-or-null',
   group: 'string-or-null',
   listen: 'string-or-null',
-  'listen.backlog': 'int',
+  'listen.backlog': 'signed-int',
   'listen.owner': 'string-or-null',
   'listen.group': 'string-or-null',
   'listen.mode': 'mode',
@@ -105,7 +105,8 @@ export function poolDefaults(name: string): PoolConfig {
     user: null,
     group: null,
     listen: null,
-    'listen.backlog': 511,
+    // FPM_BACKLOG_DEFAULT on Linux: listen(2) turns -1 into net.core.somaxconn.
+    'listen.backlog': -1,
     'listen.owner': null,
     'listen.group': null,
     'listen.mode': 0o660,

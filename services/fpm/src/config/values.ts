@@ -8,6 +8,7 @@ export type ValueKind =
   | 'int'
   | 'int-or-null'
   | 'signed-int-or-null'
+  | 'signed-int'
   | 'time'
   | 'boolean'
   | 'mode'
@@ -30,6 +31,9 @@ export function parseValueOf(kind: ValueKind, raw: string): ParsedValue | { erro
     case 'int-or-null':
       if (kind === 'int-or-null' && raw === '') return null;
       return /^\d+$/.test(raw) ? Number(raw) : { error: 'is not a valid number (greater or equal than zero)' };
+    case 'signed-int':
+      // fpm_conf_set_integer(): digits with an optional leading '-', read by atoi() ('' and '-' are 0).
+      return /^-?\d*$/.test(raw) ? atoi(raw) : { error: 'is not a valid number (greater or equal than zero)' };
     case 'signed-int-or-null':
       if (raw === '') return null;
       return /^-?\d+$/.test(raw) ? Number(raw) : { error: 'is not a valid number' };

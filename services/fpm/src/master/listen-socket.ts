@@ -8,6 +8,7 @@ import { bindInheritableSocket, type InheritableSocket } from '@libs/process';
 import type { PoolConfig } from '../config';
 import { sysErrorText } from '../errors';
 import { masterErrors } from './errors';
+import { listenBacklog } from './listen-backlog';
 import { gidOf, uidOf } from './system-ids';
 
 export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
@@ -91,7 +92,7 @@ export class PoolSocket {
   }
 
   /** The master accepting on this socket (ondemand), connections paused until handed over. */
-  gate(onConnection: (socket: net.Socket) => void): net.Server {
+  gate(onConnection: (socket: net.Socket) => void, backlog: number): net.Server {
     if (this.gateServer) {
       this.gateServer.removeAllListeners('connection');
       this.gateServer.on('connection', onConnection);
@@ -99,7 +100,8 @@ export class PoolSocket {
     }
     const server = net.createServer({ pauseOnConnect: true }, onConnection);
     server.on('error', () => undefined);
-    server.listen({ fd: this.fd });
+    // listen() again on the inherited fd: Node takes the backlog as an argument here, not an option.
+    server.listen({ fd: this.fd }, listenBacklog(backlog));
     this.gateServer = server;
     return server;
   }
@@ -114,7 +116,7 @@ export class PoolSocket {
 }
 
 function bindWithFallback(address: ListenAddress, backlog: number): InheritableSocket {
-  const options = { listen: true, backlog: backlog > 0 ? backlog : 511 };
+  const options = { listen: true, backlog: listenBacklog(backlog) };
   if (address.kind === 'unix') return bindInheritableSocket({ path: address.path }, options);
   try {
     return bindInheritableSocket({ host: address.host, port: address.port }, options);

@@ -101,7 +101,7 @@ export class Pool {
   /** Starts the first children (fpm_children_create_initial); resolves once they reported ready. */
   start(): Promise<void> {
     const initial = this.pm === 'static' ? this.config['pm.max_children'] : this.pm === 'dynamic' ? this.config['pm.start_servers'] : 0;
-    if (this.pm === 'ondemand') this.socket.gate((conn) => this.onGateConnection(conn));
+    if (this.pm === 'ondemand') this.socket.gate((conn) => this.onGateConnection(conn), this.config['listen.backlog']);
     const started: Promise<unknown>[] = [];
     for (let i = 0; i < initial && this.ctx.canSpawn(); i++) {
       const child = this.spawnChild('debug');

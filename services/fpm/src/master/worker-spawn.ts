@@ -6,6 +6,7 @@ import type { WorkerSpec } from '@libs/process';
 import type { PoolConfig } from '../config';
 import { WORKER_BOOTSTRAP_ENV, type WorkerBootstrap } from '../worker/worker-messages';
 import { masterErrors } from './errors';
+import { listenBacklog } from './listen-backlog';
 import { gidOf, primaryGidOf, uidOf } from './system-ids';
 
 /** The JavaScript worker's command: this program, with the same Node flags (tsx, in tests). */
@@ -90,7 +91,7 @@ export function bootstrapFor(pool: Readonly<PoolConfig>, handedOnly: boolean, lo
     pool: pool.name,
     // -1: no inherited socket, connections arrive over the channel (ondemand, see ondemand-gate.ts).
     listenFd: handedOnly ? -1 : 3,
-    listenBacklog: pool['listen.backlog'],
+    listenBacklog: listenBacklog(pool['listen.backlog']),
     statusPath: pool['pm.status_path'],
     pingPath: pool['ping.path'],
     pingResponse: pool['ping.response'],

@@ -211,7 +211,8 @@ export function runWorker(boot: WorkerBootstrap): void {
     channel.ready({ pid: process.pid });
   };
   if (handedOnly) ready();
-  else server.listen({ fd: boot.listenFd, backlog: boot.listenBacklog }, ready);
+  // listen() again on the inherited socket; for an fd Node reads the backlog from this argument only.
+  else server.listen({ fd: boot.listenFd }, boot.listenBacklog, ready);
 }
 
 /**

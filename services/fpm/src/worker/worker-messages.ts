@@ -101,7 +101,7 @@ export interface WorkerBootstrap {
   readonly pool: string;
   /** The listening socket is inherited at this fd; -1: connections are handed over the channel (ondemand). */
   readonly listenFd: number;
-  /** listen.backlog: listen() on the inherited socket sets it again. */
+  /** listen.backlog, resolved (the kernel maximum for -1): listen() on the inherited socket sets it again. */
   readonly listenBacklog: number;
   readonly statusPath: string | null;
   readonly pingPath: string | null;
