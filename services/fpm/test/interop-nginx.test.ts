@@ -1,5 +1,6 @@
 // Interop: Debian's nginx 1.22 `fastcgi_pass` → fpm-ts over a unix socket, with an upstream
 // `keepalive` pool and `fastcgi_keep_conn on` (FCGI_KEEP_CONN), as sites run php-fpm behind nginx.
+import net from 'node:net';
 import { FpmUnderTest } from './master-harness';
 import { CountingProxy, copyHandlers, httpRequest, WebServer } from './fixtures/interop/peers';
 
@@ -109,3 +110,38 @@ test('a handler that throws gives nginx a 500, and nginx logs what fpm-ts wrote 
   expect((await httpRequest(nginx.socket, 'GET', '/echo.js')).status).toBe(200);
   expect(nginx.errorLogText()).toMatch(/FastCGI sent in stderr: ".*interop handler exploded/);
 });
+
+test('header bytes outside Latin-1 reach the handler byte for byte, with and without a body (php-fpm answers 200)', async () => {
+  const { nginx } = await start();
+  // "X-Name: 日本" in UTF-8, and a cookie with the raw byte 0xE9 (not UTF-8): written as bytes,
+  // since Node's HTTP client would send its own encoding of them.
+  const xName = Buffer.from('日本');
+  const cookie = Buffer.from('name=caf\xe9', 'latin1');
+  for (const body of ['abc', null]) {
+    const head = Buffer.concat([
+      Buffer.from(`${body === null ? 'GET' : 'POST'} /echo.js HTTP/1.0\r\nHost: interop.test\r\nX-Name: `),
+      xName,
+      Buffer.from('\r\nCookie: '),
+      cookie,
+      Buffer.from(body === null ? '\r\n\r\n' : `\r\nContent-Length: ${body.length}\r\n\r\n${body}`),
+    ]);
+    const answer = await rawHttp(nginx.socket, head);
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    const echoed = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { body: string; headers: Record<string, string | null> };
+    expect(echoed.body).toBe(body ?? '');
+    // The Fetch API's ByteString: one char per byte.
+    expect(echoed.headers).toEqual({ 'x-name': xName.toString('latin1'), cookie: cookie.toString('latin1') });
+  }
+});
+
+/** One HTTP/1.0 exchange over a unix socket with the exact bytes given; the answer as UTF-8. */
+function rawHttp(socketPath: string, request: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    // Written, not ended: nginx takes a client that closes its side as gone (499).
+    const socket = net.connect(socketPath, () => socket.write(request));
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}

@@ -125,8 +125,12 @@ export class NameValueDecoder {
   /** Pairs decoded so far: the position of the next name. */
   private pairs = 0;
 
+  /**
+   * `onPair`'s `latin1` is the value's bytes one char each, given only when the value was decoded
+   * as UTF-8 and has bytes above 0x7f (so it may differ from `value`, or be invalid UTF-8).
+   */
   constructor(
-    private readonly onPair: (name: string, value: string) => void,
+    private readonly onPair: (name: string, value: string, latin1?: string) => void,
     options: NameValueDecoderOptions = {},
   ) {
     this.encoding = options.encoding ?? 'utf8';
@@ -195,7 +199,7 @@ export class NameValueDecoder {
       const valueAt = at + nameLen;
       const position = this.pairs++;
       if (text !== null) this.onPair(nameAt(buf, text, at, nameLen, position), text.slice(valueAt, end));
-      else this.onPair(buf.toString(this.encoding, at, valueAt), buf.toString(this.encoding, valueAt, end));
+      else this.onPair(buf.toString(this.encoding, at, valueAt), buf.toString(this.encoding, valueAt, end), buf.toString('latin1', valueAt, end));
       off = end;
     }
     // Both length fields are not readable yet: at most the two 4-byte fields are needed.

@@ -1,3 +1,4 @@
+import { encodeNameValuePairs, NameValueDecoder } from './name-value';
 import { ParamList } from './param-list';
 
 function listOf(pairs: Array<[string, string]>): ParamList {
@@ -55,5 +56,20 @@ describe('ParamList', () => {
     params.add('B', '2');
     expect(params.size).toBe(2);
     expect(params.get('B')).toBe('2');
+  });
+
+  it('keeps the bytes of a value that is not ASCII, one char each, for header values', () => {
+    const list = new ParamList();
+    const decoder = new NameValueDecoder((name, value, latin1) => list.add(name, value, latin1));
+    const cookie = Buffer.from('a=caf\xe9', 'latin1');
+    decoder.push(encodeNameValuePairs([['HTTP_X_NAME', Buffer.from('日本')], ['HTTP_COOKIE', cookie], ['PLAIN', 'ascii']]));
+    expect(list.get('HTTP_X_NAME')).toBe('日本');
+    expect(list.getLatin1('HTTP_X_NAME')).toBe(Buffer.from('日本').toString('latin1'));
+    expect(list.getLatin1('HTTP_COOKIE')).toBe('a=caf\xe9');
+    expect(list.getLatin1('PLAIN')).toBe('ascii');
+    expect(list.getLatin1('MISSING')).toBeUndefined();
+    // A later ASCII duplicate wins, bytes and all.
+    list.add('HTTP_COOKIE', 'b=1');
+    expect(list.getLatin1('HTTP_COOKIE')).toBe('b=1');
   });
 });

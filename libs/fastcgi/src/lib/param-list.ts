@@ -9,12 +9,27 @@ export class ParamList implements ReadonlyMap<string, string> {
   private readonly pairValues: string[] = [];
   /** The pairs as a Map (a later duplicate wins, as in php-fpm), made the first time someone enumerates. */
   private map: Map<string, string> | null = null;
+  /** Values whose bytes are not their UTF-8 text, one char per byte (rare: made on the first). */
+  private latin1Values: Map<string, string> | null = null;
 
-  /** @internal Appends a pair as it arrives; a name sent twice keeps its last value. */
-  add(name: string, value: string): void {
+  /**
+   * @internal Appends a pair as it arrives; a name sent twice keeps its last value. `latin1`: the
+   * value's bytes one char each, when they may differ from the decoded text.
+   */
+  add(name: string, value: string, latin1?: string): void {
     this.pairNames.push(name);
     this.pairValues.push(value);
     this.map = null;
+    if (latin1 !== undefined && latin1 !== value) (this.latin1Values ??= new Map()).set(name, latin1);
+    else this.latin1Values?.delete(name);
+  }
+
+  /**
+   * A value's bytes, one char each (a Fetch API ByteString, as HTTP header values are): params
+   * are HTTP bytes, and UTF-8 text would not fit in a header or would lose bytes that are not UTF-8.
+   */
+  getLatin1(name: string): string | undefined {
+    return this.latin1Values?.get(name) ?? this.get(name);
   }
 
   get(name: string): string | undefined {

@@ -95,7 +95,7 @@ export class FastcgiServerRequest extends EventEmitter {
     encoding: ParamsEncoding,
   ) {
     super();
-    this.paramsDecoder = new NameValueDecoder((name, value) => this.params.add(name, value), {
+    this.paramsDecoder = new NameValueDecoder((name, value, latin1) => this.params.add(name, value, latin1), {
       maxLength: maxParamsLength,
       encoding,
     });

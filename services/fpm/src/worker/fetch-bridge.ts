@@ -1,6 +1,7 @@
 // Maps between FastCGI and the Fetch API: CGI/1.1 params (RFC 3875) become a Request, a Response
 // becomes a CGI response ("Status:" line, headers, body) for the web server to relay.
 import { Readable } from 'node:stream';
+import type { ParamList } from '@libs/fastcgi';
 import { LightRequest } from './light-request';
 import type { PlainResponse } from './light-response';
 
@@ -12,7 +13,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
 };
 
-export function requestFromParams(params: ReadonlyMap<string, string>, stdin: () => Readable): Request {
+export function requestFromParams(params: ParamList, stdin: () => Readable): Request {
   const method = params.get('REQUEST_METHOD') ?? 'GET';
   const https = (params.get('HTTPS') ?? '') !== '' && params.get('HTTPS') !== 'off';
   const scheme = params.get('REQUEST_SCHEME') ?? (https ? 'https' : 'http');
@@ -36,17 +37,19 @@ export function requestFromParams(params: ReadonlyMap<string, string>, stdin: ()
 /**
  * The request headers as plain pairs, made when a handler first looks at them (the Request
  * copies them into its own Headers). CONTENT_TYPE and CONTENT_LENGTH win over the HTTP_ copies
- * nginx also sends.
+ * nginx also sends. Values are the bytes the client sent, one char each, as the Fetch API holds
+ * header values (a ByteString): "X-Name: 日本" in UTF-8 or a raw 0xE9 in a cookie reach the
+ * handler intact, where their decoded text would not fit in a Headers at all.
  */
-function headerList(params: ReadonlyMap<string, string>): [string, string][] {
-  const contentType = params.get('CONTENT_TYPE');
-  const contentLength = params.get('CONTENT_LENGTH');
+function headerList(params: ParamList): [string, string][] {
+  const contentType = params.getLatin1('CONTENT_TYPE');
+  const contentLength = params.getLatin1('CONTENT_LENGTH');
   const headers: [string, string][] = [];
-  for (const [name, value] of params) {
+  for (const name of params.keys()) {
     if (!name.startsWith('HTTP_')) continue;
     const header = headerName(name);
     if ((contentType && header === 'content-type') || (contentLength && header === 'content-length')) continue;
-    headers.push([header, value]);
+    headers.push([header, params.getLatin1(name) ?? '']);
   }
   if (contentType) headers.push(['content-type', contentType]);
   if (contentLength) headers.push(['content-length', contentLength]);
