@@ -16,6 +16,7 @@ import {
   FASTCGI_ERROR_CODES,
   FastcgiClient,
   FastcgiServerConnection,
+  type FastcgiServerRequest,
   isFastcgiError,
   RecordParser,
   type FastcgiError,
@@ -197,9 +198,11 @@ function replay(bytes: Buffer, chunkSizes: number[]): Outcome {
     },
     onRequest: (req) => {
       outcome.requests++;
+      started.push(req);
       req.on('abort', () => outcome.aborts++);
     },
   });
+  const started: FastcgiServerRequest[] = [];
   let off = 0;
   for (let i = 0; off < bytes.length; i++) {
     const size = chunkSizes.length === 0 ? bytes.length : (chunkSizes[i % chunkSizes.length] ?? 1);
@@ -207,6 +210,8 @@ function replay(bytes: Buffer, chunkSizes: number[]): Outcome {
     off += size;
   }
   conn.end();
+  // The handler answers after the peer's end: a request read whole is still answered then.
+  for (const req of started) if (!req.aborted && !req.finished) req.end();
   return outcome;
 }
 

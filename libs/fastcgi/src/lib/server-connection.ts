@@ -268,7 +268,12 @@ export class FastcgiServerConnection {
     }
   }
 
-  /** The peer closed its side: outstanding requests are aborted. */
+  /**
+   * The peer shut down its side (shutdown(SHUT_WR), or a close we cannot tell from it): nothing
+   * more arrives. A request whose params and body are complete is still answered, as php-fpm
+   * answers a request it has read; one still missing bytes is aborted. The connection closes
+   * once the last answer is written.
+   */
   end(): void {
     if (this.closed) return;
     try {
@@ -277,7 +282,13 @@ export class FastcgiServerConnection {
       this.fail(err);
       return;
     }
-    this.shutdown(null);
+    for (const request of [...this.requests.values()]) {
+      if (request.started && request.stdinEnded && !request.aborted) continue;
+      this.requests.delete(request.id);
+      this.abort(request);
+    }
+    this.closeWhenIdle = true;
+    this.closeIfIdle();
   }
 
   /** The transport failed or was closed by the caller: abort whatever is in flight. */

@@ -141,6 +141,8 @@ export function serveFastcgi(server: net.Server, handler: FastcgiHandler, option
       },
     });
     idle.set(socket, () => served > 0 && conn.activeRequests === 0);
+    // A web server that shut down its side still reads our answers (FastcgiServerConnection.end).
+    socket.allowHalfOpen = true;
     if (socket === accepted) socket.on('data', (chunk: Buffer) => executeCorked(socket, conn, chunk));
     socket.on('end', () => conn.end());
     socket.on('error', (err) => log.debug(`FastCGI connection from ${peerName(socket)}: ${err.message}`));
