@@ -325,7 +325,9 @@ export class FastcgiServerConnection {
   private fail(err: unknown): void {
     const error = isFastcgiError(err) ? err : errors.handler(describe(err));
     if (isFastcgiError(err)) {
-      this.options.log.warn(`closing FastCGI connection from ${this.peer}: ${error.message} (${error.code})`);
+      // Debug only: php-fpm closes a connection that breaks the protocol without a word, and a
+      // line per connection would let any client flood the log.
+      this.options.log.debug(`closing FastCGI connection from ${this.peer}: ${error.message} (${error.code})`);
     } else {
       this.options.log.error(`closing FastCGI connection from ${this.peer}: handler threw: ${describe(err)}`);
     }

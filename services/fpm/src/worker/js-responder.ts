@@ -58,6 +58,13 @@ export function createJsResponder(options: JsResponderOptions): JsResponder {
 
   function failed(fcgi: FastcgiServerRequest, script: string, err: unknown): Outcome {
     if (err instanceof HandlerNotFound) return finish(fcgi, 404, 'File not found.', 'Primary script unknown');
+    if (fcgi.aborted) {
+      // The web server went away (its client did): the body the handler was reading is cut
+      // short and nobody hears the answer. php-fpm logs nothing then; a client leaving is no
+      // server error.
+      log.debug(`[pool ${pool}] ${script}: the web server closed the request: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+      return { status: 500, headers: null };
+    }
     const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
     log.error(`[pool ${pool}] ${script}: uncaught ${stack}`);
     // As PHP does, the web server hears about it on FastCGI stderr (nginx: "FastCGI sent in stderr").
