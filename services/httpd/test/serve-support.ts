@@ -62,6 +62,23 @@ export async function startConf(text: string, dir: string, args: readonly string
   }
 }
 
+/** Runs httpd-ts with `args` to its exit (a start that must fail, -t, -tt); exit code and output. */
+export function runHttpd(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawnTs(BIN, args);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    // a start that unexpectedly succeeds must not outlive the test
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 /** The error log of a server started in `dir`. */
 export function errorLog(dir: string): string {
   const log = path.join(dir, 'error.log');

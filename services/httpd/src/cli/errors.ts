@@ -22,7 +22,3 @@ export const invalidIdle = (value: string): CliError =>
 
 export const noConfig = (): CliError =>
   new CliError('HTTPD_ERR_CLI_NO_CONFIG', 'No configuration available. Try using -f option.');
-
-export const unknownModules = (names: readonly string[]): CliError =>
-  new CliError('HTTPD_ERR_MODULE_UNKNOWN', `loading plugins finally failed: unknown module(s) ${names.join(', ')}`);
-

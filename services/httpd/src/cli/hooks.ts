@@ -1,8 +1,8 @@
 // The points where the serving part plugs into the command line: module loading for -tt and
-// server start-up. The defaults here only check names and refuse to serve.
+// server start-up.
 import type { ConfigTree, DirectiveRegistry, ValidationResult } from '../config';
 import type { CliOptions } from './args';
-import { unknownModules, type CliError } from './errors';
+import type { CliError } from './errors';
 
 /** Where the CLI writes; the process entry passes stdout/stderr, tests pass recorders. */
 export interface CliIo {
@@ -51,35 +51,3 @@ export interface CliHooks {
   readonly loadModules: ModuleLoader;
   readonly serve: ServeFunction;
 }
-
-/**
- * Modules httpd-ts knows by name. Until each one exists and registers its directive table,
- * its keys are reported as unknown by -tt, as lighttpd does for keys no loaded module claims.
- */
-export const KNOWN_MODULES: readonly string[] = Object.freeze([
-  'mod_indexfile',
-  'mod_dirlisting',
-  'mod_staticfile',
-  'mod_access',
-  'mod_accesslog',
-  'mod_alias',
-  'mod_auth',
-  'mod_authn_file',
-  'mod_deflate',
-  'mod_expire',
-  'mod_extforward',
-  'mod_fastcgi',
-  'mod_proxy',
-  'mod_redirect',
-  'mod_rewrite',
-  'mod_scgi',
-  'mod_setenv',
-  'mod_status',
-]);
-
-/** Default -tt loader: every name must be a known module (or own a registered table). */
-export const checkModuleNames: ModuleLoader = async (modules, ctx) => {
-  const owners = new Set(ctx.registry.owners());
-  const unknown = modules.filter((m) => !KNOWN_MODULES.includes(m) && !owners.has(m));
-  return unknown.length > 0 ? unknownModules(unknown) : null;
-};

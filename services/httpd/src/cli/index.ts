@@ -2,8 +2,6 @@
 export { parseArgs, type CliOptions, type CliRequest, type ParseArgsResult } from './args';
 export { CliError, type CliErrorCode } from './errors';
 export {
-  KNOWN_MODULES,
-  checkModuleNames,
   type CliHooks,
   type CliIo,
   type ModuleLoadContext,

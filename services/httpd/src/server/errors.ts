@@ -1,5 +1,5 @@
 // Error catalogue of the serving part of httpd-ts (server start-up: sockets, pid file, log).
-export type ServeErrorCode = 'HTTPD_ERR_LISTEN' | 'HTTPD_ERR_SOCKET_SPEC' | 'HTTPD_ERR_STARTUP';
+export type ServeErrorCode = 'HTTPD_ERR_LISTEN' | 'HTTPD_ERR_SOCKET_SPEC' | 'HTTPD_ERR_STARTUP' | 'HTTPD_ERR_MODULE_UNKNOWN';
 
 export class ServeError extends Error {
   constructor(
@@ -15,4 +15,6 @@ export const serveErrors = {
   listen: (where: string, reason: string) => new ServeError('HTTPD_ERR_LISTEN', `can't bind to socket: ${where}: ${reason}`),
   socketSpec: (spec: string) => new ServeError('HTTPD_ERR_SOCKET_SPEC', `invalid socket address: ${spec}`),
   startup: (reason: string) => new ServeError('HTTPD_ERR_STARTUP', reason),
+  /** lighttpd's "loading plugins finally failed" (server.c), exit 255. */
+  pluginsFailed: (reason: string) => new ServeError('HTTPD_ERR_MODULE_UNKNOWN', `loading plugins finally failed: ${reason}`),
 } as const;

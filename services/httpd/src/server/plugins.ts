@@ -1,13 +1,15 @@
 // server.modules as httpd-ts loads them (lighttpd 1.4.69 plugin.c plugins_load, plugins_call_init /
 // set_defaults): built-in modules by name, third-party JavaScript modules from the -m directory
 // through @libs/plugins' loadPlugins, and the -tt loader that initialises them for real.
+// A module httpd-ts does not have stops the start, as lighttpd's failed dlopen() does: a config
+// that asks for mod_auth or mod_fastcgi must never be served without them.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ServiceLog } from '@libs/log';
 import { loadPlugins, PluginDispatcher, PluginsError, type DirectiveScope as PluginScope } from '@libs/plugins';
-import { KNOWN_MODULES, type ModuleLoader } from '../cli/hooks';
-import { CliError, unknownModules } from '../cli/errors';
-import type { DirectiveDescriptor, DirectiveScope } from '../config';
+import type { ModuleLoader } from '../cli/hooks';
+import { CliError } from '../cli/errors';
+import { validateConfig, type ConfigTree, type DirectiveDescriptor, type DirectiveRegistry, type DirectiveScope } from '../config';
 import type { HttpConnection } from '../connection/connection';
 import type { Request } from '../connection/request';
 import type { HttpPlugin, HttpPluginFactory } from '../modules/http-plugin';
@@ -15,25 +17,38 @@ import { createModDirlisting } from '../modules/mod-dirlisting';
 import { createModIndexfile } from '../modules/mod-indexfile';
 import { createModStaticfile } from '../modules/mod-staticfile';
 import { isSocketCondition } from './conditions';
+import { serveErrors } from './errors';
 import type { HttpServer } from './http-server';
+import { LIGHTTPD_MODULES } from './lighttpd-modules';
 
-function builtinTable(): ReadonlyMap<string, HttpPluginFactory> {
-  const m = new Map<string, HttpPluginFactory>([
-    ['mod_indexfile', createModIndexfile],
-    ['mod_dirlisting', createModDirlisting],
-    ['mod_staticfile', createModStaticfile],
-  ]);
-  // lighttpd modules httpd-ts accepts by name but does not implement yet: loaded as plugins
-  // without hooks or directives, so their keys stay unknown (and -tt says so)
-  for (const name of KNOWN_MODULES) if (!m.has(name)) m.set(name, () => ({ name }));
-  return m;
+/** The modules httpd-ts builds, by server.modules name: only real ones. */
+export const BUILTIN_MODULES: ReadonlyMap<string, HttpPluginFactory> = new Map<string, HttpPluginFactory>([
+  ['mod_indexfile', createModIndexfile],
+  ['mod_dirlisting', createModDirlisting],
+  ['mod_staticfile', createModStaticfile],
+]);
+
+/**
+ * Why these modules cannot be loaded (neither built in nor a `<name>.js` in the -m directory), or
+ * null when all can: lighttpd's own module names are "not available in this version".
+ */
+export function unavailableModules(modules: readonly string[], moduleDir: string | null): string | null {
+  const missing = modules.filter((m) => !BUILTIN_MODULES.has(m) && (moduleDir === null || !fs.existsSync(path.join(moduleDir, `${m}.js`))));
+  if (missing.length === 0) return null;
+  const notBuilt = missing.filter((m) => LIGHTTPD_MODULES.has(m));
+  const unknown = missing.filter((m) => !LIGHTTPD_MODULES.has(m));
+  const why: string[] = [];
+  if (notBuilt.length > 0) {
+    why.push(`${notBuilt.join(', ')} ${notBuilt.length === 1 ? 'is' : 'are'} not available in this version of httpd-ts (it has ${[...BUILTIN_MODULES.keys()].join(', ')})`);
+  }
+  if (unknown.length > 0) why.push(`unknown module(s) ${unknown.join(', ')}${moduleDir === null ? '' : ` (no such file in ${moduleDir})`}`);
+  return why.join('; ');
 }
 
-/** Built-in modules by server.modules name. */
-export const BUILTIN_MODULES: ReadonlyMap<string, HttpPluginFactory> = builtinTable();
-
-/** Instantiates server.modules (already through compatModuleLoad) in order; throws PluginsError. */
+/** Instantiates server.modules (already through compatModuleLoad) in order; throws ServeError or PluginsError. */
 export function loadHttpPlugins(modules: readonly string[], moduleDir: string | null, log: ServiceLog): HttpPlugin[] {
+  const unavailable = unavailableModules(modules, moduleDir);
+  if (unavailable !== null) throw serveErrors.pluginsFailed(unavailable);
   return loadPlugins<Request, HttpConnection, HttpServer>({
     modules,
     builtins: BUILTIN_MODULES,
@@ -44,6 +59,27 @@ export function loadHttpPlugins(modules: readonly string[], moduleDir: string | 
 
 const scopeOf = (s: PluginScope): DirectiveScope => (s === 'server' ? 'server' : 'connection');
 
+/** Registers the directive tables of loaded modules the registry does not know yet (-m modules). */
+function registerPluginTables(registry: DirectiveRegistry, plugins: readonly HttpPlugin[]): void {
+  const owners = new Set(registry.owners());
+  for (const p of plugins) {
+    if (owners.has(p.name) || p.directives === undefined) continue;
+    const table: DirectiveDescriptor[] = p.directives.map((d) => ({ key: d.key, type: d.type, scope: scopeOf(d.scope) }));
+    registry.register(p.name, table);
+  }
+}
+
+/**
+ * lighttpd's "WARNING: unknown config-key: ... (ignored)" (configfile.c) for every key that no
+ * loaded module claims, given the loaded plugins.
+ */
+export function unknownKeyWarnings(tree: ConfigTree, registry: DirectiveRegistry, plugins: readonly HttpPlugin[]): readonly string[] {
+  registerPluginTables(registry, plugins);
+  return validateConfig(tree, registry, { owners: ['core', ...plugins.map((p) => p.name)], warnUnknown: true }).warnings.filter((w) =>
+    w.startsWith('WARNING: unknown config-key'),
+  );
+}
+
 const silentLog: ServiceLog = { error: () => undefined, warn: () => undefined, notice: () => undefined, info: () => undefined, debug: () => undefined };
 
 /**
@@ -52,22 +88,15 @@ const silentLog: ServiceLog = { error: () => undefined, warn: () => undefined, n
  * config and runs setDefaults, as lighttpd's preflight check does.
  */
 export const loadModulesForTest: ModuleLoader = async (modules, ctx) => {
-  const dir = ctx.options.moduleDir;
-  const unknown = modules.filter((m) => !BUILTIN_MODULES.has(m) && (dir === null || !fs.existsSync(path.join(dir, `${m}.js`))));
-  if (unknown.length > 0) return unknownModules(unknown);
   let plugins: HttpPlugin[];
   try {
-    plugins = loadHttpPlugins(modules, dir, silentLog);
+    plugins = loadHttpPlugins(modules, ctx.options.moduleDir, silentLog);
   } catch (e) {
-    if (!(e instanceof PluginsError)) throw e;
-    return new CliError('HTTPD_ERR_MODULE_UNKNOWN', `loading plugins finally failed: ${e.message} (${e.code})`);
+    if (e instanceof PluginsError) return new CliError('HTTPD_ERR_MODULE_UNKNOWN', `loading plugins finally failed: ${e.message} (${e.code})`);
+    if (e instanceof Error && (e as { code?: unknown }).code === 'HTTPD_ERR_MODULE_UNKNOWN') return new CliError('HTTPD_ERR_MODULE_UNKNOWN', e.message);
+    throw e;
   }
-  const owners = new Set(ctx.registry.owners());
-  for (const p of plugins) {
-    if (owners.has(p.name) || p.directives === undefined) continue;
-    const table: DirectiveDescriptor[] = p.directives.map((d) => ({ key: d.key, type: d.type, scope: scopeOf(d.scope) }));
-    ctx.registry.register(p.name, table);
-  }
+  registerPluginTables(ctx.registry, plugins);
   try {
     new PluginDispatcher<Request, HttpConnection, HttpServer>(plugins).setDefaults(ctx.tree, { isSocketCondition });
   } catch (e) {

@@ -16,7 +16,7 @@ import { ServeError, serveErrors } from './errors';
 import { HttpServer } from './http-server';
 import { listenSpecs } from './listen-specs';
 import { dropPrivileges } from './privileges';
-import { loadHttpPlugins } from './plugins';
+import { loadHttpPlugins, unknownKeyWarnings } from './plugins';
 
 const SERVER_NAME = `httpd-ts/${VERSION}`;
 
@@ -97,8 +97,10 @@ export const serve: ServeFunction = async (ctx) => {
   let oneConnection: net.Socket | null = null;
   // systemd passed sockets that stand for the global server.port (kept across graceful restarts)
   let activated = false;
+  let configWarnings: readonly string[] = [];
   try {
     const plugins = loadHttpPlugins(ctx.modules, ctx.options.moduleDir, log);
+    configWarnings = unknownKeyWarnings(ctx.tree, ctx.registry, plugins);
     server = new HttpServer({ tree: ctx.tree, validation: ctx.validation, plugins, log, idleLimit: ctx.options.idleTimeout ?? 0 });
     starting = server;
     if (oneShot) oneConnection = stdinSocket();
@@ -126,6 +128,7 @@ export const serve: ServeFunction = async (ctx) => {
     for (const a of server.addresses()) log.notice(`server listening on ${a}`);
     log.notice(`server started (${SERVER_NAME})`);
   }
+  for (const w of configWarnings) log.warn(w);
   daemon?.started();
   systemdNotify.ready({ status: `serving on ${server.addresses().join(', ')}` });
   // WatchdogSec=: pings only while the event loop keeps up (the default event-loop-lag probe).
@@ -203,6 +206,7 @@ export const serve: ServeFunction = async (ctx) => {
       try {
         const next = ctx.reload();
         const plugins = loadHttpPlugins(next.modules, ctx.options.moduleDir, log);
+        const warnings = unknownKeyWarnings(next.tree, next.registry, plugins);
         const fresh = new HttpServer({ tree: next.tree, validation: next.validation, plugins, log, idleLimit: ctx.options.idleTimeout ?? 0 });
         let drained: Promise<void> = Promise.resolve();
         const stale = await fresh.listen({
@@ -221,6 +225,7 @@ export const serve: ServeFunction = async (ctx) => {
           retiring.delete(previous);
           await Promise.all(stale.map((s) => s.close()));
         });
+        for (const w of warnings) log.warn(w);
         log.notice(`[note] graceful restart done, serving on ${server.addresses().join(', ')}`);
       } catch (e) {
         log.error(`graceful restart failed, still serving the previous configuration: ${(e as Error).message}`);
