@@ -10,9 +10,12 @@ import { ParseStatus, RequestParser, type RequestHead } from '../http/request-pa
 import { CONTINUE_100, serializeResponseHead } from '../http/response-head';
 import type { HttpServer } from '../server/http-server';
 import { coreConfig } from '../server/core-config';
+import { sameFile } from '../modules/opened-file';
 import { defaultErrorPage } from './error-page';
 import { FilePart, Request, type BodyPart } from './request';
 import { applyRequestTarget, runRequest } from './response';
+
+const { O_RDONLY, O_NOFOLLOW } = fs.constants;
 
 /** Input kept while a request is being answered, before reading from the socket pauses. */
 const MAX_PENDING_INPUT = 64 * 1024;
@@ -359,7 +362,7 @@ export class HttpConnection implements ConnectionHandler {
       if (this.outIndex >= parts.length) break;
       const p = parts[this.outIndex] as BodyPart;
       if (p instanceof FilePart) {
-        fs.open(p.path, 'r', this.onOpen);
+        fs.open(p.path, p.guard === null ? O_RDONLY : O_RDONLY | O_NOFOLLOW, this.onOpen);
         return;
       }
       this.outIndex++;
@@ -376,11 +379,28 @@ export class HttpConnection implements ConnectionHandler {
       this.conn.socket.destroy();
       return;
     }
+    if (part.guard === null) {
+      this.startFile(fd, part);
+      return;
+    }
+    // follow-symlink disabled: only the very file that was checked (the path may have changed since)
+    const guard = part.guard;
+    fs.fstat(fd, (statErr, st) => {
+      if (statErr !== null || !sameFile(guard, st) || this.conn.socket.destroyed) {
+        fs.close(fd, () => undefined);
+        this.conn.socket.destroy();
+        return;
+      }
+      this.startFile(fd, part);
+    });
+  };
+
+  private startFile(fd: number, part: FilePart): void {
     this.fd = fd;
     this.filePos = part.start;
     this.fileLeft = part.length;
     this.writeNext();
-  };
+  }
 
   private readonly onRead = (err: NodeJS.ErrnoException | null, bytesRead: number, buf: Buffer): void => {
     if (this.fd === -1) return;

@@ -1,6 +1,7 @@
 // One request and its response as the core and the plugins see it: lighttpd's request_st
 // (src/request.h): the parsed head, the URI parts, the physical path, the per-request config
 // (core snapshot and, lazily, the condition cache), the handler module and the response.
+import type { Stats } from 'node:fs';
 import type { ConfigSnapshot, ModuleConfig, RequestConditions } from '@libs/plugins';
 import type { Condition } from '../config';
 import type { RequestHead } from '../http/request-parser';
@@ -15,6 +16,11 @@ export class FilePart {
     readonly path: string,
     readonly start: number,
     readonly length: number,
+    /**
+     * server.follow-symlink = "disable": the file checked when the response was built. The writer
+     * opens `path` with O_NOFOLLOW and sends nothing unless the descriptor is this same file.
+     */
+    readonly guard: Stats | null = null,
   ) {}
 }
 

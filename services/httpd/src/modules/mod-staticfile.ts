@@ -1,6 +1,7 @@
 // mod_staticfile (lighttpd 1.4.69 src/mod_staticfile.c) as a plugin, with the static-file part of
 // http-header-glue.c: Content-Type from mimetype.assign, ETag, Last-Modified, conditional requests
 // (http_response_handle_cachable) and the body, from memory for small files, else streamed from disk.
+import type { Stats } from 'node:fs';
 import { HandlerResult, type DirectiveSpec, type ModuleConfig } from '@libs/plugins';
 import type { Request } from '../connection/request';
 import { FilePart } from '../connection/request';
@@ -41,7 +42,7 @@ function serve(req: Request, entry: StatEntry, conf: object, small: boolean, met
     req.appendBody(entry.content);
     // range requests depend on request headers: never reused
     if (method === 'GET' && req.header('range') === undefined) req.wireKey = conf;
-  } else if (size > 0) req.appendBody(new FilePart(req.physicalPath, 0, size));
+  } else if (size > 0) req.appendBody(new FilePart(req.physicalPath, 0, size, entry.noFollow ? (entry.stats as Stats) : null));
   return HandlerResult.Finished;
 }
 
@@ -75,9 +76,19 @@ export function createModStaticfile(): HttpPlugin {
         // not served by us: without another handler the request ends in 403
         if (physical.endsWith(exclude[i] as string)) return HandlerResult.GoOn;
       }
+      const cache = req.server.statCache;
+      if (!entry.noFollow && !req.conf['server.follow-symlink']) {
+        // serve only what an O_NOFOLLOW open finds at this path now; a symlink in the way: 403
+        req.wait(
+          cache.openNoFollow(physical).then((e) => {
+            req.fileStat = e;
+            if (e === null) req.status = 403;
+          }),
+        );
+        return HandlerResult.WaitForEvent;
+      }
       const size = st.size;
       const small = size > 0 && size <= SMALL_FILE_LIMIT && method !== 'HEAD';
-      const cache = req.server.statCache;
       if (small && entry.content === null && !entry.contentFailed) {
         req.wait(cache.loadContent(entry));
         return HandlerResult.WaitForEvent;

@@ -4,6 +4,9 @@
 // for small files, the content, so a hot small file costs no system call at all.
 import fs from 'node:fs';
 import { createEtag } from './etag';
+import { readOpened, sameFile } from './opened-file';
+
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
 
 export type StatCacheEngine = 'simple' | 'disable';
 
@@ -31,6 +34,11 @@ export interface StatEntry {
   content: Buffer | null;
   /** reading the content failed (the file changed meanwhile): stream it instead. */
   contentFailed: boolean;
+  /**
+   * `stats` and `content` come from a descriptor opened without following a symlink anywhere on
+   * `path` (see openNoFollow): what server.follow-symlink = "disable" may serve.
+   */
+  noFollow: boolean;
   /** The headers mod_staticfile built for this entry under the config objects `key` and `conf`. */
   headers: { readonly key: object; readonly conf: object; readonly list: readonly string[] } | null;
   /** The last whole response (head and body) sent for this entry, reused while nothing it depends on changed. */
@@ -81,6 +89,7 @@ export class StatCache {
           lastModified: '',
           content: null,
           contentFailed: false,
+          noFollow: false,
           wire: null,
           headers: null,
         };
@@ -90,6 +99,7 @@ export class StatCache {
           entry.etag = old.etag;
           entry.lastModified = old.lastModified;
           entry.content = old.content;
+          entry.noFollow = old.noFollow;
         } else if (old?.content) {
           this.contentBytes -= old.content.length;
         }
@@ -117,26 +127,68 @@ export class StatCache {
   }
 
   /**
-   * Reads a small file's content into the entry (`content`, or `contentFailed` when it changed size
-   * meanwhile or could not be read). The entry keeps it while the cache does.
+   * Reads a small file's content into the entry (`content`, or `contentFailed` when the file is no
+   * longer the one `stats` describes, or could not be read). The content is read from a descriptor
+   * whose fstat matches the entry, so it always belongs to the stat it is served with. The entry
+   * keeps it while the cache does.
    */
   loadContent(e: StatEntry): Promise<void> {
-    return new Promise((resolve) => {
-      fs.readFile(e.path, (err, buf) => {
-        if (err !== null || buf.length !== (e.stats as fs.Stats).size) {
-          this.entries.delete(e.path);
-          e.contentFailed = true;
-          resolve();
-          return;
-        }
-        e.content = buf;
-        if (this.engine !== 'disable' && this.entries.get(e.path) === e) {
-          if (this.contentBytes + buf.length > MAX_CONTENT_BYTES) this.clear();
-          else this.contentBytes += buf.length;
-        }
-        resolve();
-      });
+    return readOpened(e.path, { flags: O_RDONLY | O_NONBLOCK, maxContent: SMALL_FILE_LIMIT, expect: e.stats as fs.Stats }).then((r) => {
+      if (r.content === null) {
+        this.entries.delete(e.path);
+        e.contentFailed = true;
+        return;
+      }
+      this.keepContent(e, r.content);
     });
+  }
+
+  /**
+   * server.follow-symlink = "disable", decided on what was actually opened (lighttpd 1.4.69
+   * stat_cache_open_rdonly_fstat with O_NOFOLLOW, and stat_cache_path_contains_symlink for the
+   * directories): the file is opened with O_NOFOLLOW (a symlink as the last component fails with
+   * ELOOP), the kernel's name for the descriptor (/proc/self/fd) must be `path` itself (a symlinked
+   * directory anywhere on the path resolves elsewhere), and the stat and the content come from that
+   * descriptor. Resolves with a `noFollow` entry, or null when a symlink is in the way (403).
+   */
+  openNoFollow(path: string): Promise<StatEntry | null> {
+    const old = this.entries.get(path);
+    return readOpened(path, { flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK, maxContent: SMALL_FILE_LIMIT, ...(old?.noFollow === true ? { known: old } : {}) }).then((r) => {
+      if (r.symlink) return null;
+      const entry: StatEntry = {
+        path,
+        stats: r.stats,
+        errno: r.errno,
+        checkedAt: this.now(),
+        etagFlags: -1,
+        etag: '',
+        lastModified: '',
+        content: null,
+        contentFailed: false,
+        noFollow: true,
+        wire: null,
+        headers: null,
+      };
+      if (r.stats === null) return entry;
+      if (old !== undefined && old.noFollow && old.stats !== null && sameFile(old.stats, r.stats)) {
+        entry.etagFlags = old.etagFlags;
+        entry.etag = old.etag;
+        entry.lastModified = old.lastModified;
+      }
+      if (old?.content) this.contentBytes -= old.content.length;
+      if (this.engine !== 'disable') this.entries.set(path, entry);
+      if (r.content !== null) this.keepContent(entry, r.content);
+      else if (r.stats.isFile() && r.stats.size > 0 && r.stats.size <= SMALL_FILE_LIMIT) entry.contentFailed = true;
+      return entry;
+    });
+  }
+
+  private keepContent(e: StatEntry, content: Buffer): void {
+    e.content = content;
+    if (this.engine !== 'disable' && this.entries.get(e.path) === e) {
+      if (this.contentBytes + content.length > MAX_CONTENT_BYTES) this.clear();
+      else this.contentBytes += content.length;
+    }
   }
 
   /** lstat for the follow-symlink check (not cached: it only runs with follow-symlink disabled). */
@@ -147,8 +199,4 @@ export class StatCache {
     this.entries.clear();
     this.contentBytes = 0;
   }
-}
-
-function sameFile(a: fs.Stats, b: fs.Stats): boolean {
-  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.dev === b.dev && a.mode === b.mode;
 }
