@@ -59,13 +59,13 @@ describe('main()', () => {
     const hooks: CliHooks = {
       ...defaultHooks,
       loadModules: async (modules, ctx) => {
-        if (modules.includes('mod_access')) {
-          ctx.registry.register('mod_access', [{ key: 'foo.bar', type: 'string', scope: 'connection' }]);
+        if (modules.includes('mod_example')) {
+          ctx.registry.register('mod_example', [{ key: 'foo.bar', type: 'string', scope: 'connection' }]);
         }
         return null;
       },
     };
-    const r = await run(['-tt', '-f', path.join(FIXTURES, 'unknown-key.conf')], hooks);
+    const r = await run(['-tt', '-f', path.join(FIXTURES, 'module-key.conf')], hooks);
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 

@@ -90,6 +90,31 @@ describe('server.modules naming a module httpd-ts does not have', () => {
   });
 });
 
+describe('core directives this version does not carry out', () => {
+  it.each([
+    ['ssl.engine', 'ssl.engine = "enable"'],
+    ['server.chroot', `server.chroot = "/srv/jail"`],
+    ['server.max-worker', 'server.max-worker = 4'],
+  ])('%s stops the start and -tt, naming the directive, file and line', async (key, line) => {
+    const conf = writeConf(`${base()}${line}\n`);
+    const where = `${conf}:5`;
+    const start = await runHttpd(['-D', '-f', conf]);
+    expect(start.code).toBe(255);
+    expect(start.stderr).toContain(`"${key}" is not available in this version of httpd-ts (${where}`);
+    expect(errorLog(dir)).not.toContain('server started');
+    const tt = await runHttpd(['-tt', '-f', conf]);
+    expect(tt.code).toBe(255);
+    expect(tt.stderr).toContain(`"${key}" is not available in this version of httpd-ts (${where}`);
+  });
+
+  it('ssl.* keys append mod_openssl to the modules with lighttpd\'s warning, as lighttpd 1.4.69 does', async () => {
+    const r = await runHttpd(['-tt', '-f', writeConf(`${base()}ssl.pemfile = "/etc/ssl/x.pem"\n`)]);
+    expect(r.code).toBe(255);
+    expect(r.stderr).toContain('Warning: please add "mod_openssl" to server.modules list');
+    expect(r.stderr).toContain('loading plugins finally failed: mod_openssl is not available in this version of httpd-ts');
+  });
+});
+
 describe('config keys no loaded module claims', () => {
   it("are warned about in the error log at start, in lighttpd's words, as lighttpd 1.4.69 does", async () => {
     if (LIGHTTPD === undefined) throw new Error('lighttpd is not installed: install the Debian package "lighttpd"');

@@ -76,6 +76,17 @@ describe('compatModuleLoad (lighttpd 1.4.69 implicit module rules)', () => {
     expect(compatModuleLoad(['mod_vhostdb_dbi'], { isEnabled: enabled() })).toEqual(['mod_vhostdb', 'mod_vhostdb_dbi', 'mod_staticfile']);
   });
 
+  test('ssl.* keys append mod_openssl and a file auth.backend appends mod_authn_file, each with lighttpd\'s warning', () => {
+    const ssl = (p: string): boolean => p === 'ssl.';
+    const plain = (k: string, v: string): boolean => k === 'auth.backend' && v === 'plain';
+    expect(compatModuleLoad([], { isEnabled: enabled(), hasKeyPrefix: ssl, log })).toEqual(['mod_staticfile', 'mod_openssl']);
+    expect(warnings.pop()).toContain('please add "mod_openssl" to server.modules');
+    expect(compatModuleLoad(['mod_gnutls'], { isEnabled: enabled(), hasKeyPrefix: ssl })).toEqual(['mod_gnutls', 'mod_staticfile']);
+    expect(compatModuleLoad(['mod_auth'], { isEnabled: enabled(), hasValue: plain, log })).toEqual(['mod_auth', 'mod_staticfile', 'mod_authn_file']);
+    expect(warnings.pop()).toContain('auth.backend = "plain"');
+    expect(compatModuleLoad(['mod_auth', 'mod_authn_file'], { isEnabled: enabled(), hasValue: plain })).toEqual(['mod_auth', 'mod_authn_file', 'mod_staticfile']);
+  });
+
   test('a backend after mod_staticfile is warned about; compat-module-load = disable keeps the list', () => {
     compatModuleLoad(['mod_staticfile', 'mod_fastcgi'], { isEnabled: enabled(), log });
     expect(warnings).toEqual(['Warning: mod_fastcgi should be listed in server.modules before mod_staticfile']);

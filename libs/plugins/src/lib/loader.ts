@@ -74,8 +74,15 @@ export interface CompatModuleLoadOptions {
   readonly enabled?: boolean;
   /** Whether a directive is set to a true value somewhere in the config (index-file.names, dir-listing.activate...). */
   readonly isEnabled: (key: string) => boolean;
+  /** Whether some key starting with `prefix` is set somewhere in the config ("ssl."). */
+  readonly hasKeyPrefix?: (prefix: string) => boolean;
+  /** Whether `key` is set to the string `value` somewhere in the config (auth.backend = "plain"). */
+  readonly hasValue?: (key: string, value: string) => boolean;
   readonly log?: ServiceLog;
 }
+
+/** Any of these in server.modules stops mod_openssl from being appended for ssl.* keys. */
+const TLS_MODULES = ['mod_gnutls', 'mod_mbedtls', 'mod_nss', 'mod_openssl', 'mod_wolfssl'];
 
 const DYNAMIC_BACKENDS = ['mod_ajp13', 'mod_cgi', 'mod_fastcgi', 'mod_proxy', 'mod_scgi', 'mod_sockproxy', 'mod_wstunnel'];
 
@@ -89,6 +96,9 @@ const DYNAMIC_BACKENDS = ['mod_ajp13', 'mod_cgi', 'mod_fastcgi', 'mod_proxy', 'm
  * - mod_staticfile is appended when not listed.
  * - mod_auth is prepended when an mod_authn_* is listed before it (or without it);
  *   mod_vhostdb likewise for mod_vhostdb_*.
+ * - mod_openssl is appended (with a warning) when any ssl.* key is set and no TLS module is listed.
+ * - mod_authn_file is appended (with a warning) when mod_auth is loaded without it and
+ *   auth.backend is "htdigest", "htpasswd" or "plain".
  * - a dynamic backend listed after mod_staticfile gets a warning (it will never see requests
  *   mod_staticfile answered first).
  * With server.compat-module-load = "disable" the list is taken as written.
@@ -102,14 +112,18 @@ export function compatModuleLoad(modules: readonly string[], options: CompatModu
   if (options.enabled === false) return list;
 
   let staticSeen = false;
+  let tlsSeen = false;
+  let authnFileSeen = false;
   let authSeen = false;
   let prependAuth = false;
   let vhostdbSeen = false;
   let prependVhostdb = false;
   for (const m of list) {
     if (m === 'mod_staticfile') staticSeen = true;
+    else if (TLS_MODULES.includes(m)) tlsSeen = true;
     else if (m === 'mod_auth') authSeen = true;
     else if (m.startsWith('mod_auth') && !authSeen) prependAuth = true;
+    if (m === 'mod_authn_file') authnFileSeen = true;
     else if (m === 'mod_vhostdb') vhostdbSeen = true;
     else if (m.startsWith('mod_vhostdb') && !vhostdbSeen) prependVhostdb = true;
     else if (staticSeen && DYNAMIC_BACKENDS.some((b) => m.startsWith(b))) {
@@ -123,6 +137,21 @@ export function compatModuleLoad(modules: readonly string[], options: CompatModu
   if (!options.isEnabled('dir-listing.activate') && !options.isEnabled('server.dir-listing')) out = out.filter((m) => m !== 'mod_dirlisting');
   else if (!out.includes('mod_dirlisting')) out = [...out, 'mod_dirlisting'];
   if (!out.includes('mod_staticfile')) out = [...out, 'mod_staticfile'];
+  if (!tlsSeen && options.hasKeyPrefix?.('ssl.') === true) {
+    out = [...out, 'mod_openssl'];
+    options.log?.warn(
+      'Warning: please add "mod_openssl" to server.modules list in lighttpd.conf.  A future release of lighttpd 1.4.x *will not* automatically load mod_openssl and lighttpd *will not* use SSL/TLS where your lighttpd.conf contains ssl.* directives',
+    );
+  }
+  if (authSeen && !authnFileSeen) {
+    const backend = ['htdigest', 'htpasswd', 'plain'].find((v) => options.hasValue?.('auth.backend', v) === true);
+    if (backend !== undefined) {
+      out = [...out, 'mod_authn_file'];
+      options.log?.warn(
+        `Warning: please add "mod_authn_file" to server.modules list in lighttpd.conf.  A future release of lighttpd 1.4.x will not automatically load mod_authn_file and lighttpd will fail to start up since your lighttpd.conf uses auth.backend = "${backend}".`,
+      );
+    }
+  }
   if (prependAuth) out = ['mod_auth', ...out.filter((m) => m !== 'mod_auth')];
   if (prependVhostdb) out = ['mod_vhostdb', ...out.filter((m) => m !== 'mod_vhostdb')];
   return out;

@@ -1,6 +1,6 @@
 // httpd-ts command-line error catalogue (stable codes; wording after lighttpd's server.c).
 
-export type CliErrorCode = 'HTTPD_ERR_CLI_USAGE' | 'HTTPD_ERR_CLI_NO_CONFIG' | 'HTTPD_ERR_MODULE_UNKNOWN';
+export type CliErrorCode = 'HTTPD_ERR_CLI_USAGE' | 'HTTPD_ERR_CLI_NO_CONFIG' | 'HTTPD_ERR_MODULE_UNKNOWN' | 'HTTPD_ERR_NOT_AVAILABLE';
 
 export class CliError extends Error {
   constructor(

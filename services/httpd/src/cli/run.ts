@@ -65,7 +65,7 @@ export async function runCli(argv: readonly string[], hooks: CliHooks, io: CliIo
   if (options.printConfig) io.stdout(`${printConfig(tree)}\n`);
   if (options.test === 1) io.stdout('Syntax OK\n');
 
-  const modules = effectiveModules(tree);
+  const modules = effectiveModules(tree, (w) => io.stderr(`httpd-ts: ${w}\n`));
   if (options.test === 2) {
     const failed = await hooks.loadModules(modules, { options, tree, registry });
     if (failed !== null) {

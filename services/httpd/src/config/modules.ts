@@ -13,8 +13,8 @@ function isOn(v: ConfigValue): boolean {
   return v.items.length > 0;
 }
 
-/** The module list as the server will load it, in order. */
-export function effectiveModules(tree: ConfigTree): string[] {
+/** The module list as the server will load it, in order; `warn` gets lighttpd's compat warnings. */
+export function effectiveModules(tree: ConfigTree, warn?: (msg: string) => void): string[] {
   const listed = tree.global.directives.get('server.modules')?.value;
   const names: string[] = [];
   if (listed?.type === 'array') {
@@ -27,5 +27,11 @@ export function effectiveModules(tree: ConfigTree): string[] {
       const d = c.directives.get(key);
       return d !== undefined && isOn(d.value);
     }),
+    hasKeyPrefix: (prefix) => tree.contexts.some((c) => [...c.directives.keys()].some((k) => k.startsWith(prefix))),
+    hasValue: (key, value) => tree.contexts.some((c) => {
+      const v = c.directives.get(key)?.value;
+      return v?.type === 'string' && v.value === value;
+    }),
+    ...(warn !== undefined ? { log: { error: warn, warn, notice: warn, info: () => undefined, debug: () => undefined } } : {}),
   });
 }

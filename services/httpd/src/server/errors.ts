@@ -1,5 +1,5 @@
 // Error catalogue of the serving part of httpd-ts (server start-up: sockets, pid file, log).
-export type ServeErrorCode = 'HTTPD_ERR_LISTEN' | 'HTTPD_ERR_SOCKET_SPEC' | 'HTTPD_ERR_STARTUP' | 'HTTPD_ERR_MODULE_UNKNOWN';
+export type ServeErrorCode = 'HTTPD_ERR_LISTEN' | 'HTTPD_ERR_SOCKET_SPEC' | 'HTTPD_ERR_STARTUP' | 'HTTPD_ERR_MODULE_UNKNOWN' | 'HTTPD_ERR_NOT_AVAILABLE';
 
 export class ServeError extends Error {
   constructor(
@@ -16,5 +16,6 @@ export const serveErrors = {
   socketSpec: (spec: string) => new ServeError('HTTPD_ERR_SOCKET_SPEC', `invalid socket address: ${spec}`),
   startup: (reason: string) => new ServeError('HTTPD_ERR_STARTUP', reason),
   /** lighttpd's "loading plugins finally failed" (server.c), exit 255. */
+  notAvailable: (reason: string) => new ServeError('HTTPD_ERR_NOT_AVAILABLE', reason),
   pluginsFailed: (reason: string) => new ServeError('HTTPD_ERR_MODULE_UNKNOWN', `loading plugins finally failed: ${reason}`),
 } as const;

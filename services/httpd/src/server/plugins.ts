@@ -20,6 +20,7 @@ import { isSocketCondition } from './conditions';
 import { serveErrors } from './errors';
 import type { HttpServer } from './http-server';
 import { LIGHTTPD_MODULES } from './lighttpd-modules';
+import { unbuiltFeatures } from './unbuilt-features';
 
 /** The modules httpd-ts builds, by server.modules name: only real ones. */
 export const BUILTIN_MODULES: ReadonlyMap<string, HttpPluginFactory> = new Map<string, HttpPluginFactory>([
@@ -88,6 +89,8 @@ const silentLog: ServiceLog = { error: () => undefined, warn: () => undefined, n
  * config and runs setDefaults, as lighttpd's preflight check does.
  */
 export const loadModulesForTest: ModuleLoader = async (modules, ctx) => {
+  const unbuilt = unbuiltFeatures(validateConfig(ctx.tree, ctx.registry, { owners: ['core'] }));
+  if (unbuilt !== null) return new CliError('HTTPD_ERR_NOT_AVAILABLE', unbuilt);
   let plugins: HttpPlugin[];
   try {
     plugins = loadHttpPlugins(modules, ctx.options.moduleDir, silentLog);

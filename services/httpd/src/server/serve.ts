@@ -17,6 +17,7 @@ import { HttpServer } from './http-server';
 import { listenSpecs } from './listen-specs';
 import { dropPrivileges } from './privileges';
 import { loadHttpPlugins, unknownKeyWarnings } from './plugins';
+import { unbuiltFeatures } from './unbuilt-features';
 
 const SERVER_NAME = `httpd-ts/${VERSION}`;
 
@@ -99,6 +100,8 @@ export const serve: ServeFunction = async (ctx) => {
   let activated = false;
   let configWarnings: readonly string[] = [];
   try {
+    const unbuilt = unbuiltFeatures(ctx.validation);
+    if (unbuilt !== null) throw serveErrors.notAvailable(unbuilt);
     const plugins = loadHttpPlugins(ctx.modules, ctx.options.moduleDir, log);
     configWarnings = unknownKeyWarnings(ctx.tree, ctx.registry, plugins);
     server = new HttpServer({ tree: ctx.tree, validation: ctx.validation, plugins, log, idleLimit: ctx.options.idleTimeout ?? 0 });
@@ -205,6 +208,8 @@ export const serve: ServeFunction = async (ctx) => {
       const previous = server;
       try {
         const next = ctx.reload();
+        const unbuilt = unbuiltFeatures(next.validation);
+        if (unbuilt !== null) throw serveErrors.notAvailable(unbuilt);
         const plugins = loadHttpPlugins(next.modules, ctx.options.moduleDir, log);
         const warnings = unknownKeyWarnings(next.tree, next.registry, plugins);
         const fresh = new HttpServer({ tree: next.tree, validation: next.validation, plugins, log, idleLimit: ctx.options.idleTimeout ?? 0 });
