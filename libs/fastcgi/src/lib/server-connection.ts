@@ -204,6 +204,17 @@ export class FastcgiServerRequest extends EventEmitter {
     this.emit('finish');
   }
 
+  /**
+   * Ends the request now, whatever its handler is still doing (request_terminate_timeout for one
+   * request): the handler sees 'abort' and a cut body, the web server gets END_REQUEST after what
+   * was written so far (nothing written: nginx answers 502, as when a php-fpm child is killed).
+   */
+  terminate(appStatus: number): void {
+    if (this.finished) return;
+    this.conn.abortRequest(this);
+    this.end(appStatus);
+  }
+
   private send(type: typeof FCGI_STDOUT | typeof FCGI_STDERR, chunk: string | Uint8Array): boolean {
     if (this.finished) throw errors.closed(`FastCGI request ${this.id}`);
     const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -285,7 +296,7 @@ export class FastcgiServerConnection {
     for (const request of [...this.requests.values()]) {
       if (request.started && request.stdinEnded && !request.aborted) continue;
       this.requests.delete(request.id);
-      this.abort(request);
+      this.abortRequest(request);
     }
     this.closeWhenIdle = true;
     this.closeIfIdle();
@@ -338,11 +349,12 @@ export class FastcgiServerConnection {
     this.closed = true;
     const pending = [...this.requests.values()];
     this.requests.clear();
-    for (const request of pending) this.abort(request);
+    for (const request of pending) this.abortRequest(request);
     this.options.close(reason);
   }
 
-  private abort(request: FastcgiServerRequest): void {
+  /** @internal the request ends without its answer: its handler hears 'abort', its body is cut */
+  abortRequest(request: FastcgiServerRequest): void {
     if (request.aborted) return;
     request.aborted = true;
     request.destroyStdin();
@@ -428,7 +440,7 @@ export class FastcgiServerConnection {
       this.closeIfIdle();
       return;
     }
-    this.abort(request);
+    this.abortRequest(request);
   }
 
   private onStream(type: number, id: number, data: Buffer): void {

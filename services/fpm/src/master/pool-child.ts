@@ -15,6 +15,8 @@ interface RunningRequest {
   /** performance.now() when the request started. */
   readonly startedAt: number;
   slow: boolean;
+  /** performance.now() when the worker was told to end it (request_terminate_timeout). */
+  terminateSentAt?: number;
 }
 
 interface LastRequest {

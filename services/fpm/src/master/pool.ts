@@ -39,6 +39,12 @@ const ACTIVITY_QUERY_WAIT_MS = 100;
 /** A heartbeat goes out every second: silence shorter than the timeout plus this is not yet a stuck loop. */
 const HEARTBEAT_SLACK_MS = 1500;
 
+/**
+ * A worker told to end a timed-out request reports it gone within milliseconds unless its event
+ * loop is blocked; still reported after this long (the next maintenance), the worker is ended.
+ */
+const TERMINATE_REPLY_MS = 900;
+
 /** How long a handed connection counts as "about to be a request" (see PoolChild.expireHanded). */
 const HANDED_GRACE_MS = 2000;
 
@@ -305,14 +311,28 @@ export class Pool {
           this.slowRequests++;
           this.ctx.log.warn(`[pool ${this.name}] ${what} executing too slow (${seconds(elapsedMs)} sec), logging`);
         }
-        if (terminate > 0 && child.endReason !== 'timed-out' && elapsedMs >= terminate * 1000) {
-          child.endReason = 'timed-out';
-          this.ctx.log.warn(`[pool ${this.name}] ${what} execution timed out (${seconds(elapsedMs)} sec), terminating`);
-          // Not "expected": the exit is logged as a warning, as php-fpm logs its SIGTERM'ed child.
-          child.worker.kill('SIGTERM', false);
-        }
+        if (terminate > 0 && child.endReason !== 'timed-out' && elapsedMs >= terminate * 1000) this.terminateRequest(child, request, what, elapsedMs, now);
       }
     }
+  }
+
+  /**
+   * request_terminate_timeout (fpm_request_check_timed_out). php-fpm's child runs one request, so
+   * it kills the child; a JavaScript worker runs several, so the worker is told to end this one
+   * alone. A worker that still reports it a maintenance later could not: its event loop is
+   * blocked (a synchronous handler), and only then is the worker terminated, as php-fpm would.
+   */
+  private terminateRequest(child: PoolChild, request: PoolChild['running'][number], what: string, elapsedMs: number, now: number): void {
+    if (request.terminateSentAt === undefined) {
+      this.ctx.log.warn(`[pool ${this.name}] ${what} execution timed out (${seconds(elapsedMs)} sec), terminating`);
+      request.terminateSentAt = now;
+      if (child.worker.send({ type: 'terminate-request', id: request.id })) return;
+    } else if (now - request.terminateSentAt < TERMINATE_REPLY_MS) {
+      return;
+    }
+    child.endReason = 'timed-out';
+    // Not "expected": the exit is logged as a warning, as php-fpm logs its SIGTERM'ed child.
+    child.worker.kill('SIGTERM', false);
   }
 
   /**

@@ -44,6 +44,8 @@ export function createJsResponder(options: JsResponderOptions): JsResponder {
   }
 
   function deliver(fcgi: FastcgiServerRequest, script: string, response: unknown): Outcome | Promise<Outcome> {
+    // Ended meanwhile (request_terminate_timeout): nobody takes the answer.
+    if (fcgi.finished) return { status: response instanceof Response ? response.status : 500, headers: null };
     if (!(response instanceof Response)) return failed(fcgi, script, new TypeError(`${script} returned ${typeof response}, not a Response`));
     // A body nobody asked for is dropped as it arrives.
     fcgi.discardStdin();

@@ -84,6 +84,7 @@ export function runWorker(boot: WorkerBootstrap): void {
   channel.onMessage((msg) => {
     // Handed connections carry a socket and are taken by acceptHandedConnections.
     if (msg.type === 'activity-query') activity.flush(true);
+    if (msg.type === 'terminate-request') terminate(msg.id);
     if (msg.type !== 'scoreboard') return;
     const waiter = scoreboardWaiters.get(msg.id);
     scoreboardWaiters.delete(msg.id);
@@ -115,8 +116,9 @@ export function runWorker(boot: WorkerBootstrap): void {
   const cpu = new CpuSampler();
 
   let served = 0;
-  let inFlight = 0;
   let draining = false;
+  /** Requests running, by the number the activity reports give them. */
+  const live = new Map<number, { request: FastcgiServerRequest; startedAt: number }>();
   // Paused: serveFastcgi then reads each connection into its one buffer (borrowed-reads.ts).
   const server = net.createServer({ pauseOnConnect: true });
   if (boot.allowedClients !== null) dropDisallowedClients(server, boot.allowedClients, boot.pool, log);
@@ -143,8 +145,8 @@ export function runWorker(boot: WorkerBootstrap): void {
   /** Runs one request; synchronous when its handler answered at once (see JsResponder). */
   function handle(request: FastcgiServerRequest): void | Promise<void> {
     const id = ++served;
-    inFlight++;
     const startedAt = performance.now();
+    live.set(id, { request, startedAt });
     activity.begin(id, request.params);
     sampler?.requestStarted(id, request.params.get('SCRIPT_FILENAME') ?? '-');
     if (boot.maxRequests > 0 && served >= boot.maxRequests) {
@@ -172,13 +174,33 @@ export function runWorker(boot: WorkerBootstrap): void {
     );
   }
 
-  /** The request's end in the scoreboard, the slowlog sampler and the access log. */
-  function ended(request: FastcgiServerRequest, id: number, startedAt: number, outcome: Outcome): void {
+  /** The request's end in the scoreboard and the slowlog sampler; null if it ended already. */
+  function forget(id: number, startedAt: number): { durationUs: number; usage: ReturnType<CpuSampler['sample']> } | null {
+    if (!live.delete(id)) return null;
     sampler?.requestEnded(id);
     const durationUs = Math.round((performance.now() - startedAt) * 1000);
     const usage = cpu.sample();
     activity.end(id, durationUs, usage.user + usage.system, usage.rss);
-    inFlight--;
+    return { durationUs, usage };
+  }
+
+  /**
+   * request_terminate_timeout, said by the master, for a request that waits (its handler awaits,
+   * its body stalls): it ends alone. As php-fpm's killed child writes no access.log line, neither
+   * does it; the handler, if it ever finishes, writes nowhere.
+   */
+  function terminate(id: number): void {
+    const running = live.get(id);
+    if (running === undefined) return;
+    forget(id, running.startedAt);
+    running.request.terminate(255);
+  }
+
+  /** The request's end in the scoreboard, the slowlog sampler and the access log. */
+  function ended(request: FastcgiServerRequest, id: number, startedAt: number, outcome: Outcome): void {
+    const done = forget(id, startedAt);
+    if (done === null) return;
+    const { durationUs, usage } = done;
     if (accessLog === null || accessSuppressed(suppressedPaths, request.params, outcome.status)) return;
     const endMs = Date.now();
     accessLog.write(
@@ -201,7 +223,7 @@ export function runWorker(boot: WorkerBootstrap): void {
   channel.onTerminate(() => process.exit(0));
   // The master owns the error log (our lines go through it) and reopens the access log: a worker
   // holding the old descriptor is replaced then (see pool-log-files.ts).
-  channel.onStatus(() => ({ pid: process.pid, served, inFlight }));
+  channel.onStatus(() => ({ pid: process.pid, served, inFlight: live.size }));
   server.on('error', (err) => {
     log.error(`[pool ${boot.pool}] cannot accept on the pool's socket: ${err.message}`);
     process.exit(1);

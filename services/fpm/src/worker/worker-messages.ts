@@ -88,13 +88,23 @@ export interface HandedConnection extends ChannelMessage {
   readonly type: 'handed-connection';
 }
 
-export type FpmMasterMessage = ScoreboardReply | ActivityQuery | HandedConnection;
+/**
+ * master -> worker: request_terminate_timeout for one request (the worker's own number). php-fpm
+ * kills the child, which runs one request; a JavaScript worker runs several, so only this one
+ * ends. A worker whose event loop is blocked cannot do it and is terminated instead.
+ */
+export interface TerminateRequest extends ChannelMessage {
+  readonly type: 'terminate-request';
+  readonly id: number;
+}
+
+export type FpmMasterMessage = ScoreboardReply | ActivityQuery | HandedConnection | TerminateRequest;
 
 const WORKER_TYPES = new Set(['activity', 'scoreboard-query', 'retiring', 'log']);
 
 export const isFpmWorkerReport = (msg: ChannelMessage): msg is FpmWorkerReport => WORKER_TYPES.has(msg.type);
 export const isFpmMasterMessage = (msg: ChannelMessage): msg is FpmMasterMessage =>
-  msg.type === 'scoreboard' || msg.type === 'activity-query' || msg.type === 'handed-connection';
+  msg.type === 'scoreboard' || msg.type === 'activity-query' || msg.type === 'handed-connection' || msg.type === 'terminate-request';
 
 /** What the master hands a JavaScript worker at spawn (env FPM_TS_WORKER, JSON). */
 export interface WorkerBootstrap {
