@@ -221,4 +221,23 @@ describe('fpm-ts JavaScript worker', () => {
     expect(text).toMatch(/\[pool www\] pid \d+\nscript_filename = .*busy\.js\n/);
     expect(text).toMatch(/\] spinForSlowlog\(\) .*busy\.js:1\n/);
   });
+
+  it("names the one slow request that waits, without the stack of another request's code", async () => {
+    const slowlog = path.join(dir, 'slow.log');
+    fs.writeFileSync(path.join(dir, 'waits.js'), 'module.exports = async () => { await new Promise((r) => setTimeout(r, 1600)); return new Response("waited"); };\n');
+    // A neighbour on the same worker runs JavaScript every few milliseconds meanwhile.
+    fs.writeFileSync(
+      path.join(dir, 'ticks.js'),
+      'function neighbourTick(n) { let x = 0; for (let i = 0; i < 1e4; i++) x += i; return x + n; }\n' +
+        'module.exports = () => new Promise((resolve) => { const t = setInterval(neighbourTick, 2, 1); setTimeout(() => { clearInterval(t); resolve(new Response("ticked")); }, 1900); });\n',
+    );
+    await startWorker({ slowlogTimeoutSeconds: 1 }, { slowlog });
+    const [waited, ticked] = await Promise.all([request('waits.js'), new Promise((r) => setTimeout(r, 50)).then(() => request('ticks.js'))]);
+    expect([waited.body, ticked.body]).toEqual(['waited', 'ticked']);
+    for (let i = 0; i < 40 && !fs.readFileSync(slowlog, 'utf8').includes('waits.js'); i++) await new Promise((r) => setTimeout(r, 50));
+    const text = fs.readFileSync(slowlog, 'utf8');
+    const entry = text.split(/\n(?=\[\d{2}-)/).find((e) => e.includes('script_filename = ' + path.join(dir, 'waits.js')));
+    expect(entry).toMatch(/\(the event loop is idle: the request is waiting on I\/O\)\n$/);
+    expect(entry).not.toMatch(/neighbourTick|ticks\.js/);
+  });
 });
