@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 /** nginx → (counting proxy) → fpm-ts [www]; the document root is fpm-ts's temp dir with the handlers. */
-async function start(): Promise<{ fpm: FpmUnderTest; nginx: WebServer; proxy: CountingProxy }> {
+async function start(extra = ''): Promise<{ fpm: FpmUnderTest; nginx: WebServer; proxy: CountingProxy }> {
   fpm = await FpmUnderTest.start(`[global]
 error_log = /dev/stderr
 [www]
@@ -27,7 +27,7 @@ pm = static
 pm.max_children = 2
 pm.status_path = /fpm-status
 catch_workers_output = yes
-`);
+${extra}`);
   copyHandlers(fpm.dir);
   proxy = await CountingProxy.listen(fpm.path('proxy.sock'), fpm.path('www.sock'));
   nginx = await WebServer.nginx(
@@ -109,6 +109,16 @@ test('a handler that throws gives nginx a 500, and nginx logs what fpm-ts wrote 
   // The pool survives: the next request on the same kept-alive connection is served.
   expect((await httpRequest(nginx.socket, 'GET', '/echo.js')).status).toBe(200);
   expect(nginx.errorLogText()).toMatch(/FastCGI sent in stderr: ".*interop handler exploded/);
+});
+
+test('a request ended by request_terminate_timeout is a 502 for nginx, as with php-fpm', async () => {
+  const { fpm, nginx } = await start('request_terminate_timeout = 1s\n');
+  expect((await httpRequest(nginx.socket, 'GET', '/echo.js')).status).toBe(200);
+  const stuck = await httpRequest(nginx.socket, 'GET', '/stuck.js');
+  expect(stuck.status).toBe(502);
+  await fpm.waitLine(/script '.*stuck\.js' \(request: "GET \/stuck\.js"\) execution timed out/);
+  expect(nginx.errorLogText()).toMatch(/upstream prematurely closed FastCGI stdout/);
+  expect((await httpRequest(nginx.socket, 'GET', '/echo.js')).status).toBe(200);
 });
 
 test('header bytes outside Latin-1 reach the handler byte for byte, with and without a body (php-fpm answers 200)', async () => {
