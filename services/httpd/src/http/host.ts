@@ -1,5 +1,7 @@
 // Host validation for the Host header and absolute-form authorities: lighttpd 1.4.69's
-// request_check_hostname (src/request.c, "host-strict", on by default) plus its trailing-dot strip.
+// http_request_host_policy (src/request.c) with its defaults: request_check_hostname ("host-strict")
+// then http_request_host_normalize (port range, port canonical form, IPv6 literal canonical form).
+import { SocketAddress } from 'node:net';
 
 const DOT = 0x2e;
 const COLON = 0x3a;
@@ -23,10 +25,32 @@ function allDigits(s: string, from: number, to: number): boolean {
 }
 
 /**
- * Validates `hostport` (RFC 3986 host with optional port) the way lighttpd's host-strict does and
- * returns it lower-cased with a trailing dot removed, or undefined when lighttpd answers 400.
+ * The port after a host, as lighttpd reads it: strtol(s, &e, 0), so a leading 0 is octal ("010" is
+ * 8, "080" is invalid), and it must be 1 ... 65535 (USHRT_MAX); host-strict already allowed only
+ * digits. undefined when lighttpd answers 400.
  */
-export function normalizeHost(hostport: string): string | undefined {
+function parsePort(digits: string): number | undefined {
+  const octal = digits.length > 1 && digits.charCodeAt(0) === 0x30;
+  if (octal && !/^[0-7]+$/.test(digits)) return undefined;
+  const port = parseInt(digits, octal ? 8 : 10);
+  return port > 0 && port <= 0xffff ? port : undefined;
+}
+
+/** ":port" as lighttpd keeps it: dropped when empty or the scheme's default, else in decimal. */
+function portSuffix(digits: string, schemePort: number): string | undefined {
+  if (digits === '') return '';
+  const port = parsePort(digits);
+  if (port === undefined) return undefined;
+  return port === schemePort ? '' : ':' + port;
+}
+
+/**
+ * Validates `hostport` (RFC 3986 host with optional port) the way lighttpd's default host policy
+ * does and returns it normalized (lower-cased, trailing dot and default port removed, port in
+ * decimal, IPv6 literal in inet_ntop form), or undefined when lighttpd answers 400.
+ * `schemePort` is the default port of the connection's scheme (80 for http).
+ */
+export function normalizeHost(hostport: string, schemePort = 80): string | undefined {
   const len = hostport.length;
   if (len === 0) return undefined;
   if (hostport.charCodeAt(0) === 0x5b) {
@@ -40,9 +64,18 @@ export function normalizeHost(hostport: string): string | undefined {
         if (++colons > 7) return undefined;
       } else if (!isHex(c) && c !== DOT) return undefined;
     }
-    if (i >= len) return undefined;
+    if (i >= len || i === 1) return undefined;
     if (i + 1 < len && (hostport.charCodeAt(i + 1) !== COLON || !allDigits(hostport, i + 2, len))) return undefined;
-    return hostport.toLowerCase();
+    const port = portSuffix(hostport.slice(i + 2), schemePort);
+    if (port === undefined) return undefined;
+    // inet_pton refuses what the character check let through ("[1:2]"); inet_ntop's form is kept.
+    let address: string;
+    try {
+      address = new SocketAddress({ address: hostport.slice(1, i), family: 'ipv6' }).address;
+    } catch {
+      return undefined;
+    }
+    return '[' + address + ']' + port;
   }
   const colon = hostport.indexOf(':');
   let hostEnd = colon === -1 ? len : colon;
@@ -74,5 +107,9 @@ export function normalizeHost(hostport: string): string | undefined {
     }
   }
   if (labels > 1 && lastLabelDigits && (!allLabelsDigits || labels !== 4)) return undefined;
-  return host.toLowerCase();
+  // (lighttpd also rewrites an IPv4 literal through inet_pton/inet_ntop; after the check above that
+  // leaves every address it accepts unchanged.)
+  const port = colon === -1 ? '' : portSuffix(host.slice(hostEnd + 1), schemePort);
+  if (port === undefined) return undefined;
+  return host.slice(0, hostEnd).toLowerCase() + port;
 }
