@@ -42,6 +42,17 @@ describe('RequestParser', () => {
     expect(head('GET / HTTP/1.1\r\nHost: a\r\nExpect: x\r\n\r\n', { rejectUnknownExpect: false }).expectContinue).toBe(false);
   });
 
+  it('refuses a second differing Content-Type, If-Modified-Since or HTTP2-Settings and drops an equal one (lighttpd)', () => {
+    for (const name of ['Content-Type', 'If-Modified-Since', 'HTTP2-Settings']) {
+      expect(failure(`GET / HTTP/1.1\r\nHost: a\r\n${name}: x\r\n${name}: y\r\n\r\n`).status).toBe(400);
+      const r = head(`GET / HTTP/1.1\r\nHost: a\r\n${name}: x\r\n${name}: X\r\n\r\n`);
+      expect(r.headers).toEqual(['host', 'a', name.toLowerCase(), 'x']);
+    }
+    const inm = head('GET / HTTP/1.1\r\nHost: a\r\nIf-None-Match: "1"\r\nIf-None-Match: "2"\r\n\r\n');
+    expect(inm.headers).toEqual(['host', 'a', 'if-none-match', '"1"']);
+    expect(head('GET / HTTP/1.1\r\nHost: a\r\nHost: A\r\n\r\n').headers).toEqual(['host', 'a']);
+  });
+
   it('leaves Transfer-Encoding out of the headers and reports chunked framing', () => {
     const r = head('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n');
     expect(r).toMatchObject({ chunked: true, contentLength: -1, headers: ['host', 'a'] });

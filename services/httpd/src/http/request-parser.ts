@@ -98,6 +98,20 @@ const S_FAILED = 8;
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * lighttpd's http_request_parse_duplicate for a header it allows once (proxies repeat them): true
+ * for the first copy, false for a repeat equal to it ignoring case (dropped), 400 for a differing one.
+ */
+function firstCopy(seen: Map<string, string>, name: string, value: string, label: string): boolean {
+  const first = seen.get(name);
+  if (first === undefined) {
+    seen.set(name, value);
+    return true;
+  }
+  if (first.toLowerCase() === value.toLowerCase()) return false;
+  throw httpErrors.badRequest(`duplicate ${label} header`);
+}
+
 function lowerName(buf: Buffer, start: number, end: number): string {
   for (let i = start; i < end; i++) {
     const c = buf[i] as number;
@@ -258,7 +272,8 @@ export class RequestParser {
     let hasContentLength = false;
     let connClose = false;
     let connKeepAlive = false;
-    let ims: string | undefined;
+    // first value of the headers lighttpd allows once (see the cases below); made when one comes
+    let single: Map<string, string> | undefined;
     for (let k = 1; k < lineEnds.length; k++) {
       const s = start + (lineEnds[k - 1] as number) + 2;
       const e = start + (lineEnds[k] as number);
@@ -286,9 +301,9 @@ export class RequestParser {
       const value = buf.toString('latin1', vs, ve);
       switch (name) {
         case 'host': {
-          // A repeat identical to the first Host (or to the absolute-form authority) is dropped.
+          // A repeat equal (ignoring case) to the first Host (or to the absolute-form authority) is dropped.
           if (this.rawHost !== '') {
-            if (value === this.rawHost) continue;
+            if (value.toLowerCase() === this.rawHost.toLowerCase()) continue;
             throw httpErrors.badRequest('duplicate Host header');
           }
           if (value.length >= 1024) throw httpErrors.badRequest('uri-authority too long');
@@ -327,13 +342,19 @@ export class RequestParser {
             else if (this.rejectUnknownExpect) throw httpErrors.expectationFailed(value);
           }
           break;
+        case 'content-type':
+          if (!firstCopy((single ??= new Map()), name, value, 'Content-Type')) continue;
+          break;
         case 'if-modified-since':
-          // Proxies repeat it; lighttpd keeps identical copies once and rejects differing ones.
-          if (ims !== undefined) {
-            if (ims.toLowerCase() === value.toLowerCase()) continue;
-            throw httpErrors.badRequest('duplicate If-Modified-Since header');
-          }
-          ims = value;
+          if (!firstCopy((single ??= new Map()), name, value, 'If-Modified-Since')) continue;
+          break;
+        case 'http2-settings':
+          if (!firstCopy((single ??= new Map()), name, value, 'HTTP2-Settings')) continue;
+          break;
+        case 'if-none-match':
+          // lighttpd keeps only the first If-None-Match, whatever the repeats say.
+          if (single?.has(name) === true) continue;
+          (single ??= new Map()).set(name, value);
           break;
         default:
           break;
