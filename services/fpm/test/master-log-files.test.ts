@@ -47,7 +47,9 @@ request_slowlog_timeout = 1s
   await eventually(async () => ((await fpm?.request(fpm.path('www.sock'), 'pid.js'))?.status === 200 ? true : undefined));
   await eventually(() => (read(accessLog).includes('"GET /pid.js" 200') ? true : undefined), 5000);
   expect(read(`${accessLog}.1`)).not.toContain('/pid.js');
-  expect(fpm.all.filter((l) => /WARNING|ERROR/.test(l))).toEqual([]);
+  // php-fpm's "executing too slow" WARNING for the held request is expected, when the master's
+  // once-a-second check falls within it.
+  expect(fpm.all.filter((l) => /WARNING|ERROR/.test(l) && !/spin\.js.* executing too slow/.test(l))).toEqual([]);
 });
 
 test("a worker that cannot start says why in the master's error log", async () => {
