@@ -1,5 +1,5 @@
-// Entity tags for static files as lighttpd 1.4.69 etag.c builds them (etag_create + etag_mutate:
-// inode, size and mtime joined, hashed, quoted) and the If-None-Match comparison (etag_is_equal).
+// Entity tags for static files as lighttpd 1.4.69 http_etag.c builds them (http_etag_create:
+// inode, size, mtime seconds and nanoseconds, hashed, quoted) and the If-None-Match comparison (http_etag_matches).
 import type { Stats } from 'node:fs';
 
 export const ETAG_USE_INODE = 1;
@@ -12,7 +12,13 @@ export function createEtag(st: Stats, flags: number): string {
   let s = '';
   if ((flags & ETAG_USE_INODE) !== 0) s += st.ino + '-';
   if ((flags & ETAG_USE_SIZE) !== 0) s += st.size + '-';
-  if ((flags & ETAG_USE_MTIME) !== 0) s += Math.floor(st.mtimeMs / 1000) + '-';
+  if ((flags & ETAG_USE_MTIME) !== 0) {
+    // Seconds and nanoseconds, as http_etag_create mixes in st_mtime and st_mtim.tv_nsec: a file
+    // rewritten with the same size within one second still gets a new tag. (mtimeMs carries the
+    // nanoseconds to about 0.25 us; any change of it changes the tag.)
+    const sec = Math.floor(st.mtimeMs / 1000);
+    s += sec + '-' + Math.round((st.mtimeMs - sec * 1000) * 1e6) + '-';
+  }
   // djb2 over the text, kept unsigned 32-bit, like upstream's hash
   let h = 5381;
   for (let i = 0; i < s.length; i++) h = ((h << 5) + h + s.charCodeAt(i)) >>> 0;
