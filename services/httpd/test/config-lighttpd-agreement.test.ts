@@ -35,6 +35,7 @@ const CASES: readonly Case[] = [
   { name: 'include_shell', conf: `${ROOT}include_shell "echo x.a = 1"\n`, valid: true },
   { name: 'identical duplicate key in +', conf: `${ROOT}x.a = ( "k" => 1 ) + ( "k" => 1 )\n`, valid: true },
   { name: 'numeric string for a number', conf: `${ROOT}server.port = "8080"\n`, valid: true },
+  { name: 'integers beyond 65535 for short directives (lighttpd keeps the low 16 bits)', conf: `${ROOT}server.max-keep-alive-requests = 100000\nserver.max-keep-alive-idle = 70000\nserver.max-connections = 65536\nserver.port = 65616\n`, valid: true },
   { name: 'boolean spellings', conf: `${ROOT}server.follow-symlink = "Enable"\nserver.range-requests = "false"\netag.use-size = 0\n`, valid: true },
 
   { name: 'duplicate assignment', conf: `${ROOT}server.port = 80\nserver.port = 81\n`, valid: false },
@@ -69,6 +70,7 @@ const CASES: readonly Case[] = [
   { name: 'remote-ip with leading zeros', conf: `${ROOT}$HTTP["remoteip"] == "010.1.1.1" {}\n`, valid: false },
   { name: 'remote-ip prefix that is no address', conf: `${ROOT}$HTTP["remoteip"] =^ "10." {}\n`, valid: false },
   { name: 'boolean nonsense', conf: `${ROOT}server.follow-symlink = "maybe"\n`, valid: false },
+  { name: 'a string beyond 65535 for a short directive', conf: `${ROOT}server.max-keep-alive-requests = "100000"\n`, valid: false },
   { name: 'int not a number', conf: `${ROOT}server.max-request-size = "lots"\n`, valid: false },
 ];
 

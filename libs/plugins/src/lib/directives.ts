@@ -69,7 +69,8 @@ export function convertDirective(spec: DirectiveSpec, v: ConfigValueLike, where:
       if (v.type !== 'string') throw bad('must be a string');
       return v.value;
     case 'short': {
-      const n = isInteger(v, 65535);
+      // lighttpd casts an integer to unsigned short (configfile-glue.c T_CONFIG_SHORT): 100000 is 34464
+      const n = v.type === 'integer' && v.value > 65535 ? v.value & 0xffff : isInteger(v, 65535);
       if (n === null) throw bad('must be a number between 0 and 65535');
       return n;
     }

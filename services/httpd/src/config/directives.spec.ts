@@ -37,7 +37,8 @@ describe('validateConfig', () => {
   });
 
   it.each([
-    ['server.port = 70000', 'is out of range (0 ... 65535)'],
+    // a string is read with strtol and range-checked (lighttpd: "got a string but expected a short")
+    ['server.port = "70000"', 'is out of range (0 ... 65535)'],
     ['server.tag = 5', 'is not a string'],
     ['server.follow-symlink = "maybe"', 'is not a boolean'],
     ['mimetype.assign = ( "a", "b" )', 'is not a list of key => string values'],
@@ -49,6 +50,24 @@ describe('validateConfig', () => {
     expect(r.errors.map((e) => e.code)).toEqual(['HTTPD_ERR_CONFIG_TYPE']);
     expect(r.errors[0]?.message).toContain(detail);
     expect(r.errors[0]?.message).toContain(`${FILE}:1`);
+  });
+
+  it('takes an integer beyond 65535 for a short as lighttpd does (its low 16 bits) and warns with that value', () => {
+    const shorts = createCoreRegistry()
+      .table('core')
+      .filter((d) => d.type === 'short')
+      .map((d) => d.key);
+    expect(shorts).toContain('server.max-keep-alive-requests');
+    for (const key of shorts) {
+      const r = validateConfig(parse(`${key} = 100000\n`), createCoreRegistry());
+      expect(r.errors).toEqual([]);
+      expect(r.contexts[0]?.values.get(key)?.value).toBe(34464);
+      expect(r.warnings).toEqual([
+        `WARNING: ${key} = 100000 is out of range (0 ... 65535); taken as 34464 (its low 16 bits, as lighttpd does) (${FILE}:1)`,
+      ]);
+    }
+    const inBlock = validateConfig(parse('$HTTP["host"] == "a" {\n  server.max-keep-alive-requests = 65538\n}\n'), createCoreRegistry());
+    expect(inBlock.contexts[1]?.values.get('server.max-keep-alive-requests')?.value).toBe(2);
   });
 
   it('checks values inside conditions and warns about server options there', () => {

@@ -6,8 +6,9 @@ import type { ConfigContext, ConfigTree, Directive } from './tree';
 import type { ConfigArray, ConfigValue } from './values';
 
 /**
- * - short: 0..65535 (T_CONFIG_SHORT), int: 0..4294967295 (T_CONFIG_INT); a numeric string is accepted
- *   for both, as upstream does for values that come from env.*
+ * - short: 0..65535 (T_CONFIG_SHORT; a larger integer keeps its low 16 bits, with a warning),
+ *   int: 0..4294967295 (T_CONFIG_INT); a numeric string is accepted for both, as upstream does for
+ *   values that come from env.*
  * - boolean: "enable"/"disable"/"true"/"false" (any case) or an integer
  * - array: any list; array-string: a list of strings without keys (T_CONFIG_ARRAY_VLIST);
  *   array-kv-string / array-kv-any / array-kv-array: every element has a key
@@ -109,7 +110,7 @@ export interface ValidationResult {
 const BOOL_TRUE = new Set(['enable', 'true']);
 const BOOL_FALSE = new Set(['disable', 'false']);
 
-type Checked = { ok: true; value: TypedValue } | { ok: false; detail: string };
+type Checked = { ok: true; value: TypedValue; warning?: string } | { ok: false; detail: string };
 
 function numeric(v: ConfigValue, max: number): Checked {
   let n: number;
@@ -120,6 +121,17 @@ function numeric(v: ConfigValue, max: number): Checked {
   return { ok: true, value: n };
 }
 
+/**
+ * T_CONFIG_SHORT (configfile-glue.c): lighttpd casts an integer to unsigned short without a word,
+ * so `server.max-keep-alive-requests = 100000` starts with 34464; we take the same value and say
+ * so. A string is range-checked ("got a string but expected a short").
+ */
+function short(v: ConfigValue, key: string): Checked {
+  if (v.type !== 'integer' || v.value <= 65535) return numeric(v, 65535);
+  const value = v.value & 0xffff;
+  return { ok: true, value, warning: `${key} = ${v.value} is out of range (0 ... 65535); taken as ${value} (its low 16 bits, as lighttpd does)` };
+}
+
 const example = (key: string, sample: string): string => `like ${key} = ${sample}`;
 
 /** Converts one value to its descriptor's type, or says what is wrong with it. */
@@ -128,7 +140,7 @@ export function checkValue(d: DirectiveDescriptor, v: ConfigValue): Checked {
     case 'string':
       return v.type === 'string' ? { ok: true, value: v.value } : { ok: false, detail: `is not a string (${example(d.key, '"..."')})` };
     case 'short':
-      return numeric(v, 65535);
+      return short(v, d.key);
     case 'int':
       return numeric(v, 4294967295);
     case 'boolean': {
@@ -196,6 +208,7 @@ export function validateConfig(tree: ConfigTree, registry: DirectiveRegistry, op
         errors.push(typeError(d.key, { file: d.file, line: d.line }, r.detail));
         continue;
       }
+      if (r.warning !== undefined) warnings.push(`WARNING: ${r.warning} (${d.file}:${d.line})`);
       values.set(d.key, Object.freeze(typed(desc, d, r.value)));
     }
     return Object.freeze({ index: c.index, values });
