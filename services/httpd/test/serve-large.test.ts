@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { SMALL_FILE_LIMIT } from '../src/modules/stat-cache';
+import { SMALL_FILE_LIMIT } from '../src/core/stat-cache';
 import { get, parseResponses, rawExchange, startConf, tempDir, type RunningServer } from './serve-support';
 
 let dir: string;

@@ -65,6 +65,11 @@ export class PluginDispatcher<R = unknown, C = unknown, S = unknown> {
   constructor(readonly plugins: readonly Plugin<R, C, S>[]) {
     const req = {} as Record<RequestHook, readonly Fn<R>[]>;
     for (const h of REQUEST_HOOKS) req[h] = table(plugins, (p) => p[h]);
+    // lighttpd plugin.c: each module's handle_uri_raw runs in the uri_clean slot, just before its
+    // own handle_uri_clean (the raw URI is still at hand then)
+    req.handleUriClean = Object.freeze(
+      plugins.flatMap((p) => [p.handleUriRaw, p.handleUriClean].filter((f): f is Fn<R> => f !== undefined).map((f) => f.bind(p))),
+    );
     this.requestTables = Object.freeze(req);
     const con = {} as Record<ConnectionHook, readonly Fn<C>[]>;
     for (const h of CONNECTION_HOOKS) con[h] = table(plugins, (p) => p[h]);

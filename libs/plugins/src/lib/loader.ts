@@ -65,6 +65,12 @@ function checkPlugin<R, C, S>(name: string, value: unknown): Plugin<R, C, S> {
   for (const hook of PLUGIN_HOOKS) {
     if (p[hook] !== undefined && typeof p[hook] !== 'function') throw pluginsErrModuleInvalid(name, `${hook} is not a function`);
   }
+  // a misspelt hook would silently never run: every handle* name must be one of the contract's
+  for (const key of Object.keys(p)) {
+    const known = (PLUGIN_HOOKS as readonly string[]).includes(key);
+    const hookLike = key.startsWith('handle') || PLUGIN_HOOKS.some((h) => h.toLowerCase() === key.toLowerCase());
+    if (!known && hookLike) throw pluginsErrModuleInvalid(name, `${key} is not a hook of the plugin contract (${PLUGIN_HOOKS.join(', ')})`);
+  }
   if (p['directives'] !== undefined && !Array.isArray(p['directives'])) throw pluginsErrModuleInvalid(name, 'directives is not an array');
   return (p['name'] === undefined ? { ...p, name } : p) as unknown as Plugin<R, C, S>;
 }

@@ -1,5 +1,7 @@
 // Texts of -v, -V and -h, laid out like lighttpd 1.4.69's server.c show_version/show_features/show_help.
-export const VERSION = '0.1.0';
+import { VERSION } from '../core/version';
+
+export { VERSION };
 
 export const versionLine = (): string =>
   `httpd-ts/${VERSION} (node ${process.version}) - a lighttpd 1.4 compatible web server\n`;

@@ -4,10 +4,10 @@
 // read asynchronously: the module makes itself the request's handler and answers in handleSubrequest.
 import fs from 'node:fs';
 import { HandlerResult, pluginsErrDirectiveType, type ConfigSnapshot, type DirectiveSpec, type ModuleConfig, type TypedValue } from '@libs/plugins';
-import type { Request } from '../connection/request';
+import type { Request } from '../core/request';
 import { urlPathToFs } from '../url/physical-path';
 import { DEFAULT_STYLE, encodeHref, escapeHtml, formatListingDate, formatSize } from './dirlisting-html';
-import type { HttpPlugin } from './http-plugin';
+import type { HttpPlugin } from '../core/plugin';
 
 const bool = (key: string, dflt: boolean): DirectiveSpec => ({ key, type: 'boolean', scope: 'connection', default: dflt });
 const str = (key: string, dflt: string): DirectiveSpec => ({ key, type: 'string', scope: 'connection', default: dflt });

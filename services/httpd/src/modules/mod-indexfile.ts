@@ -2,8 +2,8 @@
 // in '/' is mapped to the first existing name of index-file.names; a name starting with '/' is
 // looked up below the document root instead of the directory.
 import { HandlerResult, type DirectiveSpec, type ModuleConfig } from '@libs/plugins';
-import type { Request } from '../connection/request';
-import type { HttpPlugin } from './http-plugin';
+import type { Request } from '../core/request';
+import type { HttpPlugin } from '../core/plugin';
 
 export const INDEXFILE_SPECS: readonly DirectiveSpec[] = Object.freeze([
   { key: 'index-file.names', type: 'array-string', scope: 'connection' },

@@ -3,11 +3,11 @@
 // (http_response_handle_cachable) and the body, from memory for small files, else streamed from disk.
 import type { Stats } from 'node:fs';
 import { HandlerResult, type DirectiveSpec, type ModuleConfig } from '@libs/plugins';
-import type { Request } from '../connection/request';
-import { FilePart } from '../connection/request';
+import { FilePart } from '../core/chunk-queue';
+import type { Request } from '../core/request';
 import { ETAG_USE_INODE, ETAG_USE_MTIME, ETAG_USE_SIZE, etagMatches } from './etag';
-import type { HttpPlugin } from './http-plugin';
-import { SMALL_FILE_LIMIT, type StatEntry } from './stat-cache';
+import type { HttpPlugin } from '../core/plugin';
+import { SMALL_FILE_LIMIT, type StatEntry } from '../core/stat-cache';
 
 export const STATICFILE_SPECS: readonly DirectiveSpec[] = Object.freeze([
   { key: 'static-file.exclude-extensions', type: 'array-string', scope: 'connection', default: Object.freeze([]) },
@@ -76,7 +76,7 @@ export function createModStaticfile(): HttpPlugin {
         // not served by us: without another handler the request ends in 403
         if (physical.endsWith(exclude[i] as string)) return HandlerResult.GoOn;
       }
-      const cache = req.server.statCache;
+      const cache = req.env.statCache;
       if (!entry.noFollow && !req.conf['server.follow-symlink']) {
         // serve only what an O_NOFOLLOW open finds at this path now; a symlink in the way: 403
         req.wait(

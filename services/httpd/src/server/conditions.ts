@@ -3,7 +3,7 @@
 // configfile-glue.c config_check_cond_nocache), compared by the config layer's evaluateCondition.
 import type { ConditionEvaluator, ConditionMatch } from '@libs/plugins';
 import { evaluateCondition, type Condition } from '../config';
-import type { Request } from '../connection/request';
+import type { Request } from '../core/request';
 
 function subjectValue(c: Condition, r: Request): string | undefined {
   switch (c.subject.kind) {

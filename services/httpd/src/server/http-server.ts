@@ -3,6 +3,7 @@
 // by the 1-second trigger, plugin dispatch tables and per-request config (lighttpd 1.4.69 server.c
 // main loop, server_handle_sigalrm, graceful_shutdown; plugin.c; configfile-glue.c).
 import type net from 'node:net';
+import os from 'node:os';
 import {
   FdEvent,
   openServerSockets,
@@ -12,16 +13,17 @@ import {
   type ServerSocketConfig,
 } from '@libs/fdevent';
 import type { ServiceLog } from '@libs/log';
-import { ConfigConditions, ModuleConfig, PluginDispatcher } from '@libs/plugins';
+import { ConfigConditions, ModuleConfig, PluginDispatcher, type HandlerResult, type RequestConditions, type RequestHook } from '@libs/plugins';
 import type { Condition, ConfigTree, TypedValue, ValidationResult } from '../config';
-import { HttpConnection } from '../connection/connection';
-import type { Request } from '../connection/request';
+import { H1Connection, type ConnectionOwner } from '../connection/h1-connection';
+import { CORE_REQUEST_DIRECTIVES, coreConfig, type CoreConfig } from '../core/core-config';
+import type { ConnectionView, HttpPlugin, ServerView } from '../core/plugin';
+import type { Request } from '../core/request';
+import type { RequestEnv } from '../core/request-env';
+import { StatCache, type StatCacheEngine } from '../core/stat-cache';
 import type { RequestParserOptions } from '../http/request-parser';
-import type { HttpPlugin } from '../modules/http-plugin';
-import { StatCache, type StatCacheEngine } from '../modules/stat-cache';
 import { httpConditionEvaluator, isSocketCondition } from './conditions';
 import { serveErrors } from './errors';
-import { CORE_REQUEST_DIRECTIVES, coreConfig, type CoreConfig } from './core-config';
 
 export interface HttpServerOptions {
   readonly tree: ConfigTree;
@@ -46,8 +48,11 @@ export interface ListenOptions {
   readonly reuse?: { readonly sockets: readonly ServerSocket[]; release(): void };
 }
 
-export class HttpServer {
-  readonly dispatcher: PluginDispatcher<Request, HttpConnection, HttpServer>;
+/** lighttpd's default server.upload-temp-file-size (16 MiB per temp file). */
+const UPLOAD_TEMP_FILE_SIZE = 16 * 1024 * 1024;
+
+export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
+  readonly dispatcher: PluginDispatcher<Request, ConnectionView, ServerView>;
   readonly conditions: ConfigConditions<Condition, Request>;
   /** The core's per-request directives (server.document-root, ...) and their global values. */
   readonly core: ModuleConfig;
@@ -56,9 +61,11 @@ export class HttpServer {
   readonly log: ServiceLog;
   readonly statCache: StatCache;
   readonly fdevent: FdEvent;
+  readonly uploadDirs: readonly string[];
+  readonly uploadTempFileSize: number;
   stopping = false;
   private readonly globals: ReadonlyMap<string, TypedValue>;
-  private readonly connections = new Set<HttpConnection>();
+  private readonly connections = new Set<H1Connection>();
   private sockets: ServerSocket[] = [];
   private readonly unsubscribe: () => void;
   private stopWaiters: (() => void)[] = [];
@@ -103,9 +110,50 @@ export class HttpServer {
     });
     const trigger = this.fdevent.trigger;
     this.statCache = new StatCache(statEngine, () => trigger.now);
+    const dirs = this.globalValue('server.upload-dirs');
+    this.uploadDirs = Array.isArray(dirs) && dirs.length > 0 ? (dirs as readonly string[]) : ['/var/tmp', os.tmpdir()];
+    const tempSize = this.globalValue('server.upload-temp-file-size');
+    this.uploadTempFileSize = typeof tempSize === 'number' && tempSize > 0 ? tempSize : UPLOAD_TEMP_FILE_SIZE;
     this.idleLimit = options.idleLimit ?? 0;
     this.lastActive = trigger.now;
     this.unsubscribe = trigger.subscribe((now) => this.tick(now));
+  }
+
+  /** RequestEnv and ConnectionOwner: what requests and connections use of the server. */
+  get env(): RequestEnv {
+    return this;
+  }
+
+  get now(): number {
+    return this.fdevent.trigger.now;
+  }
+
+  get httpDate(): string {
+    return this.fdevent.trigger.httpDate;
+  }
+
+  conditionsFor(r: Request): RequestConditions<Condition, Request> {
+    return this.conditions.forRequest(r);
+  }
+
+  moduleConfig(name: string): ModuleConfig | undefined {
+    return this.dispatcher.moduleConfig(name);
+  }
+
+  callRequest(hook: RequestHook, r: Request): HandlerResult {
+    return this.dispatcher.callRequest(hook, r);
+  }
+
+  subrequest(r: Request): HandlerResult {
+    return this.dispatcher.subrequest(r.handler as HttpPlugin, r);
+  }
+
+  schedule(conn: Connection): void {
+    this.fdevent.joblist.append(conn);
+  }
+
+  connectionShutWr(c: H1Connection): void {
+    this.dispatcher.callConnection('handleConnectionShutWr', c);
   }
 
   /** A validated directive of the global scope (server.port, server.max-fds, ...). */
@@ -180,12 +228,12 @@ export class HttpServer {
 
   private accept(conn: Connection, s: ServerSocket): void {
     this.lastActive = this.fdevent.trigger.now;
-    const c = new HttpConnection(conn, this, s.config?.address ?? s.label);
+    const c = new H1Connection(conn, this, s.config?.address ?? s.label);
     this.connections.add(c);
     this.dispatcher.callConnection('handleConnectionAccept', c);
   }
 
-  connectionClosed(c: HttpConnection): void {
+  connectionClosed(c: H1Connection): void {
     if (!this.connections.delete(c)) return;
     this.dispatcher.callConnection('handleConnectionClose', c);
     this.lastActive = this.fdevent.trigger.now;

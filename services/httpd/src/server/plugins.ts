@@ -10,15 +10,13 @@ import { loadPlugins, PluginDispatcher, PluginsError, type DirectiveScope as Plu
 import type { ModuleLoader } from '../cli/hooks';
 import { CliError } from '../cli/errors';
 import { validateConfig, type ConfigTree, type DirectiveDescriptor, type DirectiveRegistry, type DirectiveScope } from '../config';
-import type { HttpConnection } from '../connection/connection';
-import type { Request } from '../connection/request';
-import type { HttpPlugin, HttpPluginFactory } from '../modules/http-plugin';
+import type { ConnectionView, HttpPlugin, HttpPluginFactory, ServerView } from '../core/plugin';
+import type { Request } from '../core/request';
 import { createModDirlisting } from '../modules/mod-dirlisting';
 import { createModIndexfile } from '../modules/mod-indexfile';
 import { createModStaticfile } from '../modules/mod-staticfile';
 import { isSocketCondition } from './conditions';
 import { serveErrors } from './errors';
-import type { HttpServer } from './http-server';
 import { LIGHTTPD_MODULES } from './lighttpd-modules';
 import { unbuiltFeatures } from './unbuilt-features';
 
@@ -50,7 +48,7 @@ export function unavailableModules(modules: readonly string[], moduleDir: string
 export function loadHttpPlugins(modules: readonly string[], moduleDir: string | null, log: ServiceLog): HttpPlugin[] {
   const unavailable = unavailableModules(modules, moduleDir);
   if (unavailable !== null) throw serveErrors.pluginsFailed(unavailable);
-  return loadPlugins<Request, HttpConnection, HttpServer>({
+  return loadPlugins<Request, ConnectionView, ServerView>({
     modules,
     builtins: BUILTIN_MODULES,
     ...(moduleDir !== null ? { moduleDir } : {}),
@@ -101,7 +99,7 @@ export const loadModulesForTest: ModuleLoader = async (modules, ctx) => {
   }
   registerPluginTables(ctx.registry, plugins);
   try {
-    new PluginDispatcher<Request, HttpConnection, HttpServer>(plugins).setDefaults(ctx.tree, { isSocketCondition });
+    new PluginDispatcher<Request, ConnectionView, ServerView>(plugins).setDefaults(ctx.tree, { isSocketCondition });
   } catch (e) {
     if (!(e instanceof PluginsError)) throw e;
     return new CliError('HTTPD_ERR_MODULE_UNKNOWN', `Configuration of plugins failed: ${e.message} (${e.code})`);

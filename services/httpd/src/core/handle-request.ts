@@ -1,18 +1,18 @@
-// Request handling from URI to finished response, lighttpd 1.4.69 response.c
-// (http_response_prepare: URI clean, docroot, physical path, stat, directory redirect, the plugin
-// hooks of each step, subrequest handlers), error pages and error handlers (http_response_errdoc_init
-// / error-handler re-dispatch) and Range on a finished 200 response (http_range.c).
-// Hooks are synchronous; a step that needs I/O leaves a promise in `req.pending` and the
-// connection calls runRequest again once it settled, resuming at `req.stage`.
+// Request handling from URI to the response (lighttpd 1.4.69 response.c http_response_handler /
+// http_response_prepare): URI clean, docroot, physical path, stat, directory redirect, the plugin
+// hooks of each step, the handler module, error pages and error handlers (http_response_errdoc_init
+// / error-handler re-dispatch) and Range on a finished 200 response (http_range.c). Hooks are
+// synchronous; a step that needs I/O leaves a promise in `req.pending` and the state machine runs
+// the request again once it settled, resuming at `req.stage`.
 import { HandlerResult } from '@libs/plugins';
 import { isHttpError } from '../http/errors';
 import { parseRequestPath } from '../url/request-path';
 import { resolvePhysicalPath, urlPathToFs } from '../url/physical-path';
-import { MULTIPART_END, MULTIPART_TYPE, multipartPartHeader, parseRanges } from '../modules/range';
-import type { StatEntry } from '../modules/stat-cache';
-import type { HttpServer } from '../server/http-server';
+import { FilePart, type Chunk } from './chunk-queue';
 import { defaultErrorPage, readErrorFile } from './error-page';
-import { FilePart, type BodyPart, type Request } from './request';
+import { MULTIPART_END, MULTIPART_TYPE, multipartPartHeader, parseRanges } from './range';
+import type { HttpRequest } from './request';
+import type { StatEntry } from './stat-cache';
 
 /** The methods static content answers; OPTIONS lists them (lighttpd's Allow for static files). */
 const ALLOW = 'OPTIONS, GET, HEAD, POST';
@@ -45,7 +45,7 @@ function physicalPathOf(root: string, url: string): string {
 }
 
 /** Sets url/queryString from the request target; false (and status 400) when it is refused. */
-export function applyRequestTarget(req: Request, target: string): boolean {
+export function applyRequestTarget(req: HttpRequest, target: string): boolean {
   const known = targets.get(target);
   if (known !== undefined) {
     req.url = known.path;
@@ -80,12 +80,13 @@ export function encodeUrlPath(path: string): string {
 }
 
 /** lighttpd's path-info: the longest leading part of a missing path that is a regular file. */
-async function findPathInfo(srv: HttpServer, req: Request): Promise<StatEntry | null> {
+async function findPathInfo(req: HttpRequest): Promise<StatEntry | null> {
   let p = req.physicalPath;
   const min = req.docRoot.length;
   for (let slash = p.lastIndexOf('/'); slash > min; slash = p.lastIndexOf('/')) {
     p = p.slice(0, slash);
-    const e = srv.statCache.get(p) ?? (await srv.statCache.stat(p));
+    const cache = req.env.statCache;
+    const e = cache.get(p) ?? (await cache.stat(p));
     if (e.stats !== null) {
       if (!e.stats.isFile()) return null;
       req.pathInfo = req.physicalPath.slice(p.length);
@@ -97,7 +98,7 @@ async function findPathInfo(srv: HttpServer, req: Request): Promise<StatEntry | 
 }
 
 /** A hook's result: true to go on with the next step; false when the step ends the request or waits. */
-function hookGoesOn(req: Request, r: HandlerResult): boolean {
+function hookGoesOn(req: HttpRequest, r: HandlerResult): boolean {
   switch (r) {
     case HandlerResult.GoOn:
       return true;
@@ -124,7 +125,7 @@ function hookGoesOn(req: Request, r: HandlerResult): boolean {
 }
 
 /** URI clean and docroot hooks, then the physical path (lighttpd http_response_prepare up to stat). */
-function stepUri(srv: HttpServer, req: Request): void {
+function stepUri(req: HttpRequest): void {
   const method = req.head.method;
   req.stage = FINISH;
   if (req.url === '*') {
@@ -133,8 +134,9 @@ function stepUri(srv: HttpServer, req: Request): void {
     req.responseHeaders.push('Allow', ALLOW);
     return;
   }
-  const d = srv.dispatcher;
-  if (!hookGoesOn(req, d.callRequest('handleUriClean', req))) return;
+  const env = req.env;
+  // the uri_clean slot also runs each module's handleUriRaw just before its handleUriClean (plugin.c)
+  if (!hookGoesOn(req, env.callRequest('handleUriClean', req))) return;
   if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
     if (method === 'OPTIONS') {
       req.status = 200;
@@ -145,7 +147,7 @@ function stepUri(srv: HttpServer, req: Request): void {
     return;
   }
   req.stage = FINISH;
-  if (!hookGoesOn(req, d.callRequest('handleDocroot', req))) return;
+  if (!hookGoesOn(req, env.callRequest('handleDocroot', req))) return;
   const conf = req.conf;
   const docroot = conf['server.document-root'];
   const root = docroot.length > 1 && docroot.endsWith('/') ? docroot.slice(0, -1) : docroot;
@@ -160,7 +162,7 @@ function stepUri(srv: HttpServer, req: Request): void {
     return;
   }
   req.wait(
-    resolvePhysicalPath(root, req.url, { followSymlink: false, lstat: srv.statCache.lstat }).then(
+    resolvePhysicalPath(root, req.url, { followSymlink: false, lstat: env.statCache.lstat }).then(
       (p) => {
         req.physicalPath = p;
       },
@@ -174,13 +176,14 @@ function stepUri(srv: HttpServer, req: Request): void {
 }
 
 /** The physical path is known: handlePhysical, then stat (cached, or waited for). */
-function stepStat(srv: HttpServer, req: Request): boolean {
+function stepStat(req: HttpRequest): boolean {
   let entry = req.fileStat;
   if (entry === null) {
-    entry = srv.statCache.get(req.physicalPath) ?? null;
+    const cache = req.env.statCache;
+    entry = cache.get(req.physicalPath) ?? null;
     if (entry === null) {
       req.wait(
-        srv.statCache.stat(req.physicalPath).then((e) => {
+        cache.stat(req.physicalPath).then((e) => {
           req.fileStat = e;
         }),
       );
@@ -191,7 +194,7 @@ function stepStat(srv: HttpServer, req: Request): boolean {
   if (entry.stats === null) {
     if (entry.errno === 'ENOTDIR' && req.pathInfo === '') {
       req.wait(
-        findPathInfo(srv, req).then((found) => {
+        findPathInfo(req).then((found) => {
           if (found !== null) {
             req.fileStat = found;
             return;
@@ -216,12 +219,15 @@ function stepStat(srv: HttpServer, req: Request): boolean {
   return true;
 }
 
-/** handleSubrequestStart (until a module answers or takes the request), then the handler's handleSubrequest. */
-function stepHandler(srv: HttpServer, req: Request): boolean {
-  const d = srv.dispatcher;
+/**
+ * handleSubrequestStart (until a module answers or takes the request), then the handler's
+ * handleSubrequest. false: wait (for `req.pending`, or for body input / output room).
+ */
+function stepHandler(req: HttpRequest): boolean {
+  const env = req.env;
   for (;;) {
     const handler = req.handler;
-    const r = handler !== null ? d.subrequest(handler, req) : d.callRequest('handleSubrequestStart', req);
+    const r = handler !== null ? env.subrequest(req) : env.callRequest('handleSubrequestStart', req);
     if (r === HandlerResult.GoOn) {
       // a module made itself the handler: run its handleSubrequest; else nobody answered
       if (handler === null && req.handler !== null) continue;
@@ -229,13 +235,17 @@ function stepHandler(srv: HttpServer, req: Request): boolean {
       req.stage = FINISH;
       return true;
     }
-    // Finished, Error, Comeback: go on at the stage hookGoesOn chose; WaitForEvent: wait
+    if (r === HandlerResult.WaitForEvent) {
+      // waiting for I/O it started, or (a handler only) for the request body or room to write
+      if (req.pending !== null || req.handler !== null) return false;
+    }
+    // Finished, Error, Comeback: go on at the stage hookGoesOn chose
     if (!hookGoesOn(req, r)) return req.pending === null;
   }
 }
 
 /** Range, then error handlers (re-dispatch to their URL once) or the error document. */
-function stepFinish(req: Request): void {
+function stepFinish(req: HttpRequest): void {
   if (req.inErrorHandler) {
     req.inErrorHandler = false;
     const original = req.errorHandlerStatus;
@@ -274,7 +284,7 @@ function stepFinish(req: Request): void {
   req.stage = applyRequestTarget(req, handler) ? URI : FINISH;
 }
 
-function stepErrorDoc(req: Request): void {
+function stepErrorDoc(req: HttpRequest): void {
   const status = req.status;
   req.resetResponse();
   if (req.savedContentRange !== undefined) req.responseHeaders.push('Content-Range', req.savedContentRange);
@@ -295,29 +305,31 @@ function stepErrorDoc(req: Request): void {
 
 /**
  * Runs a request whose url/queryString/conf are set (status 0) or that already failed (status
- * set) as far as it can. true: the response is ready; false: wait for `req.pending`, then call again.
+ * set) as far as it can (lighttpd http_response_handler). true: the response head is ready (the
+ * body is complete, or a handler streams it: `respBodyStarted`); false: wait for `req.pending`, or
+ * for an event the handler waits for, then call again.
  */
-export function runRequest(srv: HttpServer, req: Request): boolean {
+export function runRequest(req: HttpRequest): boolean {
   if (req.pending !== null) req.pending = null;
   else if (req.stage === URI && req.status !== 0) req.stage = FINISH;
   for (;;) {
     switch (req.stage) {
       case URI:
-        stepUri(srv, req);
+        stepUri(req);
         if (req.pending !== null) return false;
         break;
       case PHYSICAL:
         if (req.conf['server.force-lowercase-filenames']) req.physicalPath = req.physicalPath.toLowerCase();
         req.stage = STAT;
-        if (!hookGoesOn(req, srv.dispatcher.callRequest('handlePhysical', req))) {
+        if (!hookGoesOn(req, req.env.callRequest('handlePhysical', req))) {
           if (req.pending !== null) return false;
         }
         break;
       case STAT:
-        if (!stepStat(srv, req)) return false;
+        if (!stepStat(req)) return false;
         break;
       case HANDLER:
-        if (!stepHandler(srv, req)) return false;
+        if (!stepHandler(req)) return req.respBodyStarted && req.status !== 0 && req.pending === null;
         break;
       case FINISH:
         stepFinish(req);
@@ -327,14 +339,41 @@ export function runRequest(srv: HttpServer, req: Request): boolean {
         if (req.pending !== null) return false;
         break;
       default:
+        req.respBody.end();
         return true;
     }
   }
 }
 
+/** The request's response is being streamed: true while the handler still produces its body. */
+export function isStreaming(req: HttpRequest): boolean {
+  return req.stage === HANDLER;
+}
+
+/**
+ * WRITE, streaming: runs the handler again for more body (lighttpd calls handle_subrequest from the
+ * write state). Its end (Finished) ends the body; an error ends the request (the head is gone).
+ * false: the request failed and the connection must close.
+ */
+export function produceMore(req: HttpRequest): boolean {
+  if (req.pending !== null) req.pending = null;
+  const r = req.env.subrequest(req);
+  switch (r) {
+    case HandlerResult.WaitForEvent:
+      return true;
+    case HandlerResult.Finished:
+    case HandlerResult.GoOn:
+      req.stage = DONE;
+      req.respBody.end();
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** The bytes [start, start+length) of a body made of parts. */
-export function sliceParts(parts: readonly BodyPart[], start: number, length: number): BodyPart[] {
-  const out: BodyPart[] = [];
+export function sliceParts(parts: readonly Chunk[], start: number, length: number): Chunk[] {
+  const out: Chunk[] = [];
   let off = 0;
   let want = length;
   for (const p of parts) {
@@ -355,7 +394,7 @@ export function sliceParts(parts: readonly BodyPart[], start: number, length: nu
 }
 
 /** Range on a complete 200 response to GET (HTTP/1.1 only, as upstream by default). */
-function applyRange(req: Request): void {
+function applyRange(req: HttpRequest): void {
   const method = req.head.method;
   if (req.status !== 200 || req.bodyLength === 0 || (method !== 'GET' && method !== 'HEAD')) return;
   if (req.head.httpVersion !== 11 || !req.conf['server.range-requests']) return;
@@ -372,15 +411,13 @@ function applyRange(req: Request): void {
   const total = req.bodyLength;
   const r = parseRanges(range.slice(6), total);
   if (r.length === 0) {
-    req.body.length = 0;
-    req.bodyLength = 0;
+    req.respBody.reset();
     req.status = 416;
     req.responseHeaders.push('Content-Range', `bytes */${total}`);
     return;
   }
-  const parts = req.body.slice();
-  req.body.length = 0;
-  req.bodyLength = 0;
+  const parts = req.respBody.takeAll();
+  req.respBody.reset();
   req.status = 206;
   if (r.length === 2) {
     const b = r[0] as number;

@@ -1,8 +1,8 @@
 // The core's per-request directives (lighttpd 1.4.69 configfile.c config_insert: request_config)
 // as a @libs/plugins directive table, compiled once into defaults plus per-block patches.
 import type { ConfigSnapshot, DirectiveSpec, TypedValue } from '@libs/plugins';
-import { VERSION } from '../cli/texts';
-import { createMimeTable, type MimeTable } from '../modules/mimetype';
+import { VERSION } from './version';
+import { createMimeTable, type MimeTable } from './mimetype';
 
 /** server.tag when the config does not set one. */
 export const DEFAULT_SERVER_TAG = `httpd-ts/${VERSION}`;
@@ -25,6 +25,10 @@ export interface CoreConfig {
   readonly 'server.force-lowercase-filenames': boolean;
   readonly 'server.range-requests': boolean;
   readonly 'connection.kbytes-per-second': number;
+  /** 0: the whole body before the handler sees it (temp files past 64 KiB); 1: stream; 2: stream, minimal buffering. */
+  readonly 'server.stream-request-body': number;
+  /** 0: the whole response before the head is sent; 1: stream; 2: stream, minimal buffering. */
+  readonly 'server.stream-response-body': number;
   readonly 'mimetype.assign': MimeTable;
   readonly 'etag.use-inode': boolean;
   readonly 'etag.use-mtime': boolean;
@@ -50,6 +54,8 @@ export const CORE_REQUEST_DIRECTIVES: readonly DirectiveSpec[] = Object.freeze([
   spec('server.force-lowercase-filenames', 'boolean', false),
   spec('server.range-requests', 'boolean', true),
   spec('connection.kbytes-per-second', 'short', 0),
+  spec('server.stream-request-body', 'short', 0),
+  spec('server.stream-response-body', 'short', 0),
   spec('mimetype.assign', 'array-kv-string', createMimeTable([]), (v) => createMimeTable(v as ReadonlyArray<readonly [string, string]>)),
   spec('etag.use-inode', 'boolean', true),
   spec('etag.use-mtime', 'boolean', true),
