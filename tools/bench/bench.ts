@@ -1,10 +1,21 @@
-// `npm run bench [httpd|fpm] [-- --seconds N]`: installs nothing itself (tools/setup does), builds
+// `npm run bench [httpd|fpm|fpm-shared] [-- --seconds N]`: installs nothing itself (tools/setup does), builds
 // nothing (npm run build does), and prints requests/s with ratios against the peers measured in
 // the same run. Numbers only mean something on an otherwise idle machine with two cores.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchFpm, DIRECT_ROUNDS, FPM_WORKERS, type DirectRound, type FpmResult, type FpmServerResult } from './fpm-bench';
+import {
+  benchFpm,
+  benchFpmSharedCore,
+  DIRECT_ROUNDS,
+  FPM_WORKERS,
+  SHARED_ROUNDS,
+  type DirectRound,
+  type FpmResult,
+  type FpmServerResult,
+  type SharedCoreResults,
+  type SharedCoreRound,
+} from './fpm-bench';
 import { benchHttpd, HTTPD_SCENARIOS, type HttpdResults } from './httpd-bench';
 import type { WrkResult } from './wrk';
 
@@ -110,6 +121,33 @@ function printDirect(results: Record<string, FpmServerResult>, seconds: number):
   }
 }
 
+/** The round with the median requests/s, so its CPU figures belong to the same run. */
+function medianRound(rounds: readonly SharedCoreRound[]): SharedCoreRound | undefined {
+  return [...rounds].sort((a, b) => a.requestsPerSec - b.requestsPerSec)[Math.floor(rounds.length / 2)];
+}
+
+function printSharedCore(results: SharedCoreResults, seconds: number): void {
+  process.stdout.write(`\nnginx and the FastCGI server sharing core 0, wrk on core 1 (a one-box site), pm static with ${FPM_WORKERS} workers, unix socket\n`);
+  process.stdout.write(`  (${SHARED_ROUNDS} rounds of ${seconds} s, the servers taking turns; CPU us per request of each process group, median round)\n`);
+  const php = results['php8.2-fpm'];
+  const phpMedian = php && !(php instanceof Error) ? medianRound(php) : undefined;
+  for (const [name, rounds] of Object.entries(results)) {
+    const m = rounds instanceof Error ? undefined : medianRound(rounds);
+    if (rounds instanceof Error || m === undefined) {
+      process.stdout.write(`    ${name.padEnd(11)} failed: ${rounds instanceof Error ? rounds.message : 'not run'}\n`);
+      continue;
+    }
+    const ratio = phpMedian !== undefined && name !== 'php8.2-fpm' ? `  ${fmt(m.requestsPerSec / phpMedian.requestsPerSec, 2)}x php-fpm` : '';
+    const group = name === 'php8.2-fpm' ? 'children' : 'workers';
+    const all = rounds.map((r) => `${fmt(r.requestsPerSec)}${r.faults > 0 ? ` (${r.faults} socket errors or non-2xx)` : ''}`).join(', ');
+    process.stdout.write(
+      `    ${name.padEnd(11)} ${fmt(m.requestsPerSec).padStart(9)} req/s median${ratio}   rounds: ${all}\n` +
+        `    ${''.padEnd(11)} CPU per request: ${group} ${fmt(m.workersUs, 1)} us, master ${fmt(m.masterUs, 1)} us, nginx ${fmt(m.nginxUs, 1)} us` +
+        ` (core 0 total ${fmt(m.workersUs + m.masterUs + m.nginxUs, 1)} us)\n`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
   fs.chmodSync(work, 0o755);
@@ -118,6 +156,10 @@ async function main(): Promise<void> {
     if (run('fpm')) {
       fs.mkdirSync(path.join(work, 'fpm'), { mode: 0o755 });
       printFpm(await benchFpm(path.join(work, 'fpm'), path.join(root, 'services/fpm/dist/fpm-ts.js'), seconds), seconds);
+    }
+    if (run('fpm') || which.includes('fpm-shared')) {
+      fs.mkdirSync(path.join(work, 'fpm-shared'), { mode: 0o755 });
+      printSharedCore(await benchFpmSharedCore(path.join(work, 'fpm-shared'), path.join(root, 'services/fpm/dist/fpm-ts.js'), seconds), seconds);
     }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

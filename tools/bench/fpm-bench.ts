@@ -12,6 +12,10 @@
 // per request, so the server's core runs out first and requests/s are the server's own. It runs
 // three rounds of fresh connections, since where the kernel puts the connections decides how
 // many of fpm-ts's workers share the load, and that changes its cost per request.
+//
+// A third layout is a one-box site's: nginx and the FastCGI server share core 0, wrk has core 1.
+// Both servers (each with its own nginx) are up at once and measured in alternating rounds, so
+// the noise of a shared machine falls on both alike.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -44,6 +48,22 @@ export interface DirectRound {
   readonly busyWorkers: number;
 }
 
+/** One measured round of the shared-core layout; CPU microseconds per request of each group. */
+export interface SharedCoreRound {
+  readonly requestsPerSec: number;
+  /** php-fpm's children, fpm-ts's workers: the processes that run the requests. */
+  readonly workersUs: number;
+  readonly masterUs: number;
+  readonly nginxUs: number;
+  /** wrk's socket errors and non-2xx answers: a few timeouts on a loaded core are noise, many are a failure. */
+  readonly faults: number;
+}
+
+export type SharedCoreResults = Record<string, readonly SharedCoreRound[] | Error>;
+
+export const SHARED_ROUNDS = 3;
+const SHARED_WARMUP_SECONDS = 5;
+
 export interface FpmServerResult {
   readonly viaNginx: FpmResult;
   readonly direct: readonly DirectRound[] | Error;
@@ -71,11 +91,11 @@ pm.max_children = ${FPM_WORKERS}
 ${extra}`;
 }
 
-function nginxConf(work: string, port: number, socket: string, script: string): string {
+function nginxConf(work: string, name: string, port: number, socket: string, script: string): string {
   return `daemon off;
 master_process off;
 worker_processes 1;
-pid ${work}/nginx-fcgi.pid;
+pid ${work}/nginx-${name}.pid;
 error_log ${work}/nginx-fcgi-error.log;
 events { worker_connections 1024; }
 http {
@@ -132,7 +152,7 @@ async function measure(work: string, name: string, start: () => Started, socket:
     const pids = processTree(fpm.child.pid ?? 0);
     const idlePssKiB = pssKiB(pids);
     const port = await freePort();
-    fs.writeFileSync(path.join(work, `nginx-${name}.conf`), nginxConf(work, port, socket, script));
+    fs.writeFileSync(path.join(work, `nginx-${name}.conf`), nginxConf(work, name, port, socket, script));
     nginx = startPinned(`nginx for ${name}`, 1, 'nginx', ['-c', path.join(work, `nginx-${name}.conf`), '-e', path.join(work, 'nginx-fcgi-error.log')]);
     await waitForHttp(port, '/');
     // Warm-up long enough for every JIT-compiling worker to reach steady state (php-fpm has none):
@@ -206,23 +226,104 @@ async function measureDirect(start: () => Started, socket: string, script: strin
   }
 }
 
-export async function benchFpm(work: string, fpmTs: string, seconds: number): Promise<Record<string, FpmServerResult>> {
+interface FpmServer {
+  readonly name: string;
+  readonly script: string;
+  start(core: number): Started;
+}
+
+/** The two servers with their hello page and handler, keyed by the label the bench prints. */
+function fpmServers(work: string, fpmTs: string): Record<string, FpmServer> {
   fs.writeFileSync(path.join(work, 'hello.php'), '<?php echo "hello";\n');
   fs.writeFileSync(path.join(work, 'hello.js'), "module.exports = () => new Response('hello');\n");
   fs.writeFileSync(path.join(work, 'php-fpm.conf'), poolConf(work, 'php-fpm', ''));
   fs.writeFileSync(path.join(work, 'fpm-ts.conf'), poolConf(work, 'fpm-ts', ''));
-  const servers = {
-    'php8.2-fpm': { name: 'php-fpm', script: 'hello.php', start: () => startPinned('php-fpm', 0, '/usr/sbin/php-fpm8.2', ['-F', '-R', '-y', path.join(work, 'php-fpm.conf')]) },
-    'fpm-ts': { name: 'fpm-ts', script: 'hello.js', start: () => startPinned('fpm-ts', 0, process.execPath, [fpmTs, '-F', '-R', '-y', path.join(work, 'fpm-ts.conf')]) },
+  return {
+    'php8.2-fpm': { name: 'php-fpm', script: 'hello.php', start: (core) => startPinned('php-fpm', core, '/usr/sbin/php-fpm8.2', ['-F', '-R', '-y', path.join(work, 'php-fpm.conf')]) },
+    'fpm-ts': { name: 'fpm-ts', script: 'hello.js', start: (core) => startPinned('fpm-ts', core, process.execPath, [fpmTs, '-F', '-R', '-y', path.join(work, 'fpm-ts.conf')]) },
   };
+}
+
+export async function benchFpm(work: string, fpmTs: string, seconds: number): Promise<Record<string, FpmServerResult>> {
   const results: Record<string, FpmServerResult> = {};
-  for (const [label, server] of Object.entries(servers)) {
+  for (const [label, server] of Object.entries(fpmServers(work, fpmTs))) {
     const socket = path.join(work, `${server.name}.sock`);
     const script = path.join(work, server.script);
+    const start = (): Started => server.start(0);
     results[label] = {
-      viaNginx: await measure(work, server.name, server.start, socket, script, seconds),
-      direct: await measureDirect(server.start, socket, script, seconds),
+      viaNginx: await measure(work, server.name, start, socket, script, seconds),
+      direct: await measureDirect(start, socket, script, seconds),
     };
   }
   return results;
+}
+
+/** A server and its nginx, both on core 0, ready for wrk on core 1. */
+interface SharedCoreSite {
+  readonly port: number;
+  readonly fpm: Started;
+  readonly nginx: Started;
+}
+
+async function startSharedCoreSite(work: string, server: FpmServer): Promise<SharedCoreSite> {
+  const name = server.name;
+  const socket = path.join(work, `${name}.sock`);
+  const fpm = await startSettled(() => server.start(0), socket);
+  const port = await freePort();
+  fs.writeFileSync(path.join(work, `nginx-${name}.conf`), nginxConf(work, name, port, socket, path.join(work, server.script)));
+  const nginx = startPinned(`nginx for ${name}`, 0, 'nginx', ['-c', path.join(work, `nginx-${name}.conf`), '-e', path.join(work, 'nginx-fcgi-error.log')]);
+  try {
+    await waitForHttp(port, '/');
+  } catch (err) {
+    await nginx.stop();
+    await fpm.stop();
+    throw err;
+  }
+  return { port, fpm, nginx };
+}
+
+/** One wrk run against a shared-core site, with the CPU time of each process group from /proc. */
+function sharedCoreRound(site: SharedCoreSite, seconds: number): SharedCoreRound {
+  const [master = 0, ...workers] = processTree(site.fpm.child.pid ?? 0);
+  const nginx = [site.nginx.child.pid ?? 0];
+  const before = [cpuSeconds(workers), cpuSeconds([master]), cpuSeconds(nginx)];
+  const wrk = runWrk(`http://127.0.0.1:${site.port}/`, { core: 1, seconds, connections: 16 });
+  const after = [cpuSeconds(workers), cpuSeconds([master]), cpuSeconds(nginx)];
+  const us = (i: number): number => (((after[i] ?? 0) - (before[i] ?? 0)) * 1e6) / (wrk.requestsPerSec * seconds);
+  return { requestsPerSec: wrk.requestsPerSec, workersUs: us(0), masterUs: us(1), nginxUs: us(2), faults: wrk.errors + wrk.non2xx };
+}
+
+/**
+ * The shared-core layout: every server and its nginx on core 0, wrk on core 1. All sites run at
+ * once (an idle one costs nothing), warm up, then take turns for SHARED_ROUNDS rounds.
+ */
+export async function benchFpmSharedCore(work: string, fpmTs: string, seconds: number): Promise<SharedCoreResults> {
+  const servers = Object.entries(fpmServers(work, fpmTs));
+  const sites = new Map<string, SharedCoreSite | Error>();
+  const results: Record<string, SharedCoreRound[] | Error> = {};
+  try {
+    for (const [label, server] of servers) sites.set(label, await startSharedCoreSite(work, server).catch((err: Error) => err));
+    for (const [label, site] of sites) {
+      if (site instanceof Error) results[label] = site;
+      else runWrk(`http://127.0.0.1:${site.port}/`, { core: 1, seconds: SHARED_WARMUP_SECONDS, connections: 16 });
+    }
+    for (let round = 0; round < SHARED_ROUNDS; round++) {
+      for (const [label, site] of sites) {
+        const rounds = (results[label] ??= []);
+        if (site instanceof Error || rounds instanceof Error) continue;
+        try {
+          rounds.push(sharedCoreRound(site, seconds));
+        } catch (err) {
+          results[label] = err as Error;
+        }
+      }
+    }
+    return results;
+  } finally {
+    for (const site of sites.values()) {
+      if (site instanceof Error) continue;
+      await site.nginx.stop();
+      await site.fpm.stop();
+    }
+  }
 }
