@@ -86,8 +86,6 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
   private startPending = false;
   /** feed() is on the stack (a nested resume must not parse in between). */
   private feeding = false;
-  /** "Expect: 100-continue" was answered (or not asked for). */
-  private continueSent = true;
   private bodyBytes = 0;
   /** The response being written: its framing, whether the connection stays open, the open file. */
   private framing: BodyFraming = 'none';
@@ -176,14 +174,12 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     const r = this.current;
     if (r === null || this.closing) return;
     runStateMachine(r, this);
-    if (!this.inBody || this.current !== r) return;
-    // lighttpd sends "100 Continue" when a handler starts reading the body (connection_handle_read_post_state)
-    if (!this.continueSent && r.bodyWanted && r.state < RequestState.Write) {
-      this.continueSent = true;
-      if (this.bodyBytes === 0 && this.parser.bufferedBytes === 0) this.conn.write(CONTINUE_100);
-    }
-    if (!this.feeding) this.resumeBody();
+    if (this.inBody && this.current === r && !this.feeding) this.resumeBody();
   }
+
+  private readonly sendContinue = (): void => {
+    if (this.bodyBytes === 0 && this.parser.bufferedBytes === 0) this.conn.write(CONTINUE_100);
+  };
 
   private readonly onData = (chunk: Buffer): void => {
     this.conn.markRead();
@@ -225,6 +221,7 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
       // the client went away mid-request: request_done (a status was set), request_reset
       this.current = null;
       if (r.status !== 0) r.env.callRequest('handleRequestDone', r);
+      this.owner.connectionShutWr(this);
       r.env.callRequest('handleRequestReset', r);
     }
     this.spill?.release();
@@ -317,7 +314,8 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
       return true;
     }
     this.inBody = true;
-    this.continueSent = !head.expectContinue;
+    // lighttpd sends "100 Continue" when a handler starts reading the body (connection_handle_read_post_state)
+    if (head.expectContinue) r.onBodyWanted = this.sendContinue;
     this.conn.setState(ConnectionState.ReadPost);
     return true;
   }
@@ -353,7 +351,9 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
   waitFor(r: HttpRequest, io: Promise<unknown>): void {
     io.then(
       () => {
-        if (this.current === r && r.pending === io) this.run();
+        if (this.current !== r || r.pending !== io) return;
+        r.pending = null;
+        this.run();
       },
       (err: unknown) => {
         if (this.current !== r || r.pending !== io) return;

@@ -137,7 +137,7 @@ function stepUri(req: HttpRequest): void {
   const env = req.env;
   // the uri_clean slot also runs each module's handleUriRaw just before its handleUriClean (plugin.c)
   if (!hookGoesOn(req, env.callRequest('handleUriClean', req))) return;
-  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST' && req.handler === null) {
     if (method === 'OPTIONS') {
       req.status = 200;
       req.responseHeaders.push('Allow', ALLOW);
@@ -320,7 +320,8 @@ export function runRequest(req: HttpRequest): boolean {
         break;
       case PHYSICAL:
         if (req.conf['server.force-lowercase-filenames']) req.physicalPath = req.physicalPath.toLowerCase();
-        req.stage = STAT;
+        // a module that took the request earlier (uri_clean) skips the stat and subrequest_start (response.c)
+        req.stage = req.handler !== null ? HANDLER : STAT;
         if (!hookGoesOn(req, req.env.callRequest('handlePhysical', req))) {
           if (req.pending !== null) return false;
         }
@@ -329,7 +330,8 @@ export function runRequest(req: HttpRequest): boolean {
         if (!stepStat(req)) return false;
         break;
       case HANDLER:
-        if (!stepHandler(req)) return req.respBodyStarted && req.status !== 0 && req.pending === null;
+        // a streaming handler's head may go while it waits (the write state waits for its I/O then)
+        if (!stepHandler(req)) return req.respBodyStarted && req.status !== 0;
         break;
       case FINISH:
         stepFinish(req);

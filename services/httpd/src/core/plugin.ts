@@ -1,6 +1,7 @@
 // The plugin contract as httpd-ts instantiates it: @libs/plugins' flat Plugin (lighttpd's struct
 // plugin, src/plugin.h) over the core's request and the narrow views of a connection and of the
 // server that connection and server hooks receive.
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import type { ServiceLog } from '@libs/log';
 import type { Plugin, PluginFactory, RequestHook } from '@libs/plugins';
 import type { Request } from './request';
@@ -19,6 +20,11 @@ export interface ConnectionView {
 export interface ServerView {
   readonly log: ServiceLog;
   readonly statCache: StatCache;
+  /**
+   * Starts a process for a module (a FastCGI backend, a logger pipe): its exit reaches every
+   * module's handleWaitpid (lighttpd's server.c waitpid loop), the owner answering Finished.
+   */
+  spawn(command: string, args: readonly string[], options?: SpawnOptions): ChildProcess;
 }
 
 export type HttpPlugin = Plugin<Request, ConnectionView, ServerView>;

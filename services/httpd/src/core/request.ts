@@ -93,6 +93,8 @@ export class HttpRequest implements Request {
   wireKey: object | null = null;
   /** The handler asked for the body (readBody): the transport reads it (else it waits). */
   bodyWanted = false;
+  /** The transport's part of readBody (HTTP/1: "100 Continue"), called the first time. */
+  onBodyWanted: (() => void) | null = null;
   /** The response must close the connection (a body was not read, a stop is under way). */
   forceClose = false;
   /** Where request handling resumes (see handle-request.ts). */
@@ -205,7 +207,10 @@ export class HttpRequest implements Request {
    * then (the handler runs again as it arrives).
    */
   readBody(): HandlerResult {
-    this.bodyWanted = true;
+    if (!this.bodyWanted) {
+      this.bodyWanted = true;
+      this.onBodyWanted?.();
+    }
     if (this.reqBody.finished || this.conf['server.stream-request-body'] !== 0) return HandlerResult.GoOn;
     return HandlerResult.WaitForEvent;
   }

@@ -2,6 +2,7 @@
 // activated), the connection registry with accept gating, idle timeouts and traffic shaping driven
 // by the 1-second trigger, plugin dispatch tables and per-request config (lighttpd 1.4.69 server.c
 // main loop, server_handle_sigalrm, graceful_shutdown; plugin.c; configfile-glue.c).
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import type net from 'node:net';
 import os from 'node:os';
 import {
@@ -146,6 +147,14 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
 
   subrequest(r: Request): HandlerResult {
     return this.dispatcher.subrequest(r.handler as HttpPlugin, r);
+  }
+
+  spawn(command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+    const child = spawn(command, args, { stdio: 'ignore', ...options });
+    const pid = child.pid ?? -1;
+    // wait(2)'s status word: exit code << 8, or the signal number
+    child.once('exit', (code, signal) => this.dispatcher.waitpid(this, pid, signal !== null ? (os.constants.signals[signal] ?? 0) : (code ?? 0) << 8));
+    return child;
   }
 
   schedule(conn: Connection): void {

@@ -13,6 +13,7 @@ import { validateConfig, type ConfigTree, type DirectiveDescriptor, type Directi
 import type { ConnectionView, HttpPlugin, HttpPluginFactory, ServerView } from '../core/plugin';
 import type { Request } from '../core/request';
 import { createModDirlisting } from '../modules/mod-dirlisting';
+import { createModEcho } from '../modules/mod-echo';
 import { createModIndexfile } from '../modules/mod-indexfile';
 import { createModStaticfile } from '../modules/mod-staticfile';
 import { isSocketCondition } from './conditions';
@@ -25,6 +26,7 @@ export const BUILTIN_MODULES: ReadonlyMap<string, HttpPluginFactory> = new Map<s
   ['mod_indexfile', createModIndexfile],
   ['mod_dirlisting', createModDirlisting],
   ['mod_staticfile', createModStaticfile],
+  ['mod_echo', createModEcho],
 ]);
 
 /**

@@ -5,7 +5,7 @@
 // socket activation, -1 (one connection from standard input) and -i (stop when idle).
 import fs from 'node:fs';
 import net from 'node:net';
-import { FdeventError } from '@libs/fdevent';
+import { FdeventError, HandlerResult } from '@libs/fdevent';
 import { createErrorLog, parseSyslogFacility, type ErrorLog, type SyslogFacility } from '@libs/log';
 import { createSignalEvents, daemonize, HTTPD_SIGNAL_INTENTS, openPidFile, type DaemonHandle, type PidFile } from '@libs/process';
 import { listenFds, startWatchdog, systemdNotify, type Watchdog } from '@libs/systemd';
@@ -106,6 +106,8 @@ export const serve: ServeFunction = async (ctx) => {
     configWarnings = unknownKeyWarnings(ctx.tree, ctx.registry, plugins);
     server = new HttpServer({ tree: ctx.tree, validation: ctx.validation, plugins, log, idleLimit: ctx.options.idleTimeout ?? 0 });
     starting = server;
+    // one process serves here: the worker's init runs once, before it accepts (server.c)
+    if (server.dispatcher.workerInit(server) !== HandlerResult.GoOn) throw serveErrors.startup('Initialization of plugins failed. Going down.');
     if (oneShot) oneConnection = stdinSocket();
     const inherited = listenFds();
     activated = inherited.length > 0 && globalEnabled(ctx, 'server.systemd-socket-activation');
