@@ -62,6 +62,6 @@ export { createModIndexfile, INDEXFILE_SPECS } from './modules/mod-indexfile';
 export { createModDirlisting, renderListing, dirListingConfig, DIRLISTING_SPECS, type DirListingConfig } from './modules/mod-dirlisting';
 export { createModStaticfile, cachableStatus, STATICFILE_SPECS } from './modules/mod-staticfile';
 export { createMimeTable, DEFAULT_MIMETYPE, type MimeTable } from './core/mimetype';
-export { createEtag, etagMatches, ETAG_USE_INODE, ETAG_USE_MTIME, ETAG_USE_SIZE } from './modules/etag';
+export { createEtag, etagMatches, ETAG_USE_INODE, ETAG_USE_MTIME, ETAG_USE_SIZE } from './core/etag';
 export { parseRanges, MULTIPART_BOUNDARY } from './core/range';
 export { StatCache, SMALL_FILE_LIMIT, type StatCacheEngine, type StatEntry } from './core/stat-cache';

@@ -10,17 +10,17 @@ import {
   type ConfigTree,
 } from '../config';
 import { parseArgs, type CliOptions } from './args';
-import { noConfig, type CliError } from './errors';
+import { EXIT_FAILURE } from '../server/errors';
+import { noConfig } from './errors';
 import type { CliHooks, CliIo, ReloadedConfig } from './hooks';
 import { features, usage, versionLine } from './texts';
 
-/** Exit status for failures, -1 as lighttpd returns it from main(). */
-export const EXIT_FAILURE = 255;
+export { EXIT_FAILURE };
 
 /** Modules upstream always loads, whose tables count during -t and -p. */
 const ALWAYS_LOADED = ['core', 'mod_indexfile', 'mod_dirlisting', 'mod_staticfile'];
 
-const report = (io: CliIo, e: CliError | ConfigError): void => io.stderr(`httpd-ts: ${e.message} (${e.code})\n`);
+const report = (io: CliIo, e: { readonly message: string; readonly code: string }): void => io.stderr(`httpd-ts: ${e.message} (${e.code})\n`);
 
 function readConfig(options: CliOptions, io: CliIo): ConfigTree {
   const file = options.configFile as string;

@@ -3,7 +3,7 @@
 // never keeps one. Entries also memoise what is derived from the stat (ETag, Last-Modified) and,
 // for small files, the content, so a hot small file costs no system call at all.
 import fs from 'node:fs';
-import { createEtag } from '../modules/etag';
+import { createEtag } from './etag';
 import { readOpened, sameFile } from './opened-file';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;

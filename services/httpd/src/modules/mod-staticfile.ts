@@ -5,7 +5,7 @@ import type { Stats } from 'node:fs';
 import { HandlerResult, type DirectiveSpec, type ModuleConfig } from '@libs/plugins';
 import { FilePart } from '../core/chunk-queue';
 import type { Request } from '../core/request';
-import { ETAG_USE_INODE, ETAG_USE_MTIME, ETAG_USE_SIZE, etagMatches } from './etag';
+import { ETAG_USE_INODE, ETAG_USE_MTIME, ETAG_USE_SIZE, etagMatches } from '../core/etag';
 import type { HttpPlugin } from '../core/plugin';
 import { SMALL_FILE_LIMIT, type StatEntry } from '../core/stat-cache';
 

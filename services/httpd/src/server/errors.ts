@@ -1,6 +1,9 @@
 // Error catalogue of the serving part of httpd-ts (server start-up: sockets, pid file, log).
 export type ServeErrorCode = 'HTTPD_ERR_LISTEN' | 'HTTPD_ERR_SOCKET_SPEC' | 'HTTPD_ERR_STARTUP' | 'HTTPD_ERR_MODULE_UNKNOWN' | 'HTTPD_ERR_NOT_AVAILABLE';
 
+/** Exit status for failures, -1 as lighttpd returns it from main(). */
+export const EXIT_FAILURE = 255;
+
 export class ServeError extends Error {
   constructor(
     readonly code: ServeErrorCode,

@@ -7,8 +7,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ServiceLog } from '@libs/log';
 import { loadPlugins, PluginDispatcher, PluginsError, type DirectiveScope as PluginScope } from '@libs/plugins';
-import type { ModuleLoader } from '../cli/hooks';
-import { CliError } from '../cli/errors';
 import { validateConfig, type ConfigTree, type DirectiveDescriptor, type DirectiveRegistry, type DirectiveScope } from '../config';
 import type { ConnectionView, HttpPlugin, HttpPluginFactory, ServerView } from '../core/plugin';
 import type { Request } from '../core/request';
@@ -17,7 +15,8 @@ import { createModEcho } from '../modules/mod-echo';
 import { createModIndexfile } from '../modules/mod-indexfile';
 import { createModStaticfile } from '../modules/mod-staticfile';
 import { isSocketCondition } from './conditions';
-import { serveErrors } from './errors';
+import { ServeError, serveErrors } from './errors';
+import type { ModuleLoader } from './serve-context';
 import { LIGHTTPD_MODULES } from './lighttpd-modules';
 import { unbuiltFeatures } from './unbuilt-features';
 
@@ -90,13 +89,13 @@ const silentLog: ServiceLog = { error: () => undefined, warn: () => undefined, n
  */
 export const loadModulesForTest: ModuleLoader = async (modules, ctx) => {
   const unbuilt = unbuiltFeatures(validateConfig(ctx.tree, ctx.registry, { owners: ['core'] }));
-  if (unbuilt !== null) return new CliError('HTTPD_ERR_NOT_AVAILABLE', unbuilt);
+  if (unbuilt !== null) return serveErrors.notAvailable(unbuilt);
   let plugins: HttpPlugin[];
   try {
     plugins = loadHttpPlugins(modules, ctx.options.moduleDir, silentLog);
   } catch (e) {
-    if (e instanceof PluginsError) return new CliError('HTTPD_ERR_MODULE_UNKNOWN', `loading plugins finally failed: ${e.message} (${e.code})`);
-    if (e instanceof Error && (e as { code?: unknown }).code === 'HTTPD_ERR_MODULE_UNKNOWN') return new CliError('HTTPD_ERR_MODULE_UNKNOWN', e.message);
+    if (e instanceof PluginsError) return serveErrors.pluginsFailed(`${e.message} (${e.code})`);
+    if (e instanceof ServeError) return e;
     throw e;
   }
   registerPluginTables(ctx.registry, plugins);
@@ -104,7 +103,7 @@ export const loadModulesForTest: ModuleLoader = async (modules, ctx) => {
     new PluginDispatcher<Request, ConnectionView, ServerView>(plugins).setDefaults(ctx.tree, { isSocketCondition });
   } catch (e) {
     if (!(e instanceof PluginsError)) throw e;
-    return new CliError('HTTPD_ERR_MODULE_UNKNOWN', `Configuration of plugins failed: ${e.message} (${e.code})`);
+    return new ServeError('HTTPD_ERR_MODULE_UNKNOWN', `Configuration of plugins failed: ${e.message} (${e.code})`);
   }
   return null;
 };

@@ -9,14 +9,13 @@ import { FdeventError, HandlerResult } from '@libs/fdevent';
 import { createErrorLog, parseSyslogFacility, type ErrorLog, type SyslogFacility } from '@libs/log';
 import { createSignalEvents, daemonize, HTTPD_SIGNAL_INTENTS, openPidFile, type DaemonHandle, type PidFile } from '@libs/process';
 import { listenFds, startWatchdog, systemdNotify, type Watchdog } from '@libs/systemd';
-import type { ServeContext, ServeFunction } from '../cli';
-import { EXIT_FAILURE } from '../cli/run';
-import { VERSION } from '../cli/texts';
-import { ServeError, serveErrors } from './errors';
+import { VERSION } from '../core/version';
+import { EXIT_FAILURE, ServeError, serveErrors } from './errors';
 import { HttpServer } from './http-server';
 import { listenSpecs } from './listen-specs';
 import { dropPrivileges } from './privileges';
 import { loadHttpPlugins, unknownKeyWarnings } from './plugins';
+import type { ServeContext, ServeFunction } from './serve-context';
 import { unbuiltFeatures } from './unbuilt-features';
 
 const SERVER_NAME = `httpd-ts/${VERSION}`;
