@@ -1,7 +1,7 @@
 // Public surface of @libs/fdevent: server sockets, accept gating, the connection registry,
 // the 1-second trigger, the joblist and HandlerResult.
 export { HandlerResult } from './lib/handler-result';
-export { ConnectionState } from './lib/connection-state';
+export { IoPhase } from './lib/io-phase';
 export { FdeventError, type FdeventErrorCode } from './lib/errors';
 export { parseSocketAddress, formatSocketAddress, sameSocketAddress, type SocketAddress } from './lib/socket-address';
 export { ServerSocket, type ServerSocketConfig, type InheritedSocket } from './lib/server-socket';

@@ -2,7 +2,7 @@
 // and traffic-budget resets (lighttpd server.c server_handle_sigalrm / connections.c
 // connection_check_timeout). The scan runs once a second over all connections; nothing per read.
 import { Connection, type TimeoutKind } from './connection';
-import { ConnectionState } from './connection-state';
+import { IoPhase } from './io-phase';
 
 /** lighttpd's HTTP_LINGER_TIMEOUT: seconds a closing connection may drain input. */
 export const HTTP_LINGER_TIMEOUT = 5;
@@ -51,20 +51,20 @@ export class ConnectionRegistry {
 }
 
 function timedOut(conn: Connection, now: number): TimeoutKind | null {
-  switch (conn.state) {
-    case ConnectionState.Read:
-    case ConnectionState.ReadPost: {
+  switch (conn.phase) {
+    case IoPhase.AwaitRequest:
+    case IoPhase.ReadBody: {
       // the first request (and any body) gets max-read-idle; waiting for a further request on a
       // kept-alive connection gets max-keep-alive-idle
-      const keepAlive = conn.requestCount > 1 && conn.state === ConnectionState.Read;
+      const keepAlive = conn.requestCount > 1 && conn.phase === IoPhase.AwaitRequest;
       const limit = keepAlive ? conn.limits.maxKeepAliveIdle : conn.limits.maxReadIdle;
       if (now - conn.readIdleTs > limit) return keepAlive ? 'keep-alive-idle' : 'read-idle';
       return null;
     }
-    case ConnectionState.Write:
+    case IoPhase.Write:
       if (conn.writeRequestTs !== 0 && !conn.trafficLimitReached && now - conn.writeRequestTs > conn.limits.maxWriteIdle) return 'write-idle';
       return null;
-    case ConnectionState.Close:
+    case IoPhase.Linger:
       return now - conn.closeTimeoutTs > HTTP_LINGER_TIMEOUT ? 'linger' : null;
     default:
       return null;

@@ -1,8 +1,8 @@
-// One client connection as the event layer sees it: state, the timestamps the idle timeouts need
+// One client connection as the event layer sees it: its I/O phase, the timestamps the idle timeouts need
 // and the traffic-shaping counters (lighttpd's connection struct in src/base.h, the write limits of
 // network.c network_write_chunkqueue and connections.c).
 import type net from 'node:net';
-import { ConnectionState } from './connection-state';
+import { IoPhase } from './io-phase';
 import type { TrafficBudget } from './traffic-budget';
 import type { Trigger } from './trigger';
 
@@ -38,13 +38,14 @@ export interface ConnectionHandler {
 }
 
 export class Connection {
-  state: ConnectionState = ConnectionState.Connect;
+  /** What the connection waits for (its idle timeout); set by the protocol layer. */
+  phase: IoPhase = IoPhase.Busy;
   requestCount = 0;
   /** Trigger seconds of the last input (lighttpd read_idle_ts). */
   readIdleTs: number;
   /** Trigger seconds of the last output progress; 0 while nothing waits to be written. */
   writeRequestTs = 0;
-  /** Trigger seconds at which the state became close (lingering close). */
+  /** Trigger seconds at which the phase became linger (lingering close). */
   closeTimeoutTs = 0;
   readonly connectionStart: number;
   bytesWritten = 0;
@@ -71,9 +72,9 @@ export class Connection {
     });
   }
 
-  setState(state: ConnectionState): void {
-    this.state = state;
-    if (state === ConnectionState.Close) this.closeTimeoutTs = this.trigger.now;
+  setPhase(phase: IoPhase): void {
+    this.phase = phase;
+    if (phase === IoPhase.Linger) this.closeTimeoutTs = this.trigger.now;
   }
 
   /** Call on every read: costs one property load of the trigger's cached clock. */

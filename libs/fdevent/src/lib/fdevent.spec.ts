@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ServiceLog } from '@libs/log';
-import { ConnectionState } from './connection-state';
+import { IoPhase } from './io-phase';
 import type { Connection, TimeoutKind } from './connection';
 import { FdEvent } from './fdevent';
 import { openServerSockets } from './open-server-sockets';
@@ -106,7 +106,7 @@ test('an idle keep-alive connection is closed after server.max-keep-alive-idle',
       conn.limits.maxKeepAliveIdle = 1;
       conn.limits.maxReadIdle = 30;
       conn.requestCount = 1;
-      conn.setState(ConnectionState.Read);
+      conn.setPhase(IoPhase.AwaitRequest);
       conn.handler = {
         onTimeout: (c, kind) => {
           timeouts.push(kind);
@@ -118,7 +118,7 @@ test('an idle keep-alive connection is closed after server.max-keep-alive-idle',
         conn.write('ok\n');
         // the next request starts: waiting for it is keep-alive idle time
         conn.requestCount++;
-        conn.setState(ConnectionState.Read);
+        conn.setPhase(IoPhase.AwaitRequest);
       });
     },
   });
@@ -142,7 +142,7 @@ test('a connection that never sends is closed after server.max-read-idle', async
     onConnection: (conn) => {
       conn.limits.maxReadIdle = 1;
       conn.requestCount = 1;
-      conn.setState(ConnectionState.Read);
+      conn.setPhase(IoPhase.AwaitRequest);
       conn.handler = { onTimeout: (c, kind) => (timeouts.push(kind), c.socket.destroy()) };
     },
   });
@@ -195,7 +195,7 @@ test('connection.kbytes-per-second limits the bytes sent per second', async () =
   const { s } = await start({
     onConnection: (conn) => {
       conn.limits.kbytesPerSecond = 4;
-      conn.setState(ConnectionState.Write);
+      conn.setPhase(IoPhase.Write);
       conn.write(Buffer.alloc(256 * 1024, 0x61));
     },
   });
@@ -217,7 +217,7 @@ test('server.kbytes-per-second is shared by the connections of a socket', async 
   const { s } = await start({
     kbytesPerSecond: 4,
     onConnection: (conn) => {
-      conn.setState(ConnectionState.Write);
+      conn.setPhase(IoPhase.Write);
       conn.write(Buffer.alloc(128 * 1024, 0x62));
     },
   });

@@ -7,7 +7,7 @@
 // close-delimited framing. Output goes through the fdevent Connection (traffic shaping); idle
 // timeouts come from the fdevent trigger through onTimeout, never from a timer of our own.
 import fs from 'node:fs';
-import { ConnectionState, type Connection, type ConnectionHandler, type TimeoutKind } from '@libs/fdevent';
+import { IoPhase, type Connection, type ConnectionHandler, type TimeoutKind } from '@libs/fdevent';
 import type { ModuleConfig } from '@libs/plugins';
 import { FilePart, type Chunk } from '../core/chunk-queue';
 import { coreConfig, type CoreConfig } from '../core/core-config';
@@ -119,10 +119,6 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     this.reqStart();
   }
 
-  get state(): ConnectionState {
-    return this.conn.state;
-  }
-
   get requestCount(): number {
     return this.conn.requestCount;
   }
@@ -155,7 +151,7 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
   close(): void {
     if (this.closing) return;
     this.closing = true;
-    this.conn.setState(ConnectionState.Close);
+    this.conn.setPhase(IoPhase.Linger);
     this.input = [];
     const socket = this.conn.socket;
     if (socket.isPaused()) socket.resume();
@@ -165,9 +161,8 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
 
   /** REQUEST_START: count the request, then READ. */
   private reqStart(): void {
-    this.conn.setState(ConnectionState.ReqStart);
     this.conn.requestCount++;
-    this.conn.setState(ConnectionState.Read);
+    this.conn.setPhase(IoPhase.AwaitRequest);
   }
 
   private run(): void {
@@ -215,7 +210,7 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
   private readonly onClose = (): void => {
     const r = this.current;
     this.closing = true;
-    this.conn.setState(ConnectionState.Close);
+    this.conn.setPhase(IoPhase.Linger);
     this.closeFile();
     if (r !== null) {
       // the client went away mid-request: request_done (a status was set), request_reset
@@ -296,7 +291,7 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
 
   /** REQUEST_END: the head is complete; the request's config is chosen. false when the request is refused. */
   private onHead(head: RequestHead): boolean {
-    this.conn.setState(ConnectionState.ReqEnd);
+    this.conn.setPhase(IoPhase.Busy);
     const owner = this.owner;
     const r = new HttpRequest(owner.env, head, owner.globalConf, this.remoteIp, this.serverSocket, 'http');
     if (applyRequestTarget(r, head.uri) && owner.core.patchCount !== 0) r.conf = coreConfig(r.config(owner.core));
@@ -310,13 +305,13 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     }
     if (head.contentLength === 0) {
       r.reqBody.end();
-      this.conn.setState(ConnectionState.HandleReq);
+      this.conn.setPhase(IoPhase.Busy);
       return true;
     }
     this.inBody = true;
     // lighttpd sends "100 Continue" when a handler starts reading the body (connection_handle_read_post_state)
     if (head.expectContinue) r.onBodyWanted = this.sendContinue;
-    this.conn.setState(ConnectionState.ReadPost);
+    this.conn.setPhase(IoPhase.ReadBody);
     return true;
   }
 
@@ -381,7 +376,7 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
    * request_done and request_reset run for it too), and the connection closes.
    */
   private fail(status: number, httpVersion: 10 | 11): void {
-    this.conn.setState(ConnectionState.Error);
+    this.conn.setPhase(IoPhase.Busy);
     this.inBody = false;
     this.startPending = false;
     const owner = this.owner;
@@ -412,7 +407,7 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     limits.maxReadIdle = conf['server.max-read-idle'];
     limits.maxWriteIdle = conf['server.max-write-idle'];
     limits.kbytesPerSecond = conf['connection.kbytes-per-second'];
-    this.conn.setState(ConnectionState.Write);
+    this.conn.setPhase(IoPhase.Write);
     this.lastChunkSent = false;
     const body = r.respBody;
     if (r.wireKey !== null && body.finished && this.writeCached(r, keepAlive)) return;
@@ -611,7 +606,7 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
    * resets the request and reads the next one, else shut_wr, request_reset and close.
    */
   endResponse(r: HttpRequest): void {
-    this.conn.setState(ConnectionState.RespEnd);
+    this.conn.setPhase(IoPhase.Busy);
     this.closeFile();
     this.spill?.release();
     this.spill = null;
