@@ -1,9 +1,10 @@
 // White-box tests of the chunk queue (lighttpd 1.4.69 src/chunk.c chunkqueue): order, counters
 // (bytes_in, bytes_out, memory), chunkqueue_steal with a split chunk, reset and the spill swap.
+import type { Stats } from 'node:fs';
 import { ChunkQueue, FilePart, split, type Chunk } from './chunk-queue';
 
 const buf = (s: string): Buffer => Buffer.from(s, 'latin1');
-const text = (c: Chunk | undefined): string => (c instanceof Buffer ? c.toString('latin1') : `file(${String(c?.start)},${String(c?.length)})`);
+const text = (c: Chunk | undefined): string => (c instanceof FilePart ? `file(${c.start},${c.length})` : String(c?.toString('latin1')));
 
 function queue(...chunks: Chunk[]): ChunkQueue {
   const q = new ChunkQueue();
@@ -104,7 +105,7 @@ describe('ChunkQueue', () => {
     });
 
     it('splits a FilePart into two ranges of the same file, keeping its guard', () => {
-      const guard = { ino: 7 } as never;
+      const guard = { ino: 7 } as Stats;
       const from = queue(new FilePart('/data/f', 100, 50, guard), buf('tail'));
       const to = new ChunkQueue();
       expect(to.steal(from, 20)).toBe(20);
