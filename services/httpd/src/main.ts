@@ -1,9 +1,8 @@
 // httpd-ts entry: main(argv) wires the command line to the config layer and the server,
 // the role of lighttpd's server.c main().
 import fs from 'node:fs';
-import { createCoreRegistry } from './config';
 import { runCli, type CliHooks, type CliIo } from './cli';
-import { loadModulesForTest } from './server/plugins';
+import { createRegistry, loadModulesForTest } from './server/plugins';
 import { serve } from './server/serve';
 
 /** stdout/stderr of this process. */
@@ -18,7 +17,7 @@ export const processIo: CliIo = {
  * module's directive table in the registry it is given) and `serve`, the server start-up.
  */
 export const defaultHooks: CliHooks = {
-  createRegistry: createCoreRegistry,
+  createRegistry,
   loadModules: loadModulesForTest,
   serve,
 };

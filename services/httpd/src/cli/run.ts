@@ -10,6 +10,7 @@ import {
   type ConfigTree,
 } from '../config';
 import { parseArgs, type CliOptions } from './args';
+import { ALWAYS_LOADED_MODULES } from '../modules/registry';
 import { EXIT_FAILURE } from '../server/errors';
 import { noConfig } from './errors';
 import type { CliHooks, CliIo, ReloadedConfig } from './hooks';
@@ -17,8 +18,8 @@ import { features, usage, versionLine } from './texts';
 
 export { EXIT_FAILURE };
 
-/** Modules upstream always loads, whose tables count during -t and -p. */
-const ALWAYS_LOADED = ['core', 'mod_indexfile', 'mod_dirlisting', 'mod_staticfile'];
+/** The core and the modules upstream always loads, whose tables count during -t and -p. */
+const ALWAYS_LOADED = ['core', ...ALWAYS_LOADED_MODULES];
 
 const report = (io: CliIo, e: { readonly message: string; readonly code: string }): void => io.stderr(`httpd-ts: ${e.message} (${e.code})\n`);
 

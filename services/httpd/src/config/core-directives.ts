@@ -1,5 +1,5 @@
 // Directive tables of lighttpd 1.4.69's core (configfile.c config_insert_srvconf / config_insert,
-// network.c) and of the three modules it always loads (mod_indexfile, mod_dirlisting, mod_staticfile).
+// network.c); modules bring their own tables (modules/registry.ts).
 import { DirectiveRegistry, type DirectiveDescriptor, type DirectiveScope, type DirectiveType } from './directives';
 
 const d = (key: string, type: DirectiveType, scope: DirectiveScope): DirectiveDescriptor => ({ key, type, scope });
@@ -81,42 +81,7 @@ export const CORE_DIRECTIVES: readonly DirectiveDescriptor[] = Object.freeze([
   d('server.breakagelog', 'string', 'connection'),
 ]);
 
-export const INDEXFILE_DIRECTIVES: readonly DirectiveDescriptor[] = Object.freeze([
-  d('index-file.names', 'array-string', 'connection'),
-  d('server.indexfiles', 'array-string', 'connection'),
-]);
-
-export const DIRLISTING_DIRECTIVES: readonly DirectiveDescriptor[] = Object.freeze([
-  d('dir-listing.activate', 'boolean', 'connection'),
-  d('server.dir-listing', 'boolean', 'connection'),
-  d('dir-listing.hide-dotfiles', 'boolean', 'connection'),
-  d('dir-listing.external-css', 'string', 'connection'),
-  d('dir-listing.external-js', 'string', 'connection'),
-  d('dir-listing.encoding', 'string', 'connection'),
-  d('dir-listing.show-readme', 'string', 'connection'),
-  d('dir-listing.hide-readme-file', 'boolean', 'connection'),
-  d('dir-listing.show-header', 'string', 'connection'),
-  d('dir-listing.hide-header-file', 'boolean', 'connection'),
-  d('dir-listing.set-footer', 'string', 'connection'),
-  d('dir-listing.exclude', 'array-string', 'connection'),
-  d('dir-listing.encode-readme', 'boolean', 'connection'),
-  d('dir-listing.encode-header', 'boolean', 'connection'),
-  d('dir-listing.auto-layout', 'boolean', 'connection'),
-  d('dir-listing.cache', 'array-kv-any', 'connection'),
-  d('dir-listing.sort', 'boolean', 'connection'),
-]);
-
-export const STATICFILE_DIRECTIVES: readonly DirectiveDescriptor[] = Object.freeze([
-  d('static-file.exclude-extensions', 'array-string', 'connection'),
-  d('static-file.etags', 'boolean', 'connection'),
-  d('static-file.disable-pathinfo', 'boolean', 'connection'),
-]);
-
-/** A registry holding the core table and the always-loaded modules' tables. */
+/** A registry holding the core table (modules add theirs: see server/plugins.ts createRegistry). */
 export function createCoreRegistry(): DirectiveRegistry {
-  return new DirectiveRegistry()
-    .register('core', CORE_DIRECTIVES)
-    .register('mod_indexfile', INDEXFILE_DIRECTIVES)
-    .register('mod_dirlisting', DIRLISTING_DIRECTIVES)
-    .register('mod_staticfile', STATICFILE_DIRECTIVES);
+  return new DirectiveRegistry().register('core', CORE_DIRECTIVES);
 }

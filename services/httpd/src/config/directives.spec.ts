@@ -14,7 +14,9 @@ describe('validateConfig', () => {
       'server.port = 8080\nserver.max-request-size = "2048"\nserver.follow-symlink = "disable"\nserver.range-requests = "Enable"\n' +
         'server.tag = "t"\nindex-file.names = ( "index.html" )\nmimetype.assign = ( ".txt" => "text/plain" )\netag.use-inode = 0\n',
     );
-    const r = validateConfig(tree, createCoreRegistry());
+    // a module's table, as the server registers the always-loaded ones (server/plugins.ts createRegistry)
+    const registry = createCoreRegistry().register('mod_indexfile', [{ key: 'index-file.names', type: 'array-string', scope: 'connection' }]);
+    const r = validateConfig(tree, registry);
     expect(r.errors).toEqual([]);
     const v = r.contexts[0]?.values;
     expect(v?.get('server.port')?.value).toBe(8080);

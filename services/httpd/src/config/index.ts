@@ -20,6 +20,6 @@ export {
   type ValidatedContext,
   type ValidationResult,
 } from './directives';
-export { CORE_DIRECTIVES, DIRLISTING_DIRECTIVES, INDEXFILE_DIRECTIVES, STATICFILE_DIRECTIVES, createCoreRegistry } from './core-directives';
+export { CORE_DIRECTIVES, createCoreRegistry } from './core-directives';
 export { effectiveModules } from './modules';
 export { printConfig } from './print';

@@ -1,13 +1,62 @@
-// Range request parsing as lighttpd 1.4.69 http_range.c: "bytes=" sets, suffix ranges, invalid
-// specs ignored, ranges closer than 80 bytes coalesced, at most 128 ranges (10 when unsorted).
+// Range request parsing as lighttpd 1.4.69 http_range.c: "bytes=" sets read with strtoll(),
+// suffix ranges, invalid specs ignored, at most 10 ranges (more are ignored), ranges that overlap or
+// lie closer than 80 bytes coalesced into the first.
 
-/** Upstream's limits on ranges in one request. */
-const RMAX = 128;
-const RMAX_UNSORTED = 10;
+/** Upstream's limit on ranges in one request (RMAX). */
+const RMAX = 10;
 /** Gap below which two ranges are sent as one (about the overhead of a multipart part). */
 const COALESCE_GAP = 80;
 
 export const MULTIPART_BOUNDARY = 'fkj49sn38dcn3';
+
+const LLONG_MAX = 9223372036854775807n;
+
+interface Strtoll {
+  /** The value; ±Infinity when strtoll would clamp to LLONG_MAX / LLONG_MIN. */
+  readonly n: number;
+  /** Index after the number, or the start when there were no digits (C's endptr == s). */
+  readonly end: number;
+}
+
+/** C strtoll(s + at, &end, 10): leading white space, an optional sign, decimal digits. */
+function strtoll(s: string, at: number): Strtoll {
+  let i = at;
+  while (i < s.length && ' \t\n\v\f\r'.includes(s[i] as string)) i++;
+  let negative = false;
+  if (s[i] === '+' || s[i] === '-') negative = s[i++] === '-';
+  const digits = i;
+  while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
+  if (i === digits) return { n: 0, end: at };
+  const big = BigInt(s.slice(digits, i));
+  if (big > LLONG_MAX + (negative ? 1n : 0n)) return { n: negative ? -Infinity : Infinity, end: i };
+  const n = Number(big);
+  return { n: negative ? -n : n, end: i };
+}
+
+const isBlank = (c: string | undefined): boolean => c === ' ' || c === '\t';
+
+/** http_range_parse_next: one spec from `at`; the range or null (invalid), and where parsing stopped. */
+function parseNext(s: string, at: number, len: number): { range: [number, number] | null; end: number } {
+  const first = strtoll(s, at);
+  let e = first.end;
+  let range: [number, number] | null = null;
+  if (first.n >= 0) {
+    if (first.n !== Infinity && first.n < len && e !== at) {
+      while (isBlank(s[e])) e++;
+      if (s[e] === '-') {
+        const from = e + 1;
+        const last = strtoll(s, from);
+        e = last.end;
+        if (e === from || (last.n === 0 && s[e - 1] !== '0')) range = [first.n, len - 1];
+        else if (first.n <= last.n && last.n !== Infinity) range = [first.n, last.n < len ? last.n : len - 1];
+      }
+    }
+  } else if (first.n !== -Infinity) {
+    range = [len > -first.n ? len + first.n : 0, len - 1];
+  }
+  while (isBlank(s[e])) e++;
+  return { range, end: e };
+}
 
 /**
  * Parses the value after "bytes=" for a representation of `length` (> 0) bytes. Returns flat
@@ -15,62 +64,16 @@ export const MULTIPART_BOUNDARY = 'fkj49sn38dcn3';
  */
 export function parseRanges(spec: string, length: number): number[] {
   const r: number[] = [];
-  let lim = RMAX * 2;
-  let s = 0;
-  const n = spec.length;
+  let at = 0;
   for (;;) {
-    const comma = spec.indexOf(',', s);
-    const end = comma === -1 ? n : comma;
-    const one = parseOne(spec.slice(s, end), length);
-    if (one !== null) {
-      r.push(one[0], one[1]);
-      const k = r.length;
-      if (k >= 4) {
-        const b1 = r[k - 4] as number;
-        const e1 = r[k - 3] as number;
-        const b2 = r[k - 2] as number;
-        const e2 = r[k - 1] as number;
-        if (b1 <= b2) {
-          if (!(e1 < b2 - COALESCE_GAP)) {
-            if (e1 < e2) r[k - 3] = e2;
-            r.length = k - 2;
-          }
-        } else {
-          if (k > RMAX_UNSORTED * 2) {
-            r.length = k - 2;
-            break;
-          }
-          lim = RMAX_UNSORTED * 2;
-        }
-      }
-    }
-    if (comma === -1 || r.length >= lim) break;
-    s = comma + 1;
+    const next = parseNext(spec, at, length);
+    let e = next.end;
+    if ((e >= spec.length || spec[e] === ',') && next.range !== null) r.push(next.range[0], next.range[1]);
+    else while (e < spec.length && spec[e] !== ',') e++;
+    if (e >= spec.length || r.length >= RMAX * 2) break;
+    at = e + 1;
   }
-  if (r.length <= 2 || lim === RMAX * 2) return r;
-  return coalesceUnsorted(r);
-}
-
-/** One byte-range-spec ("a-b", "a-", "-n") with optional blanks; null when invalid or unsatisfiable. */
-function parseOne(text: string, length: number): [number, number] | null {
-  const t = text.trim();
-  const dash = t.indexOf('-');
-  if (dash === -1) return null;
-  const first = t.slice(0, dash).trim();
-  const last = t.slice(dash + 1).trim();
-  if (first === '') {
-    if (!/^\d+$/.test(last)) return null;
-    const suffix = Number(last);
-    if (suffix === 0) return null;
-    return [length > suffix ? length - suffix : 0, length - 1];
-  }
-  if (!/^\d+$/.test(first) || (last !== '' && !/^\d+$/.test(last))) return null;
-  const b = Number(first);
-  if (b >= length) return null;
-  if (last === '') return [b, length - 1];
-  const e = Number(last);
-  if (e < b) return null;
-  return [b, e < length ? e : length - 1];
+  return r.length <= 2 ? r : coalesceUnsorted(r);
 }
 
 function coalesceUnsorted(r: number[]): number[] {

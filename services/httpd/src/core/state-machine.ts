@@ -121,7 +121,12 @@ export function runStateMachine(r: HttpRequest, sink: ResponseSink): void {
         case RequestState.ResponseStart: {
           // filter modules may still change the headers (lighttpd http_response_write_prepare)
           const rc = r.env.callRequest('handleResponseStart', r);
-          if (rc !== HandlerResult.GoOn && rc !== HandlerResult.Finished) throw new Error('response_start plugin failed');
+          if (rc !== HandlerResult.GoOn && rc !== HandlerResult.Finished) {
+            // lighttpd: "response_start plugin failed", HANDLER_ERROR: no head is sent, the connection ends
+            r.env.log.error('response_start plugin failed');
+            r.state = RequestState.Error;
+            break;
+          }
           sink.startResponse(r);
           r.state = RequestState.Write;
           break;

@@ -6,27 +6,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ServiceLog } from '@libs/log';
-import { loadPlugins, PluginDispatcher, PluginsError, type DirectiveScope as PluginScope } from '@libs/plugins';
-import { validateConfig, type ConfigTree, type DirectiveDescriptor, type DirectiveRegistry, type DirectiveScope } from '../config';
+import { loadPlugins, PluginDispatcher, PluginsError, type DirectiveScope as PluginScope, type DirectiveSpec } from '@libs/plugins';
+import { createCoreRegistry, validateConfig, type ConfigTree, type DirectiveDescriptor, type DirectiveRegistry, type DirectiveScope } from '../config';
 import type { ConnectionView, HttpPlugin, HttpPluginFactory, ServerView } from '../core/plugin';
 import type { Request } from '../core/request';
-import { createModDirlisting } from '../modules/mod-dirlisting';
-import { createModEcho } from '../modules/mod-echo';
-import { createModIndexfile } from '../modules/mod-indexfile';
-import { createModStaticfile } from '../modules/mod-staticfile';
+import { ALWAYS_LOADED_MODULES, MODULE_REGISTRY, type ModuleEntry } from '../modules/registry';
 import { isSocketCondition } from './conditions';
 import { ServeError, serveErrors } from './errors';
 import type { ModuleLoader } from './serve-context';
 import { LIGHTTPD_MODULES } from './lighttpd-modules';
 import { unbuiltFeatures } from './unbuilt-features';
 
-/** The modules httpd-ts builds, by server.modules name: only real ones. */
-export const BUILTIN_MODULES: ReadonlyMap<string, HttpPluginFactory> = new Map<string, HttpPluginFactory>([
-  ['mod_indexfile', createModIndexfile],
-  ['mod_dirlisting', createModDirlisting],
-  ['mod_staticfile', createModStaticfile],
-  ['mod_echo', createModEcho],
-]);
+/** The modules httpd-ts builds, by server.modules name: only real ones (modules/registry.ts). */
+export const BUILTIN_MODULES: ReadonlyMap<string, HttpPluginFactory> = new Map([...MODULE_REGISTRY.values()].map((e) => [e.name, e.create]));
+
+/** The directive registry of a start: the core table and the always-loaded modules' tables. */
+export function createRegistry(): DirectiveRegistry {
+  const registry = createCoreRegistry();
+  for (const name of ALWAYS_LOADED_MODULES) registerTable(registry, name, (MODULE_REGISTRY.get(name) as ModuleEntry).directives);
+  return registry;
+}
 
 /**
  * Why these modules cannot be loaded (neither built in nor a `<name>.js` in the -m directory), or
@@ -59,14 +58,15 @@ export function loadHttpPlugins(modules: readonly string[], moduleDir: string | 
 
 const scopeOf = (s: PluginScope): DirectiveScope => (s === 'server' ? 'server' : 'connection');
 
-/** Registers the directive tables of loaded modules the registry does not know yet (-m modules). */
+function registerTable(registry: DirectiveRegistry, owner: string, specs: readonly DirectiveSpec[]): void {
+  const table: DirectiveDescriptor[] = specs.map((d) => ({ key: d.key, type: d.type, scope: scopeOf(d.scope) }));
+  registry.register(owner, table);
+}
+
+/** Registers the directive tables of loaded modules the registry does not know yet. */
 function registerPluginTables(registry: DirectiveRegistry, plugins: readonly HttpPlugin[]): void {
   const owners = new Set(registry.owners());
-  for (const p of plugins) {
-    if (owners.has(p.name) || p.directives === undefined) continue;
-    const table: DirectiveDescriptor[] = p.directives.map((d) => ({ key: d.key, type: d.type, scope: scopeOf(d.scope) }));
-    registry.register(p.name, table);
-  }
+  for (const p of plugins) if (!owners.has(p.name) && p.directives !== undefined) registerTable(registry, p.name, p.directives);
 }
 
 /**
