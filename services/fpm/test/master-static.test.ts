@@ -98,9 +98,9 @@ test('request_terminate_timeout also ends a handler that never yields to the eve
   fpm = await FpmUnderTest.start(conf('request_terminate_timeout = 1s').replace('pm.max_children = 2', 'pm.max_children = 1'));
   const sock = fpm.path('www.sock');
   // One worker, so the spinning request finds the module already loaded; a moment later, so its
-  // worker reports it before running it (reports go at most every 25 ms).
+  // worker reports it before running it (reports go at most every 100 ms).
   expect((await fpm.request(sock, 'spin.js')).body).toBe('loaded');
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await new Promise((resolve) => setTimeout(resolve, 250));
   const spinning = await fpm.request(sock, 'spin.js', 'spin');
   expect(spinning.body).toBe('');
   await fpm.waitLine(/WARNING: \[pool www\] child \d+, script '.*spin\.js' \(request: "GET \/spin\.js\?spin"\) execution timed out \(\d\.\d{6} sec\), terminating/);

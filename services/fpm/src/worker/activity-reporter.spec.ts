@@ -1,4 +1,4 @@
-import { ActivityReporter } from './activity-reporter';
+import { ActivityReporter, REPORT_INTERVAL_MS } from './activity-reporter';
 import type { ActivityReport } from './worker-messages';
 
 const params = (uri: string): Map<string, string> =>
@@ -21,7 +21,7 @@ describe('ActivityReporter', () => {
     activity.begin(2, params('/b'));
     activity.end(2, 700, 0, 0);
     expect(reports).toHaveLength(1);
-    await settle(60);
+    await settle(REPORT_INTERVAL_MS + 50);
     expect(reports).toHaveLength(2);
     expect(reports[1]).toMatchObject({ started: 1, running: [], last: { uri: '/b', durationUs: 700 } });
   });
@@ -33,7 +33,7 @@ describe('ActivityReporter', () => {
     expect(reports).toHaveLength(0);
     activity.flush(true);
     expect(reports).toEqual([{ type: 'activity', started: 0, running: [], last: null }]);
-    await settle(60);
+    await settle(REPORT_INTERVAL_MS + 50);
     expect(reports).toHaveLength(1);
   });
 });
