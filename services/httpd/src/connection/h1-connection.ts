@@ -400,8 +400,14 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     const conf = r.conf;
     const head = r.head;
     const unreadBody = !r.reqBody.finished && !r.bodyWanted;
+    // lighttpd (http_response_write_header): keep-alive ends once the count goes above the limit, or with no idle time
     const keepAlive =
-      head.keepAlive && !r.forceClose && !unreadBody && !this.owner.stopping && this.conn.requestCount < conf['server.max-keep-alive-requests'];
+      head.keepAlive &&
+      !r.forceClose &&
+      !unreadBody &&
+      !this.owner.stopping &&
+      this.conn.requestCount <= conf['server.max-keep-alive-requests'] &&
+      conf['server.max-keep-alive-idle'] !== 0;
     const limits = this.conn.limits;
     limits.maxKeepAliveIdle = conf['server.max-keep-alive-idle'];
     limits.maxReadIdle = conf['server.max-read-idle'];

@@ -167,6 +167,7 @@ export async function renderListing(req: Request, dir: string, conf: DirListingC
 
 export function createModDirlisting(): HttpPlugin {
   let mc: ModuleConfig | null = null;
+  const typed = new WeakMap<ConfigSnapshot, DirListingConfig>();
   return {
     name: 'mod_dirlisting',
     directives: DIRLISTING_SPECS,
@@ -177,7 +178,13 @@ export function createModDirlisting(): HttpPlugin {
     handleSubrequestStart(req: Request): HandlerResult {
       const st = req.fileStat?.stats;
       if (st === undefined || st === null || !st.isDirectory() || !req.url.endsWith('/') || mc === null) return HandlerResult.GoOn;
-      const conf = dirListingConfig(req.config(mc));
+      const snapshot = req.config(mc);
+      // the defaults object serves most requests: its typed view is built once
+      let conf = typed.get(snapshot);
+      if (conf === undefined) {
+        conf = dirListingConfig(snapshot);
+        typed.set(snapshot, conf);
+      }
       if (!conf.activate) return HandlerResult.GoOn;
       const m = req.head.method;
       if (m !== 'GET' && m !== 'HEAD') return HandlerResult.GoOn;
