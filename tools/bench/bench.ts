@@ -1,4 +1,4 @@
-// `npm run bench [httpd|fpm|fpm-shared] [-- --seconds N]`: installs nothing itself (tools/setup does), builds
+// `npm run bench [httpd|httpd-echo|fpm|fpm-shared] [-- --seconds N]`: installs nothing itself (tools/setup does), builds
 // nothing (npm run build does), and prints requests/s with ratios against the peers measured in
 // the same run. Numbers only mean something on an otherwise idle machine with two cores.
 import fs from 'node:fs';
@@ -17,6 +17,7 @@ import {
   type SharedCoreRound,
 } from './fpm-bench';
 import { benchHttpd, HTTPD_SCENARIOS, type HttpdResults } from './httpd-bench';
+import { benchHttpdEcho, type EchoResult } from './httpd-echo-bench';
 import type { WrkResult } from './wrk';
 
 const root = path.resolve(__dirname, '../..');
@@ -148,11 +149,22 @@ function printSharedCore(results: SharedCoreResults, seconds: number): void {
   }
 }
 
+function printEcho(results: readonly EchoResult[]): void {
+  process.stdout.write('\nhttpd-ts mod_echo, a 100 MiB POST echoed back (server on core 0, client on core 1; no peer ships mod_echo)\n');
+  for (const r of results) {
+    process.stdout.write(
+      `  ${r.mode.padEnd(56)} ${fmt(r.mibPerSec, 1).padStart(7)} MiB/s   RSS ${fmt(r.rssBeforeMiB, 1)} MiB before, peak ${fmt(r.peakRssMiB, 1)} MiB` +
+        `${r.echoedBytes === 100 * 1024 * 1024 ? '' : `   (echoed ${r.echoedBytes} bytes!)`}\n`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
   fs.chmodSync(work, 0o755);
   try {
     if (run('httpd')) printHttpd(await benchHttpd(path.join(work, 'httpd'), path.join(root, 'services/httpd/dist/httpd-ts.js'), seconds));
+    if (run('httpd') || which.includes('httpd-echo')) printEcho(await benchHttpdEcho(path.join(work, 'echo'), path.join(root, 'services/httpd/dist/httpd-ts.js')));
     if (run('fpm')) {
       fs.mkdirSync(path.join(work, 'fpm'), { mode: 0o755 });
       printFpm(await benchFpm(path.join(work, 'fpm'), path.join(root, 'services/fpm/dist/fpm-ts.js'), seconds), seconds);
