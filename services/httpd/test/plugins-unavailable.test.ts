@@ -45,7 +45,7 @@ function writeConf(text: string): string {
   return file;
 }
 
-const NOT_BUILT = 'mod_access, mod_auth, mod_authn_file, mod_fastcgi are not available in this version of httpd-ts';
+const NOT_BUILT = 'mod_access, mod_auth, mod_authn_file are not available in this version of httpd-ts';
 
 describe('server.modules naming a module httpd-ts does not have', () => {
   it('refuses to start, names the modules, exits 255 and serves nothing', async () => {

@@ -294,6 +294,10 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     this.conn.setPhase(IoPhase.Busy);
     const owner = this.owner;
     const r = new HttpRequest(owner.env, head, owner.globalConf, this.remoteIp, this.serverSocket, 'http');
+    const socket = this.conn.socket;
+    r.remotePort = socket.remotePort ?? 0;
+    r.localAddress = socket.localAddress ?? '';
+    r.localPort = socket.localPort ?? 0;
     if (applyRequestTarget(r, head.uri) && owner.core.patchCount !== 0) r.conf = coreConfig(r.config(owner.core));
     r.state = RequestState.RequestEnd;
     this.current = r;

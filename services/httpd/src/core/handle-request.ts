@@ -91,6 +91,8 @@ async function findPathInfo(req: HttpRequest): Promise<StatEntry | null> {
       if (!e.stats.isFile()) return null;
       req.pathInfo = req.physicalPath.slice(p.length);
       req.physicalPath = p;
+      // lighttpd (response.c) shortens uri.path by the path-info too: SCRIPT_NAME is the file's URL
+      if (req.url.length >= req.pathInfo.length) req.url = req.url.slice(0, req.url.length - req.pathInfo.length);
       return e;
     }
   }

@@ -20,6 +20,10 @@ export interface Request {
   /** The core directives for this request (server.document-root, ...). */
   readonly conf: CoreConfig;
   readonly remoteIp: string;
+  /** The client's port and the local address and port the request came in on (CGI REMOTE_PORT, SERVER_ADDR, SERVER_PORT). */
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
   /** The listening socket's config key, for $SERVER["socket"]. */
   readonly serverSocket: string;
   readonly scheme: string;
@@ -78,6 +82,10 @@ export const RESPONSE_LOW_WATER = 64 * 1024;
 export class HttpRequest implements Request {
   /** Where the request is (lighttpd r->state); only the state machine changes it. */
   state: RequestState = RequestState.RequestStart;
+  /** Set by the transport after construction (0 and '' where it has none). */
+  remotePort = 0;
+  localAddress = '';
+  localPort = 0;
   url = '';
   queryString = '';
   physicalPath = '';

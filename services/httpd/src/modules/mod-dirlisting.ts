@@ -176,6 +176,7 @@ export function createModDirlisting(): HttpPlugin {
       return HandlerResult.GoOn;
     },
     handleSubrequestStart(req: Request): HandlerResult {
+      if (req.handler !== null) return HandlerResult.GoOn;
       const st = req.fileStat?.stats;
       if (st === undefined || st === null || !st.isDirectory() || !req.url.endsWith('/') || mc === null) return HandlerResult.GoOn;
       const snapshot = req.config(mc);

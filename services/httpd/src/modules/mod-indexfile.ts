@@ -27,6 +27,7 @@ export function createModIndexfile(): HttpPlugin {
       return HandlerResult.GoOn;
     },
     handleSubrequestStart(req: Request): HandlerResult {
+      if (req.handler !== null) return HandlerResult.GoOn;
       const st = req.fileStat?.stats;
       if (st === undefined || st === null || !st.isDirectory() || !req.url.endsWith('/')) return HandlerResult.GoOn;
       for (const name of names(req)) {

@@ -63,6 +63,8 @@ export function createModStaticfile(): HttpPlugin {
       return HandlerResult.GoOn;
     },
     handleSubrequestStart(req: Request): HandlerResult {
+      // a module before us took the request (mod_fastcgi): lighttpd's mod_staticfile.c leaves it alone
+      if (req.handler !== null) return HandlerResult.GoOn;
       const method = req.head.method;
       if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return HandlerResult.GoOn;
       const entry = req.fileStat;

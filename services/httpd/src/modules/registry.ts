@@ -6,6 +6,7 @@ import type { DirectiveSpec } from '@libs/plugins';
 import type { HttpPluginFactory } from '../core/plugin';
 import { createModDirlisting } from './mod-dirlisting';
 import { createModEcho } from './mod-echo';
+import { createModFastcgi } from './mod-fastcgi';
 import { createModIndexfile } from './mod-indexfile';
 import { createModStaticfile } from './mod-staticfile';
 
@@ -23,7 +24,7 @@ function entry(create: HttpPluginFactory, alwaysLoaded: boolean): ModuleEntry {
 }
 
 export const MODULE_REGISTRY: ReadonlyMap<string, ModuleEntry> = new Map(
-  [entry(createModIndexfile, true), entry(createModDirlisting, true), entry(createModStaticfile, true), entry(createModEcho, false)].map((e) => [e.name, e]),
+  [entry(createModIndexfile, true), entry(createModDirlisting, true), entry(createModStaticfile, true), entry(createModEcho, false), entry(createModFastcgi, false)].map((e) => [e.name, e]),
 );
 
 /** Names of the modules lighttpd loads without being asked. */

@@ -1,0 +1,98 @@
+// The CGI environment a gateway sends, in lighttpd 1.4.69's order and with its values
+// (src/http_cgi.c http_cgi_headers): CONTENT_LENGTH, QUERY_STRING, REQUEST_URI, REDIRECT_STATUS,
+// SCRIPT_NAME, PATH_INFO/PATH_TRANSLATED, SCRIPT_FILENAME, DOCUMENT_ROOT, ..., then one HTTP_* per
+// request header. Values are latin1 strings of bytes, as the request carries them.
+import type { Request } from '../../core/request';
+import type { GatewayHost } from './fastcgi-config';
+
+/** http_cgi_encode_varname: letters upper-cased, digits kept, anything else '_'. */
+export function cgiVarName(name: string, prefix: string): string {
+  let out = prefix;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) out += String.fromCharCode(c & ~0x20);
+    else if (c >= 0x30 && c <= 0x39) out += name[i];
+    else out += '_';
+  }
+  return out;
+}
+
+/** buffer_copy_path_len2: two path parts joined by exactly one slash. */
+function joinPath(a: string, b: string): string {
+  if (a.endsWith('/')) a = a.slice(0, -1);
+  return b.startsWith('/') ? a + b : a + '/' + b;
+}
+
+/** SERVER_NAME: server.name, else the request's host without its port, else SERVER_ADDR. */
+function serverName(r: Request, serverAddr: string): string {
+  const name = r.conf['server.name'] !== '' ? r.conf['server.name'] : r.head.host;
+  if (name === '') return serverAddr;
+  if (name.startsWith('[')) {
+    const end = name.indexOf(']:');
+    return end === -1 ? name : name.slice(0, end + 1);
+  }
+  const colon = name.indexOf(':');
+  return colon === -1 ? name : name.slice(0, colon);
+}
+
+/** The params of one request, in lighttpd's order. `contentLength` is the body length sent. */
+export function cgiEnvironment(r: Request, host: GatewayHost, contentLength: number): Array<[string, string]> {
+  const env: Array<[string, string]> = [];
+  env.push(['CONTENT_LENGTH', String(contentLength)]);
+  env.push(['QUERY_STRING', r.queryString]);
+  let uri = r.head.uri;
+  const strip = host.stripRequestUri;
+  // strip-request-uri: "/app1" off "/app1/index/list" leaves "/index/list"
+  if (strip !== null && uri.startsWith(strip) && uri[strip.length] === '/') uri = uri.slice(strip.length);
+  env.push(['REQUEST_URI', uri]);
+  env.push(['REDIRECT_STATUS', '200']);
+  env.push(['SCRIPT_NAME', r.url]);
+  if (r.pathInfo !== '') {
+    env.push(['PATH_INFO', r.pathInfo]);
+    env.push(['PATH_TRANSLATED', joinPath(host.docroot ?? r.docRoot, r.pathInfo)]);
+  }
+  if (host.docroot !== null) {
+    env.push(['SCRIPT_FILENAME', joinPath(host.docroot, r.url)]);
+    env.push(['DOCUMENT_ROOT', host.docroot]);
+  } else {
+    env.push(['SCRIPT_FILENAME', host.brokenScriptFilename && r.pathInfo !== '' ? joinPath(r.physicalPath, r.pathInfo) : r.physicalPath]);
+    env.push(['DOCUMENT_ROOT', r.docRoot]);
+  }
+  env.push(['REQUEST_METHOD', r.head.method]);
+  env.push(['SERVER_PROTOCOL', r.head.httpVersion === 11 ? 'HTTP/1.1' : 'HTTP/1.0']);
+  env.push(['SERVER_SOFTWARE', r.conf['server.tag']]);
+  env.push(['GATEWAY_INTERFACE', 'CGI/1.1']);
+  env.push(['REQUEST_SCHEME', r.scheme]);
+  if (r.scheme === 'https') env.push(['HTTPS', 'on']);
+  env.push(['SERVER_PORT', String(r.localPort)]);
+  const serverAddr = unmapped(r.localAddress);
+  env.push(['SERVER_ADDR', serverAddr]);
+  env.push(['SERVER_NAME', serverName(r, serverAddr)]);
+  env.push(['REMOTE_ADDR', unmapped(r.remoteIp)]);
+  env.push(['REMOTE_PORT', String(r.remotePort)]);
+  const h = r.head.headers;
+  const seen = new Map<string, number>();
+  for (let i = 0; i + 1 < h.length; i += 2) {
+    const name = h[i] as string;
+    const value = h[i + 1] as string;
+    if (value === '') continue;
+    // httpoxy: a client's Proxy: header must never become HTTP_PROXY (https://httpoxy.org/)
+    if (name === 'proxy') continue;
+    const varName = name === 'content-type' ? 'CONTENT_TYPE' : cgiVarName(name, 'HTTP_');
+    // lighttpd keeps one entry per header, repeated lines joined with ", "
+    const at = seen.get(varName);
+    if (at !== undefined) {
+      const entry = env[at] as [string, string];
+      entry[1] += ', ' + value;
+      continue;
+    }
+    seen.set(varName, env.length);
+    env.push([varName, value]);
+  }
+  return env;
+}
+
+/** An IPv4 peer of a dual-stack socket is shown as lighttpd shows it: 127.0.0.1, not ::ffff:127.0.0.1. */
+function unmapped(addr: string): string {
+  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
+}

@@ -1,0 +1,168 @@
+// fastcgi.server and fastcgi.map-extensions as lighttpd 1.4.69 reads them (src/gw_backend.c
+// gw_set_defaults_backend): ( "<ext or /prefix>" => ( "<label>" => ( "key" => "value", ... ) ) ),
+// compiled once at start-up into frozen hosts. Host keys this version does not carry out stop the
+// start: a config that relies on bin-path spawning or an authorizer must not be served without it.
+import { pluginsErrDirectiveType, type ConfigArrayLike, type ConfigValueLike, type TypedValue } from '@libs/plugins';
+
+/** One backend address with the options that shape its CGI environment. */
+export interface GatewayHost {
+  /** lighttpd's proc->connection_name: "unix:/path" or "tcp:host:port", used in log lines. */
+  readonly name: string;
+  readonly socketPath: string | null;
+  readonly host: string;
+  readonly port: number;
+  /** check-local (default enable): the file must exist below the document root. */
+  readonly checkLocal: boolean;
+  /** docroot: SCRIPT_FILENAME and DOCUMENT_ROOT for a backend on another machine. */
+  readonly docroot: string | null;
+  /** strip-request-uri: the prefix taken off REQUEST_URI (its trailing slash removed, as upstream). */
+  readonly stripRequestUri: string | null;
+  /** fix-root-scriptname: with the prefix "/", the whole path is PATH_INFO and SCRIPT_NAME is empty. */
+  readonly fixRootScriptname: boolean;
+  /** broken-scriptfilename: SCRIPT_FILENAME carries PATH_INFO too (PHP's cgi.fix_pathinfo = 1). */
+  readonly brokenScriptFilename: boolean;
+}
+
+/** One key of fastcgi.server: an extension (".php") or a URL prefix ("/app/"). */
+export interface GatewayExtension {
+  readonly key: string;
+  readonly hosts: readonly GatewayHost[];
+}
+
+/** Host keys lighttpd accepts that httpd-ts does not carry out yet: refused at start. */
+const NOT_BUILT = new Set([
+  'bin-path',
+  'bin-environment',
+  'bin-copy-environment',
+  'kill-signal',
+  'mode',
+  'allow-x-send-file',
+  'x-sendfile',
+  'x-sendfile-docroot',
+  'connect-timeout',
+  'read-timeout',
+  'write-timeout',
+  'tcp-fin-propagate',
+  'upgrade',
+]);
+
+/** Host keys that only matter for processes httpd-ts would spawn (bin-path, refused above) or for rotation. */
+const NO_EFFECT_HERE = new Set(['min-procs', 'max-procs', 'max-load-per-proc', 'idle-timeout', 'listen-backlog', 'disable-time']);
+
+const KNOWN = new Set(['host', 'port', 'socket', 'check-local', 'docroot', 'strip-request-uri', 'fix-root-scriptname', 'broken-scriptfilename', ...NOT_BUILT, ...NO_EFFECT_HERE]);
+
+function str(v: ConfigValueLike): string | null {
+  return v.type === 'string' ? v.value : v.type === 'integer' ? String(v.value) : null;
+}
+
+function bool(v: ConfigValueLike): boolean | null {
+  if (v.type === 'integer') return v.value !== 0;
+  if (v.type !== 'string') return null;
+  if (/^(enable|true|1)$/i.test(v.value)) return true;
+  if (/^(disable|false|0)$/i.test(v.value)) return false;
+  return null;
+}
+
+function compileHost(key: string, label: string, block: ConfigArrayLike, where: string): GatewayHost {
+  const at = `${key} => (${label} (`;
+  const bad = (why: string) => pluginsErrDirectiveType(key, `${why} (${at} ...)`, where);
+  const opts = new Map<string, ConfigValueLike>();
+  for (const item of block.items) {
+    if (item.key === null) throw bad('expects ( "key" => "value" ) for each backend');
+    if (!KNOWN.has(item.key)) throw bad(`has the unknown backend option "${item.key}"`);
+    if (NOT_BUILT.has(item.key)) throw bad(`uses "${item.key}", which is not available in this version of httpd-ts`);
+    opts.set(item.key, item.value);
+  }
+  const text = (k: string): string | null => {
+    const v = opts.get(k);
+    if (v === undefined) return null;
+    const s = str(v);
+    if (s === null) throw bad(`"${k}" must be a string`);
+    return s;
+  };
+  const flag = (k: string, dflt: boolean): boolean => {
+    const v = opts.get(k);
+    if (v === undefined) return dflt;
+    const b = bool(v);
+    if (b === null) throw bad(`"${k}" must be "enable" or "disable"`);
+    return b;
+  };
+  for (const k of NO_EFFECT_HERE) {
+    const v = opts.get(k);
+    if (v !== undefined && (v.type !== 'integer' && !/^\d+$/.test(str(v) ?? ''))) throw bad(`"${k}" must be a number`);
+  }
+  let socketPath = text('socket');
+  let host = text('host');
+  const portText = text('port');
+  // upstream: "either host/port or socket have to be set"; a host that is a path is a socket
+  if ((host !== null || portText !== null) && socketPath !== null) throw bad('sets both socket and host/port');
+  if (host !== null && host.startsWith('/') && socketPath === null) {
+    socketPath = host;
+    host = null;
+  }
+  let port = 0;
+  if (socketPath === null) {
+    if (host === null) throw bad('needs "host" (or "socket")');
+    port = portText === null ? 80 : Number(portText);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad('"port" must be a number between 0 and 65535');
+    if (port === 0) port = 80;
+  }
+  const strip = text('strip-request-uri');
+  const docroot = text('docroot');
+  return Object.freeze({
+    name: socketPath !== null ? `unix:${socketPath}` : `tcp:${host as string}:${port}`,
+    socketPath,
+    host: host ?? '',
+    port,
+    checkLocal: flag('check-local', true),
+    docroot: docroot === null || docroot === '' ? null : docroot,
+    stripRequestUri: strip === null || strip === '' ? null : strip.replace(/\/+$/, ''),
+    fixRootScriptname: flag('fix-root-scriptname', false),
+    brokenScriptFilename: flag('broken-scriptfilename', false),
+  });
+}
+
+/** The `parse` of fastcgi.server: every extension with its hosts, in config order. */
+export function compileGatewayServers(key: string) {
+  return (value: TypedValue, where: string): readonly GatewayExtension[] => {
+    const out: GatewayExtension[] = [];
+    for (const ext of (value as ConfigArrayLike).items) {
+      const name = ext.key as string;
+      const hostsValue = ext.value as ConfigArrayLike;
+      const hosts: GatewayHost[] = [];
+      for (const [i, h] of hostsValue.items.entries()) {
+        if (h.value.type !== 'array') {
+          throw pluginsErrDirectiveType(key, `expects ( "ext" => ( "backend-label" => ( "key" => "value" ))) near ${name}`, where);
+        }
+        hosts.push(compileHost(name, h.key ?? String(i), h.value, where));
+      }
+      // one backend per key until the gateway core balances (fastcgi.balance)
+      if (hosts.length !== 1) throw pluginsErrDirectiveType(key, `lists ${hosts.length} backends for ${name}; this version of httpd-ts takes exactly one`, where);
+      out.push(Object.freeze({ key: name, hosts: Object.freeze(hosts) }));
+    }
+    return Object.freeze(out);
+  };
+}
+
+/**
+ * The key of fastcgi.server a path belongs to (gw_check_extension): fastcgi.map-extensions maps a
+ * suffix to an existing key first; then a "/prefix" key matches the URL path's start, any other
+ * key the end of `fn` (the URL path or the physical path).
+ */
+export function matchExtension(
+  exts: readonly GatewayExtension[],
+  mapping: ReadonlyArray<readonly [string, string]>,
+  fn: string,
+  urlPath: string,
+): GatewayExtension | null {
+  for (const [suffix, target] of mapping) {
+    if (!fn.endsWith(suffix)) continue;
+    const mapped = exts.find((e) => e.key === target);
+    if (mapped !== undefined) return mapped;
+    break;
+  }
+  for (const e of exts) {
+    if (e.key.startsWith('/') ? urlPath.startsWith(e.key) : fn.endsWith(e.key)) return e;
+  }
+  return null;
+}

@@ -1,0 +1,166 @@
+// One request's FastCGI connection, as lighttpd 1.4.69's gw_backend.c handler context holds it: the
+// socket to the backend, the @libs/fastcgi client session on it (request id 1, no FCGI_KEEP_CONN:
+// the backend closes after END_REQUEST, as mod_fastcgi.c fcgi_create_env asks), what the backend
+// wrote on STDOUT and not yet taken, and one "something happened" promise for the request to wait on.
+import net from 'node:net';
+import type { ServiceLog } from '@libs/log';
+import { FastcgiClient, type FastcgiClientRequest } from '@libs/fastcgi';
+import type { GatewayHost } from './fastcgi-config';
+
+export class FastcgiExchange {
+  /** STDOUT received and not taken yet. */
+  readonly out: Buffer[] = [];
+  outBytes = 0;
+  connected = false;
+  /** END_REQUEST arrived. */
+  ended = false;
+  /** connect() failed (with its errno text), or the connection broke before END_REQUEST. */
+  connectError: string | null = null;
+  broken = false;
+  /** Bytes written to the backend (params and stdin), lighttpd's wb.bytes_out for its log lines. */
+  bytesSent = 0;
+  stdinEnded = false;
+  private readonly socket: net.Socket;
+  private readonly client: FastcgiClient;
+  private request: FastcgiClientRequest | null = null;
+  private wake: (() => void) | null = null;
+  private closed = false;
+
+  constructor(
+    readonly host: GatewayHost,
+    private readonly log: ServiceLog,
+  ) {
+    this.socket = host.socketPath !== null ? net.connect({ path: host.socketPath }) : net.connect({ host: host.host, port: host.port });
+    this.client = new FastcgiClient({
+      log,
+      peer: host.name,
+      paramsEncoding: 'latin1',
+      write: (chunks) => {
+        for (const c of chunks) {
+          this.bytesSent += c.length;
+          this.socket.write(c);
+        }
+      },
+      close: () => this.close(),
+    });
+    this.socket.on('connect', () => {
+      this.connected = true;
+      this.notify();
+    });
+    this.socket.on('data', (d: Buffer) => {
+      this.client.execute(d);
+      // backpressure: the backend waits while the request holds a full response queue
+      if (this.outBytes >= READ_PAUSE) this.socket.pause();
+      this.notify();
+    });
+    this.socket.on('drain', () => this.notify());
+    this.socket.on('end', () => {
+      this.client.end();
+      this.notify();
+    });
+    this.socket.on('error', (e: NodeJS.ErrnoException) => {
+      if (!this.connected) this.connectError = errnoText(e);
+      else if (!this.ended) this.broken = true;
+      this.client.destroy();
+      this.notify();
+    });
+    this.socket.on('close', () => {
+      if (this.connected && !this.ended) this.broken = true;
+      this.notify();
+    });
+  }
+
+  /** Resolves at the next event on the backend connection (data, room, connect, close). */
+  next(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  /** BEGIN_REQUEST and PARAMS (lighttpd sends them once connected, fcgi_create_env). */
+  begin(params: Iterable<readonly [string, string]>): void {
+    this.request = this.client.request({
+      params,
+      keepConn: false,
+      onStdout: (chunk) => {
+        this.out.push(chunk);
+        this.outBytes += chunk.length;
+      },
+      onStderr: (chunk) => {
+        // log_error_multiline: one line per line, "\r\n" taken as "\n"
+        const text = chunk.toString('latin1');
+        for (const line of (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n')) this.log.error(`FastCGI-stderr:${line.replace(/\r$/, '')}`);
+      },
+      onEnd: () => {
+        this.ended = true;
+      },
+      onError: () => {
+        if (!this.ended) this.broken = true;
+      },
+    });
+  }
+
+  get begun(): boolean {
+    return this.request !== null;
+  }
+
+  /** The socket takes more now (else wait for the next event: 'drain'). */
+  get writable(): boolean {
+    return !this.closed && !this.socket.writableNeedDrain;
+  }
+
+  writeStdin(data: Buffer): void {
+    if (!this.closed && this.request !== null && !this.request.finished) this.request.writeStdin(data);
+  }
+
+  endStdin(): void {
+    this.stdinEnded = true;
+    if (!this.closed && this.request !== null && !this.request.finished) this.request.endStdin();
+  }
+
+  /** Takes the STDOUT received so far and lets the backend write again. */
+  takeOut(): Buffer[] {
+    const out = this.out.splice(0);
+    this.outBytes = 0;
+    return out;
+  }
+
+  resumeRead(): void {
+    if (!this.closed && this.socket.isPaused()) this.socket.resume();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+}
+
+/** Received STDOUT above which the socket is not read until the request took it. */
+const READ_PAUSE = 64 * 1024;
+
+/** strerror() wording for the connect errors lighttpd logs with log_perror. */
+function errnoText(e: NodeJS.ErrnoException): string {
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return 'Connection refused';
+    case 'ENOENT':
+      return 'No such file or directory';
+    case 'EACCES':
+      return 'Permission denied';
+    case 'ETIMEDOUT':
+      return 'Connection timed out';
+    case 'EHOSTUNREACH':
+      return 'No route to host';
+    case 'ENETUNREACH':
+      return 'Network is unreachable';
+    default:
+      return e.message;
+  }
+}
