@@ -2,7 +2,7 @@
 // per-request config snapshots and the server.modules loader.
 export { HandlerResult } from '@libs/fdevent';
 export { PLUGIN_HOOKS, type Plugin, type PluginFactory, type PluginHook, type SetDefaultsContext } from './lib/plugin';
-export { PluginDispatcher, type RequestHook, type ConnectionHook } from './lib/dispatcher';
+export { PluginDispatcher, REQUEST_HOOKS, type RequestHook, type ConnectionHook } from './lib/dispatcher';
 export {
   convertDirective,
   type ConfigArrayLike,

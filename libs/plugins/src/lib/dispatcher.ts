@@ -21,7 +21,7 @@ export type RequestHook =
 
 export type ConnectionHook = 'handleConnectionAccept' | 'handleConnectionShutWr' | 'handleConnectionClose';
 
-const REQUEST_HOOKS: readonly RequestHook[] = [
+export const REQUEST_HOOKS: readonly RequestHook[] = [
   'handleUriRaw',
   'handleUriClean',
   'handleDocroot',
@@ -107,7 +107,9 @@ export class PluginDispatcher<R = unknown, C = unknown, S = unknown> {
   }
 
   callRequest(hook: RequestHook, r: R): HandlerResult {
-    return runUntilNotGoOn(this.requestTables[hook], r);
+    const fns = this.requestTables[hook];
+    // most hooks have no module on a given server: no call at all then
+    return fns.length === 0 ? HandlerResult.GoOn : runUntilNotGoOn(fns, r);
   }
 
   callConnection(hook: ConnectionHook, con: C): HandlerResult {

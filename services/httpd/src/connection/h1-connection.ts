@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import { IoPhase, type Connection, type ConnectionHandler, type TimeoutKind } from '@libs/fdevent';
 import type { ModuleConfig } from '@libs/plugins';
-import { FilePart, type Chunk } from '../core/chunk-queue';
+import { ChunkQueue, FilePart, type Chunk } from '../core/chunk-queue';
 import { coreConfig, type CoreConfig } from '../core/core-config';
 import { defaultErrorPage } from '../core/error-page';
 import { applyRequestTarget } from '../core/handle-request';
@@ -308,10 +308,10 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
       return false;
     }
     if (head.contentLength === 0) {
-      r.reqBody.end();
       this.conn.setPhase(IoPhase.Busy);
       return true;
     }
+    r.reqBody = new ChunkQueue();
     this.inBody = true;
     // lighttpd sends "100 Continue" when a handler starts reading the body (connection_handle_read_post_state)
     if (head.expectContinue) r.onBodyWanted = this.sendContinue;

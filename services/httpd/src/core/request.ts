@@ -76,6 +76,10 @@ export interface Request {
   requestEnv(): HandlerResult;
 }
 
+/** The request body of every request that has none: empty and finished. */
+const NO_BODY = new ChunkQueue();
+NO_BODY.end();
+
 /** The response queue below which a streaming handler is asked for more (lighttpd's 64k - 4k/16k marks). */
 export const RESPONSE_LOW_WATER = 64 * 1024;
 
@@ -95,7 +99,8 @@ export class HttpRequest implements Request {
   status = 0;
   readonly responseHeaders: string[] = [];
   handler: HttpPlugin | null = null;
-  readonly reqBody = new ChunkQueue();
+  /** A request without a body shares one finished, empty queue; the transport gives others their own. */
+  reqBody: ChunkQueue = NO_BODY;
   readonly respBody = new ChunkQueue();
   respBodyStarted = false;
   wireKey: object | null = null;

@@ -109,43 +109,52 @@ function write(r: HttpRequest, sink: ResponseSink): boolean {
 export function runStateMachine(r: HttpRequest, sink: ResponseSink): void {
   for (;;) {
     try {
-      switch (r.state) {
-        case RequestState.RequestEnd:
-          r.state = r.reqBodyLength === 0 ? RequestState.HandleRequest : RequestState.ReadPost;
-          break;
-        case RequestState.ReadPost:
-        case RequestState.HandleRequest:
-          if (!handle(r, sink)) return;
-          r.state = RequestState.ResponseStart;
-          break;
-        case RequestState.ResponseStart: {
-          // filter modules may still change the headers (lighttpd http_response_write_prepare)
-          const rc = r.env.callRequest('handleResponseStart', r);
-          if (rc !== HandlerResult.GoOn && rc !== HandlerResult.Finished) {
-            // lighttpd: "response_start plugin failed", HANDLER_ERROR: no head is sent, the connection ends
-            r.env.log.error('response_start plugin failed');
-            r.state = RequestState.Error;
-            break;
-          }
-          sink.startResponse(r);
-          r.state = RequestState.Write;
+      advance(r, sink);
+      return;
+    } catch (err) {
+      // a module threw: the request ends in 500 or ERROR, and the loop takes it from there
+      internalError(r, err);
+    }
+  }
+}
+
+/** The loop of connection_state_machine_loop: returns when the request waits or has ended. */
+function advance(r: HttpRequest, sink: ResponseSink): void {
+  for (;;) {
+    switch (r.state) {
+      case RequestState.RequestEnd:
+        r.state = r.reqBodyLength === 0 ? RequestState.HandleRequest : RequestState.ReadPost;
+        break;
+      case RequestState.ReadPost:
+      case RequestState.HandleRequest:
+        if (!handle(r, sink)) return;
+        r.state = RequestState.ResponseStart;
+        break;
+      case RequestState.ResponseStart: {
+        // filter modules may still change the headers (lighttpd http_response_write_prepare)
+        const rc = r.env.callRequest('handleResponseStart', r);
+        if (rc !== HandlerResult.GoOn && rc !== HandlerResult.Finished) {
+          // lighttpd: "response_start plugin failed", HANDLER_ERROR: no head is sent, the connection ends
+          r.env.log.error('response_start plugin failed');
+          r.state = RequestState.Error;
           break;
         }
-        case RequestState.Write:
-          if (!write(r, sink)) return;
-          if (r.state === RequestState.Write) r.state = RequestState.ResponseEnd;
-          break;
-        case RequestState.ResponseEnd:
-        case RequestState.Error:
-          // lighttpd calls request_done whenever a status was set, even for a dropped connection
-          if (r.status !== 0) r.env.callRequest('handleRequestDone', r);
-          sink.endResponse(r);
-          return;
-        default:
-          return;
+        sink.startResponse(r);
+        r.state = RequestState.Write;
+        break;
       }
-    } catch (err) {
-      internalError(r, err);
+      case RequestState.Write:
+        if (!write(r, sink)) return;
+        if (r.state === RequestState.Write) r.state = RequestState.ResponseEnd;
+        break;
+      case RequestState.ResponseEnd:
+      case RequestState.Error:
+        // lighttpd calls request_done whenever a status was set, even for a dropped connection
+        if (r.status !== 0) r.env.callRequest('handleRequestDone', r);
+        sink.endResponse(r);
+        return;
+      default:
+        return;
     }
   }
 }

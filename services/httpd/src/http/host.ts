@@ -51,6 +51,22 @@ function portSuffix(digits: string, schemePort: number): string | undefined {
  * `schemePort` is the default port of the connection's scheme (80 for http).
  */
 export function normalizeHost(hostport: string, schemePort = 80): string | undefined {
+  // the same few Host values arrive over and over: remember their answers (a pure function)
+  if (schemePort !== 80) return normalizeUncached(hostport, schemePort);
+  const known = seen.get(hostport);
+  if (known !== undefined) return known === INVALID ? undefined : known;
+  const result = normalizeUncached(hostport, schemePort);
+  if (seen.size >= SEEN_LIMIT) seen.clear();
+  seen.set(hostport, result ?? INVALID);
+  return result;
+}
+
+const SEEN_LIMIT = 1024;
+/** A marker for "answered 400" (no valid host contains a space). */
+const INVALID = ' ';
+const seen = new Map<string, string>();
+
+function normalizeUncached(hostport: string, schemePort: number): string | undefined {
   const len = hostport.length;
   if (len === 0) return undefined;
   if (hostport.charCodeAt(0) === 0x5b) {

@@ -14,7 +14,7 @@ import {
   type ServerSocketConfig,
 } from '@libs/fdevent';
 import type { ServiceLog } from '@libs/log';
-import { ConfigConditions, ModuleConfig, PluginDispatcher, type HandlerResult, type RequestConditions, type RequestHook } from '@libs/plugins';
+import { ConfigConditions, HandlerResult, ModuleConfig, PluginDispatcher, REQUEST_HOOKS, type RequestConditions, type RequestHook } from '@libs/plugins';
 import type { Condition, ConfigTree, TypedValue, ValidationResult } from '../config';
 import { H1Connection, type ConnectionOwner } from '../connection/h1-connection';
 import { CORE_REQUEST_DIRECTIVES, coreConfig, type CoreConfig } from '../core/core-config';
@@ -67,6 +67,8 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
   stopping = false;
   private readonly globals: ReadonlyMap<string, TypedValue>;
   private readonly connections = new Set<H1Connection>();
+  /** How many loaded modules have each request hook. */
+  private readonly hookCounts: Readonly<Record<RequestHook, number>>;
   private sockets: ServerSocket[] = [];
   private readonly unsubscribe: () => void;
   private stopWaiters: (() => void)[] = [];
@@ -81,6 +83,9 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
     this.globals = values;
     const compile = { isSocketCondition, log: options.log };
     this.dispatcher = new PluginDispatcher(options.plugins);
+    const counts = {} as Record<RequestHook, number>;
+    for (const h of REQUEST_HOOKS) counts[h] = this.dispatcher.count(h);
+    this.hookCounts = counts;
     this.dispatcher.setDefaults(options.tree, compile);
     this.core = ModuleConfig.compile(CORE_REQUEST_DIRECTIVES, options.tree, compile);
     this.globalConf = coreConfig(this.core.defaults);
@@ -142,7 +147,8 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
   }
 
   callRequest(hook: RequestHook, r: Request): HandlerResult {
-    return this.dispatcher.callRequest(hook, r);
+    // hooks no loaded module has (most of them, on most servers) cost one lookup
+    return this.hookCounts[hook] === 0 ? HandlerResult.GoOn : this.dispatcher.callRequest(hook, r);
   }
 
   subrequest(r: Request): HandlerResult {
