@@ -5,6 +5,8 @@ export { PLUGIN_HOOKS, type Plugin, type PluginFactory, type PluginHook, type Se
 export { PluginDispatcher, REQUEST_HOOKS, type RequestHook, type ConnectionHook } from './lib/dispatcher';
 export {
   convertDirective,
+  checkDirectiveValue,
+  type CheckedValue,
   type ConfigArrayLike,
   type ConfigValueLike,
   type DirectiveScope,

@@ -56,48 +56,83 @@ export interface DirectiveSpec<V = unknown> {
   readonly parse?: (value: TypedValue, where: string) => V;
 }
 
-function isInteger(v: ConfigValueLike, max: number): number | null {
-  const n = v.type === 'integer' ? v.value : v.type === 'string' && /^\d+$/.test(v.value) ? Number(v.value) : null;
-  return n !== null && n >= 0 && n <= max ? n : null;
+/** A value converted to its directive's type, or what is wrong with it (to follow the key's name). */
+export type CheckedValue = { readonly ok: true; readonly value: TypedValue; readonly warning?: string } | { readonly ok: false; readonly detail: string };
+
+const BOOL_TRUE = new Set(['enable', 'true']);
+const BOOL_FALSE = new Set(['disable', 'false']);
+
+function numeric(v: ConfigValueLike, max: number): CheckedValue {
+  let n: number;
+  if (v.type === 'integer') n = v.value;
+  else if (v.type === 'string' && /^[+-]?\d+$/.test(v.value.trim()) && v.value.trim() === v.value) n = Number(v.value);
+  else return { ok: false, detail: 'is not a number' };
+  if (n < 0 || n > max) return { ok: false, detail: `is out of range (0 ... ${max})` };
+  return { ok: true, value: n };
 }
 
-/** Checks one value against its declared type and returns the frozen plain value. */
-export function convertDirective(spec: DirectiveSpec, v: ConfigValueLike, where: string): TypedValue {
-  const bad = (expected: string) => pluginsErrDirectiveType(spec.key, expected, where);
-  switch (spec.type) {
+/**
+ * T_CONFIG_SHORT (configfile-glue.c): lighttpd casts an integer to unsigned short without a word,
+ * so `server.max-keep-alive-requests = 100000` starts with 34464; we take the same value and say
+ * so. A string is range-checked ("got a string but expected a short").
+ */
+function short(v: ConfigValueLike, key: string): CheckedValue {
+  if (v.type !== 'integer' || v.value <= 65535) return numeric(v, 65535);
+  const value = v.value & 0xffff;
+  return { ok: true, value, warning: `${key} = ${v.value} is out of range (0 ... 65535); taken as ${value} (its low 16 bits, as lighttpd does)` };
+}
+
+const example = (key: string, sample: string): string => `like ${key} = ${sample}`;
+
+/**
+ * The one conversion of a config value to a directive's type (lighttpd configfile-glue.c
+ * config_plugin_values_init): the config check (-t, start-up) and the modules' compiled snapshots
+ * both use it, so they accept and refuse the same values with the same words.
+ */
+export function checkDirectiveValue(type: DirectiveType, key: string, v: ConfigValueLike): CheckedValue {
+  switch (type) {
     case 'string':
-      if (v.type !== 'string') throw bad('must be a string');
-      return v.value;
-    case 'short': {
-      // lighttpd casts an integer to unsigned short (configfile-glue.c T_CONFIG_SHORT): 100000 is 34464
-      const n = v.type === 'integer' && v.value > 65535 ? v.value & 0xffff : isInteger(v, 65535);
-      if (n === null) throw bad('must be a number between 0 and 65535');
-      return n;
-    }
-    case 'int': {
-      const n = isInteger(v, 4294967295);
-      if (n === null) throw bad('must be a number between 0 and 4294967295');
-      return n;
-    }
-    case 'boolean':
-      if (v.type === 'integer') return v.value !== 0;
-      if (v.type === 'string' && /^(enable|true)$/i.test(v.value)) return true;
-      if (v.type === 'string' && /^(disable|false)$/i.test(v.value)) return false;
-      throw bad('must be "enable" or "disable"');
-    case 'array-string':
-      if (v.type !== 'array' || v.items.some((i) => i.key !== null || i.value.type !== 'string')) throw bad('must be a list of strings');
-      return Object.freeze(v.items.map((i) => (i.value as { value: string }).value));
-    case 'array-kv-string':
-      if (v.type !== 'array' || v.items.some((i) => i.key === null || i.value.type !== 'string')) throw bad('must be a list of "key" => "value" strings');
-      return Object.freeze(v.items.map((i) => Object.freeze([i.key as string, (i.value as { value: string }).value] as const)));
-    case 'array-kv-any':
-    case 'array-kv-array':
-      if (v.type !== 'array' || v.items.some((i) => i.key === null || (spec.type === 'array-kv-array' && i.value.type !== 'array'))) {
-        throw bad(spec.type === 'array-kv-array' ? 'must be a list of "key" => ( ... )' : 'must be a list of "key" => value');
+      return v.type === 'string' ? { ok: true, value: v.value } : { ok: false, detail: `is not a string (${example(key, '"..."')})` };
+    case 'short':
+      return short(v, key);
+    case 'int':
+      return numeric(v, 4294967295);
+    case 'boolean': {
+      if (v.type === 'integer') return { ok: true, value: v.value !== 0 };
+      if (v.type === 'string') {
+        const s = v.value.toLowerCase();
+        if (BOOL_TRUE.has(s)) return { ok: true, value: true };
+        if (BOOL_FALSE.has(s)) return { ok: true, value: false };
       }
-      return v;
+      return { ok: false, detail: 'is not a boolean (expected "enable" or "disable")' };
+    }
     case 'array':
-      if (v.type !== 'array') throw bad('must be an array');
-      return v;
+      return v.type === 'array' ? { ok: true, value: v } : { ok: false, detail: `is not a list (${example(key, '( "..." )')})` };
+    case 'array-string':
+      if (v.type === 'array' && v.items.every((i) => i.key === null && i.value.type === 'string')) {
+        return { ok: true, value: Object.freeze(v.items.map((i) => (i.value as { value: string }).value)) };
+      }
+      return { ok: false, detail: `is not a list of strings (${example(key, '( "...", "..." )')})` };
+    case 'array-kv-string':
+      if (v.type === 'array' && v.items.every((i) => i.key !== null && i.value.type === 'string')) {
+        return {
+          ok: true,
+          value: Object.freeze(v.items.map((i) => Object.freeze([i.key as string, (i.value as { value: string }).value] as const))),
+        };
+      }
+      return { ok: false, detail: `is not a list of key => string values (${example(key, '( "..." => "...", "..." => "..." )')})` };
+    case 'array-kv-any':
+      if (v.type === 'array' && v.items.every((i) => i.key !== null)) return { ok: true, value: v };
+      return { ok: false, detail: `is not a list of key => value entries (${example(key, '( "..." => ... )')})` };
+    case 'array-kv-array':
+      if (v.type === 'array' && v.items.every((i) => i.key !== null && i.value.type === 'array')) return { ok: true, value: v };
+      return { ok: false, detail: `is not a list of key => ( ... ) entries (${example(key, '( "..." => ( ... ) )')})` };
   }
+}
+
+/** Checks one value against its declared type and returns the frozen plain value (throws the catalogued error). */
+export function convertDirective(spec: DirectiveSpec, v: ConfigValueLike, where: string): TypedValue {
+  const r = checkDirectiveValue(spec.type, spec.key, v);
+  if (!r.ok) throw pluginsErrDirectiveType(spec.key, r.detail, where);
+  return r.value;
 }

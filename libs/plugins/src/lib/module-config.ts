@@ -19,12 +19,25 @@ export interface CompileOptions<C> {
   readonly log?: ServiceLog;
 }
 
-export class ModuleConfig {
+/**
+ * T: the module's view of its snapshot, keyed by directive name (`{ 'expire.url': ... }`), so request
+ * code reads typed values; see typed().
+ */
+export class ModuleConfig<T extends object = ConfigSnapshot> {
   private constructor(
     /** Global values over the declared defaults: the snapshot when no block matches. */
-    readonly defaults: ConfigSnapshot,
+    readonly defaults: Readonly<T>,
     private readonly patches: readonly Patch[],
   ) {}
+
+  /**
+   * This config as the module that declared the directives reads it: the one place where the
+   * directive table (checked and converted at start-up, defaults and `parse` included) is taken
+   * for the type it produces, so modules do not cast per request.
+   */
+  typed<U extends object>(): ModuleConfig<U> {
+    return this as unknown as ModuleConfig<U>;
+  }
 
   /** Number of blocks that set one of this module's directives. */
   get patchCount(): number {
@@ -32,16 +45,16 @@ export class ModuleConfig {
   }
 
   /** The config this request sees; cached on the request's condition state. */
-  snapshot<C, R>(conds: RequestConditions<C, R>): ConfigSnapshot {
+  snapshot<C, R>(conds: RequestConditions<C, R>): Readonly<T> {
     const cached = conds.snapshots.get(this);
-    if (cached !== undefined) return cached as ConfigSnapshot;
+    if (cached !== undefined) return cached as Readonly<T>;
     let out: Record<string, unknown> | null = null;
     for (const p of this.patches) {
       if (!conds.matches(p.context)) continue;
       out ??= { ...this.defaults };
       Object.assign(out, p.values);
     }
-    const snap = out ?? this.defaults;
+    const snap = (out ?? this.defaults) as Readonly<T>;
     conds.snapshots.set(this, snap);
     return snap;
   }
@@ -56,7 +69,7 @@ export class ModuleConfig {
       if (ctx.parent === null) Object.assign(defaults, values);
       else patches.push({ context: ctx.index, values: Object.freeze(values) });
     }
-    return new ModuleConfig(Object.freeze(defaults), patches);
+    return new ModuleConfig<ConfigSnapshot>(Object.freeze(defaults), patches);
   }
 }
 

@@ -1,6 +1,6 @@
 // Typed directive descriptors and their validation: lighttpd's config_plugin_keys_t tables and
 // configfile-glue.c config_plugin_values_init(), kept apart from parsing so modules register their own.
-import type { DirectiveType as PluginDirectiveType } from '@libs/plugins';
+import { checkDirectiveValue, type CheckedValue, type DirectiveType as PluginDirectiveType } from '@libs/plugins';
 import { typeError, type ConfigError } from './errors';
 import type { ConfigContext, ConfigTree, Directive } from './tree';
 import type { ConfigArray, ConfigValue } from './values';
@@ -107,76 +107,18 @@ export interface ValidationResult {
   readonly contexts: readonly ValidatedContext[];
 }
 
-const BOOL_TRUE = new Set(['enable', 'true']);
-const BOOL_FALSE = new Set(['disable', 'false']);
-
-type Checked = { ok: true; value: TypedValue; warning?: string } | { ok: false; detail: string };
-
-function numeric(v: ConfigValue, max: number): Checked {
-  let n: number;
-  if (v.type === 'integer') n = v.value;
-  else if (v.type === 'string' && /^[+-]?\d+$/.test(v.value.trim()) && v.value.trim() === v.value) n = Number(v.value);
-  else return { ok: false, detail: 'is not a number' };
-  if (n < 0 || n > max) return { ok: false, detail: `is out of range (0 ... ${max})` };
-  return { ok: true, value: n };
-}
-
-/**
- * T_CONFIG_SHORT (configfile-glue.c): lighttpd casts an integer to unsigned short without a word,
- * so `server.max-keep-alive-requests = 100000` starts with 34464; we take the same value and say
- * so. A string is range-checked ("got a string but expected a short").
- */
-function short(v: ConfigValue, key: string): Checked {
-  if (v.type !== 'integer' || v.value <= 65535) return numeric(v, 65535);
-  const value = v.value & 0xffff;
-  return { ok: true, value, warning: `${key} = ${v.value} is out of range (0 ... 65535); taken as ${value} (its low 16 bits, as lighttpd does)` };
-}
-
-const example = (key: string, sample: string): string => `like ${key} = ${sample}`;
+type Checked = CheckedValue;
 
 /** Converts one value to its descriptor's type, or says what is wrong with it. */
 export function checkValue(d: DirectiveDescriptor, v: ConfigValue): Checked {
   switch (d.type) {
-    case 'string':
-      return v.type === 'string' ? { ok: true, value: v.value } : { ok: false, detail: `is not a string (${example(d.key, '"..."')})` };
-    case 'short':
-      return short(v, d.key);
-    case 'int':
-      return numeric(v, 4294967295);
-    case 'boolean': {
-      if (v.type === 'integer') return { ok: true, value: v.value !== 0 };
-      if (v.type === 'string') {
-        const s = v.value.toLowerCase();
-        if (BOOL_TRUE.has(s)) return { ok: true, value: true };
-        if (BOOL_FALSE.has(s)) return { ok: true, value: false };
-      }
-      return { ok: false, detail: 'is not a boolean (expected "enable" or "disable")' };
-    }
-    case 'array':
-      return v.type === 'array' ? { ok: true, value: v } : { ok: false, detail: `is not a list (${example(d.key, '( "..." )')})` };
-    case 'array-string':
-      if (v.type === 'array' && v.items.every((i) => i.key === null && i.value.type === 'string')) {
-        return { ok: true, value: Object.freeze(v.items.map((i) => (i.value as { value: string }).value)) };
-      }
-      return { ok: false, detail: `is not a list of strings (${example(d.key, '( "...", "..." )')})` };
-    case 'array-kv-string':
-      if (v.type === 'array' && v.items.every((i) => i.key !== null && i.value.type === 'string')) {
-        return {
-          ok: true,
-          value: Object.freeze(v.items.map((i) => Object.freeze([i.key as string, (i.value as { value: string }).value] as const))),
-        };
-      }
-      return { ok: false, detail: `is not a list of key => string values (${example(d.key, '( "..." => "...", "..." => "..." )')})` };
-    case 'array-kv-any':
-      if (v.type === 'array' && v.items.every((i) => i.key !== null)) return { ok: true, value: v };
-      return { ok: false, detail: `is not a list of key => value entries (${example(d.key, '( "..." => ... )')})` };
-    case 'array-kv-array':
-      if (v.type === 'array' && v.items.every((i) => i.key !== null && i.value.type === 'array')) return { ok: true, value: v };
-      return { ok: false, detail: `is not a list of key => ( ... ) entries (${example(d.key, '( "..." => ( ... ) )')})` };
     case 'unsupported':
       return { ok: false, detail: 'is not supported' };
     case 'deprecated':
       return { ok: false, detail: 'is deprecated and no longer accepted' };
+    default:
+      // the one converter the modules' compiled snapshots use too (@libs/plugins)
+      return checkDirectiveValue(d.type, d.key, v);
   }
 }
 

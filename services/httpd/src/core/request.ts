@@ -62,7 +62,7 @@ export interface Request {
    */
   wireKey: object | null;
   conditions(): RequestConditions<Condition, Request>;
-  config(mc: ModuleConfig): ConfigSnapshot;
+  config<T extends object>(mc: ModuleConfig<T>): Readonly<T>;
   moduleConfig(name: string): ConfigSnapshot;
   wait(io: Promise<unknown>): void;
   stat(path: string): StatEntry | null;
@@ -142,7 +142,7 @@ export class HttpRequest implements Request {
   }
 
   /** A module's config as this request sees it (its defaults when no block patches it). */
-  config(mc: ModuleConfig): ConfigSnapshot {
+  config<T extends object>(mc: ModuleConfig<T>): Readonly<T> {
     return mc.patchCount === 0 ? mc.defaults : mc.snapshot(this.conditions());
   }
 

@@ -3,7 +3,7 @@
 // show-header (and hiding those files), encoding, external-css/-js and set-footer. The listing is
 // read asynchronously: the module makes itself the request's handler and answers in handleSubrequest.
 import fs from 'node:fs';
-import { HandlerResult, pluginsErrDirectiveType, type ConfigSnapshot, type DirectiveSpec, type ModuleConfig, type TypedValue } from '@libs/plugins';
+import { HandlerResult, pluginsErrDirectiveType, type DirectiveSpec, type ModuleConfig, type TypedValue } from '@libs/plugins';
 import type { Request } from '../core/request';
 import { urlPathToFs } from '../url/physical-path';
 import { DEFAULT_STYLE, encodeHref, escapeHtml, formatListingDate, formatSize } from './dirlisting-html';
@@ -68,21 +68,39 @@ function normalizeShowFile(value: string, dflt: string): string {
   return value;
 }
 
-export function dirListingConfig(c: ConfigSnapshot): DirListingConfig {
+/** DIRLISTING_SPECS as request code reads them (activate and the old name have no default). */
+export interface DirlistingDirectives {
+  readonly 'dir-listing.activate'?: boolean;
+  readonly 'server.dir-listing'?: boolean;
+  readonly 'dir-listing.hide-dotfiles': boolean;
+  readonly 'dir-listing.external-css': string;
+  readonly 'dir-listing.external-js': string;
+  readonly 'dir-listing.encoding': string;
+  readonly 'dir-listing.show-readme': string;
+  readonly 'dir-listing.hide-readme-file': boolean;
+  readonly 'dir-listing.show-header': string;
+  readonly 'dir-listing.hide-header-file': boolean;
+  readonly 'dir-listing.set-footer': string;
+  readonly 'dir-listing.exclude': readonly RegExp[];
+  readonly 'dir-listing.encode-readme': boolean;
+  readonly 'dir-listing.encode-header': boolean;
+}
+
+export function dirListingConfig(c: DirlistingDirectives): DirListingConfig {
   return {
-    activate: (c['dir-listing.activate'] ?? c['server.dir-listing'] ?? false) as boolean,
-    hideDotfiles: c['dir-listing.hide-dotfiles'] as boolean,
-    externalCss: c['dir-listing.external-css'] as string,
-    externalJs: c['dir-listing.external-js'] as string,
-    encoding: c['dir-listing.encoding'] as string,
-    showReadme: normalizeShowFile(c['dir-listing.show-readme'] as string, 'README.txt'),
-    hideReadmeFile: c['dir-listing.hide-readme-file'] as boolean,
-    showHeader: normalizeShowFile(c['dir-listing.show-header'] as string, 'HEADER.txt'),
-    hideHeaderFile: c['dir-listing.hide-header-file'] as boolean,
-    setFooter: c['dir-listing.set-footer'] as string,
-    exclude: c['dir-listing.exclude'] as readonly RegExp[],
-    encodeReadme: c['dir-listing.encode-readme'] as boolean,
-    encodeHeader: c['dir-listing.encode-header'] as boolean,
+    activate: c['dir-listing.activate'] ?? c['server.dir-listing'] ?? false,
+    hideDotfiles: c['dir-listing.hide-dotfiles'],
+    externalCss: c['dir-listing.external-css'],
+    externalJs: c['dir-listing.external-js'],
+    encoding: c['dir-listing.encoding'],
+    showReadme: normalizeShowFile(c['dir-listing.show-readme'], 'README.txt'),
+    hideReadmeFile: c['dir-listing.hide-readme-file'],
+    showHeader: normalizeShowFile(c['dir-listing.show-header'], 'HEADER.txt'),
+    hideHeaderFile: c['dir-listing.hide-header-file'],
+    setFooter: c['dir-listing.set-footer'],
+    exclude: c['dir-listing.exclude'],
+    encodeReadme: c['dir-listing.encode-readme'],
+    encodeHeader: c['dir-listing.encode-header'],
   };
 }
 
@@ -166,13 +184,13 @@ export async function renderListing(req: Request, dir: string, conf: DirListingC
 }
 
 export function createModDirlisting(): HttpPlugin {
-  let mc: ModuleConfig | null = null;
-  const typed = new WeakMap<ConfigSnapshot, DirListingConfig>();
+  let mc: ModuleConfig<DirlistingDirectives> | null = null;
+  const typed = new WeakMap<DirlistingDirectives, DirListingConfig>();
   return {
     name: 'mod_dirlisting',
     directives: DIRLISTING_SPECS,
     setDefaults(ctx) {
-      mc = ctx.config;
+      mc = ctx.config.typed<DirlistingDirectives>();
       return HandlerResult.GoOn;
     },
     handleSubrequestStart(req: Request): HandlerResult {

@@ -6,7 +6,7 @@
 // (the whole body first with server.stream-request-body = 0); the backend's STDOUT is a CGI head
 // and the response body, taken into r.respBody only while it holds less than the engine's
 // low-water mark, so a slow client slows the backend instead of growing memory.
-import { HandlerResult, type ConfigSnapshot, type DirectiveSpec, type ModuleConfig } from '@libs/plugins';
+import { HandlerResult, type DirectiveSpec, type ModuleConfig } from '@libs/plugins';
 import { ChunkQueue, FilePart } from '../core/chunk-queue';
 import type { HttpPlugin } from '../core/plugin';
 import { RESPONSE_LOW_WATER, type Request } from '../core/request';
@@ -38,17 +38,25 @@ interface Ctx {
 /** Extension keys whose "all handlers ... are down" line was written (lighttpd's note_is_sent). */
 const noteSent = new WeakSet<GatewayExtension>();
 
+/** FASTCGI_SPECS as request code reads them (fastcgi.server compiled at start-up). */
+interface FastcgiConfig {
+  readonly 'fastcgi.server': readonly GatewayExtension[];
+  readonly 'fastcgi.map-extensions': ReadonlyArray<readonly [string, string]>;
+  readonly 'fastcgi.debug': number;
+  readonly 'fastcgi.balance': string;
+}
+
 export function createModFastcgi(): HttpPlugin {
-  let mc: ModuleConfig | null = null;
+  let mc: ModuleConfig<FastcgiConfig> | null = null;
   const ctxs = new WeakMap<Request, Ctx>();
 
   /** gw_check_extension: the fastcgi.server key for `fn` (URL or physical path), or null. */
   function match(r: Request, fn: string): GatewayExtension | null {
     if (r.handler !== null || mc === null) return null;
-    const conf: ConfigSnapshot = r.config(mc);
-    const exts = conf['fastcgi.server'] as readonly GatewayExtension[];
+    const conf = r.config(mc);
+    const exts = conf['fastcgi.server'];
     if (exts.length === 0) return null;
-    return matchExtension(exts, conf['fastcgi.map-extensions'] as ReadonlyArray<readonly [string, string]>, fn, r.url);
+    return matchExtension(exts, conf['fastcgi.map-extensions'], fn, r.url);
   }
 
   function take(self: HttpPlugin, r: Request, ext: GatewayExtension): HandlerResult {
@@ -146,7 +154,7 @@ export function createModFastcgi(): HttpPlugin {
     name: 'mod_fastcgi',
     directives: FASTCGI_SPECS,
     setDefaults(ctx) {
-      mc = ctx.config;
+      mc = ctx.config.typed<FastcgiConfig>();
       return HandlerResult.GoOn;
     },
     handleUriClean(r: Request): HandlerResult {

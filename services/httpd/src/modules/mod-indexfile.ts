@@ -10,20 +10,26 @@ export const INDEXFILE_SPECS: readonly DirectiveSpec[] = Object.freeze([
   { key: 'server.indexfiles', type: 'array-string', scope: 'connection' },
 ]);
 
+/** INDEXFILE_SPECS as request code reads them (no defaults: unset is undefined). */
+interface IndexfileConfig {
+  readonly 'index-file.names'?: readonly string[];
+  readonly 'server.indexfiles'?: readonly string[];
+}
+
 const NONE: readonly string[] = Object.freeze([]);
 
 export function createModIndexfile(): HttpPlugin {
-  let mc: ModuleConfig | null = null;
+  let mc: ModuleConfig<IndexfileConfig> | null = null;
   const names = (req: Request): readonly string[] => {
     if (mc === null) return NONE;
     const conf = req.config(mc);
-    return (conf['index-file.names'] ?? conf['server.indexfiles'] ?? NONE) as readonly string[];
+    return conf['index-file.names'] ?? conf['server.indexfiles'] ?? NONE;
   };
   return {
     name: 'mod_indexfile',
     directives: INDEXFILE_SPECS,
     setDefaults(ctx) {
-      mc = ctx.config;
+      mc = ctx.config.typed<IndexfileConfig>();
       return HandlerResult.GoOn;
     },
     handleSubrequestStart(req: Request): HandlerResult {

@@ -15,6 +15,13 @@ export const STATICFILE_SPECS: readonly DirectiveSpec[] = Object.freeze([
   { key: 'static-file.disable-pathinfo', type: 'boolean', scope: 'connection', default: false },
 ]);
 
+/** STATICFILE_SPECS as request code reads them (every key has a default). */
+interface StaticfileConfig {
+  readonly 'static-file.exclude-extensions': readonly string[];
+  readonly 'static-file.etags': boolean;
+  readonly 'static-file.disable-pathinfo': boolean;
+}
+
 /** If-None-Match / If-Modified-Since: 304 (412 for a matching If-None-Match on POST), or 0 to go on. */
 export function cachableStatus(req: Request, etag: string, lastModified: string, mtimeSec: number): number {
   const inm = req.header('if-none-match');
@@ -54,12 +61,12 @@ function etagFlags(req: Request, etags: boolean): number {
 }
 
 export function createModStaticfile(): HttpPlugin {
-  let mc: ModuleConfig | null = null;
+  let mc: ModuleConfig<StaticfileConfig> | null = null;
   return {
     name: 'mod_staticfile',
     directives: STATICFILE_SPECS,
     setDefaults(ctx) {
-      mc = ctx.config;
+      mc = ctx.config.typed<StaticfileConfig>();
       return HandlerResult.GoOn;
     },
     handleSubrequestStart(req: Request): HandlerResult {
@@ -71,8 +78,8 @@ export function createModStaticfile(): HttpPlugin {
       const st = entry?.stats;
       if (entry === null || st === undefined || st === null || !st.isFile() || mc === null) return HandlerResult.GoOn;
       const conf = req.config(mc);
-      if (req.pathInfo !== '' && conf['static-file.disable-pathinfo'] === true) return HandlerResult.GoOn;
-      const exclude = conf['static-file.exclude-extensions'] as readonly string[];
+      if (req.pathInfo !== '' && conf['static-file.disable-pathinfo']) return HandlerResult.GoOn;
+      const exclude = conf['static-file.exclude-extensions'];
       const physical = req.physicalPath;
       for (let i = 0; i < exclude.length; i++) {
         // not served by us: without another handler the request ends in 403
@@ -103,7 +110,7 @@ export function createModStaticfile(): HttpPlugin {
         return serve(req, entry, conf, small, method);
       }
       h.push('Content-Type', req.conf['mimetype.assign'].lookup(physical));
-      const flags = etagFlags(req, conf['static-file.etags'] === true);
+      const flags = etagFlags(req, conf['static-file.etags']);
       const etag = flags === 0 ? '' : cache.etagOf(entry, flags);
       if (etag !== '') h.push('ETag', etag);
       const lastModified = cache.lastModifiedOf(entry);
