@@ -1,5 +1,6 @@
-// The demo stack's embedded default configuration: a lighttpd.conf for httpd-ts, a php-fpm.conf
-// for fpm-ts, a small static site and two JavaScript handlers, written into one directory.
+// The demo stack's embedded default configuration: a lighttpd.conf for httpd-ts (static files, a
+// directory listing, *.js pages and /status through mod_fastcgi) and a php-fpm.conf for fpm-ts,
+// a small site and its JavaScript pages, written into one directory.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -25,11 +26,27 @@ export function writeDemoSite(dir: string, port: number): DemoSite {
   fs.writeFileSync(path.join(htdocs, 'files', 'readme.txt'), 'Served by mod_staticfile, with ETag, Last-Modified and Range support.\n');
   fs.writeFileSync(path.join(htdocs, 'files', 'data.json'), JSON.stringify({ served: 'statically' }) + '\n');
 
+  // JavaScript pages in the document root: httpd-ts hands *.js and *.mjs to fpm-ts (mod_fastcgi)
   fs.writeFileSync(
-    path.join(handlers, 'hello.js'),
+    path.join(htdocs, 'hello.js'),
     "// A fpm-ts handler: the Fetch API in, the Fetch API out.\n" +
       'module.exports = (request, context) =>\n' +
       '  Response.json({ hello: new URL(request.url).searchParams.get("name") ?? "world", pool: context.pool, pid: process.pid });\n',
+  );
+  fs.writeFileSync(
+    path.join(htdocs, 'form.mjs'),
+    '// A page rendered by fpm-ts: a form that POSTs to itself and shows what it received.\n' +
+      'const esc = (s) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", \'"\': "&quot;" })[c]);\n' +
+      'export default async (request) => {\n' +
+      '  let received = "<p>Nothing sent yet.</p>";\n' +
+      '  if (request.method === "POST") {\n' +
+      '    const form = new URLSearchParams(await request.text());\n' +
+      '    received = "<h2>Received</h2><dl id=\\"received\\">" + [...form].map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join("") + "</dl>";\n' +
+      '  }\n' +
+      '  const html = `<!DOCTYPE html><html><head><title>fpm-ts form</title></head><body><h1>Rendered by fpm-ts</h1>` +\n' +
+      '    `<form method="post"><label>Name <input name="name"></label> <label>Note <input name="note"></label> <button type="submit">Send</button></form>${received}</body></html>`;\n' +
+      '  return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });\n' +
+      '};\n',
   );
   fs.writeFileSync(
     path.join(handlers, 'echo.mjs'),
@@ -37,6 +54,7 @@ export function writeDemoSite(dir: string, port: number): DemoSite {
       'export default async (request) => new Response((await request.text()).toUpperCase(), { headers: { "content-type": "text/plain" } });\n',
   );
 
+  const fpmSocket = path.join(dir, 'www.sock');
   const httpdConf = path.join(dir, 'httpd-ts.conf');
   fs.writeFileSync(
     httpdConf,
@@ -47,7 +65,11 @@ export function writeDemoSite(dir: string, port: number): DemoSite {
       `server.port = ${port}`,
       `server.errorlog = "${dir}/log/httpd-ts.log"`,
       `server.pid-file = "${dir}/httpd-ts.pid"`,
+      'server.modules += ( "mod_fastcgi" )',
       'index-file.names = ( "index.html" )',
+      '# JavaScript pages go to fpm-ts, and so does its status page (php-fpm\'s pm.status_path)',
+      `fastcgi.server = ( ".js" => (( "socket" => "${fpmSocket}" )), ".mjs" => (( "socket" => "${fpmSocket}" )),`,
+      `                   "/status" => (( "socket" => "${fpmSocket}", "check-local" => "disable" )) )`,
       'mimetype.assign = ( ".html" => "text/html", ".txt" => "text/plain", ".json" => "application/json" )',
       '$HTTP["url"] =^ "/files/" {',
       '  dir-listing.activate = "enable"',
@@ -56,7 +78,6 @@ export function writeDemoSite(dir: string, port: number): DemoSite {
     ].join('\n'),
   );
 
-  const fpmSocket = path.join(dir, 'www.sock');
   const fpmConf = path.join(dir, 'fpm-ts.conf');
   fs.writeFileSync(
     fpmConf,

@@ -1,5 +1,5 @@
 // Smoke test of `npm run demo`: the demo stack starts from its embedded configuration on a free
-// port, answers static and FastCGI requests, and stops both services when it is done.
+// port, answers static requests and, through httpd-ts, fpm-ts's pages, and stops both services.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { freePort, tsNodeArgs, tsEnv } from '@libs/testing';
@@ -15,9 +15,12 @@ it('runs the demo stack and shows both services answering', async () => {
   expect(run.status).toBe(0);
   expect(run.stdout).toMatch(/GET \/\s+200 text\/html/);
   expect(run.stdout).toMatch(/GET \/files\/readme\.txt\s+200 text\/plain/);
-  expect(run.stdout).toMatch(/hello\.js\s+-> \{"hello":"demo","pool":"www"/);
-  expect(run.stdout).toMatch(/echo\.mjs\s+-> STREAMED BODY/);
+  // through httpd-ts (mod_fastcgi) to fpm-ts: a JSON handler, a rendered form and its POST round trip, the status page
+  expect(run.stdout).toMatch(/GET \/hello\.js\?name=demo\s+200 application\/json\S*\s+\{"hello":"demo","pool":"www"/);
+  expect(run.stdout).toMatch(/GET \/form\.mjs\s+200 text\/html/);
+  expect(run.stdout).toMatch(/POST \/form\.mjs\s+200 received: name demo note sent through httpd-ts/);
   expect(run.stdout).toMatch(/process manager:\s+dynamic/);
+  expect(run.stdout).toMatch(/echo\.mjs\s+-> STREAMED BODY/);
   // --check stops both services: nothing is left listening on the demo port.
   await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
 });

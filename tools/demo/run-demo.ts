@@ -1,7 +1,7 @@
-// `npm run demo`: the demo stack on its embedded default configuration. httpd-ts serves a static
-// site from a lighttpd.conf; fpm-ts runs a pool of JavaScript handlers from a php-fpm.conf. The
-// demo shows a few requests to each, then keeps both running until Ctrl-C (or exits at once
-// with --check, which is what the smoke test uses).
+// `npm run demo`: the demo stack on its embedded default configuration: httpd-ts (a lighttpd.conf)
+// serves a static site and hands JavaScript pages and the status page to fpm-ts (a php-fpm.conf)
+// over FastCGI. The demo shows a few requests through the stack, then keeps both running until
+// Ctrl-C (or exits at once with --check, which is what the smoke test uses).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -78,20 +78,28 @@ async function main(): Promise<number> {
     await waitFor('httpd-ts', async () => (await fetch(`http://127.0.0.1:${port}/`)).arrayBuffer());
     await waitFor('fpm-ts', () => fastcgi(site, 'ping'));
 
-    say(`\nhttpd-ts: http://127.0.0.1:${port}/ (config ${site.httpdConf})`);
-    for (const url of ['/', '/files/', '/files/readme.txt', '/missing']) {
-      const res = await fetch(`http://127.0.0.1:${port}${url}`);
-      say(`  GET ${url.padEnd(18)} ${res.status} ${res.headers.get('content-type') ?? ''} ${res.headers.get('etag') ?? ''}`);
-      await res.arrayBuffer();
+    const base = `http://127.0.0.1:${port}`;
+    say(`\nhttpd-ts in front of fpm-ts: ${base}/ (configs ${site.httpdConf}, ${site.fpmConf})`);
+    for (const url of ['/', '/files/', '/files/readme.txt', '/missing', '/hello.js?name=demo', '/form.mjs']) {
+      const res = await fetch(`${base}${url}`);
+      const body = await res.text();
+      const shown = url.startsWith('/hello.js') ? ` ${body.trim()}` : '';
+      say(`  GET ${url.padEnd(20)} ${res.status} ${res.headers.get('content-type') ?? ''} ${res.headers.get('etag') ?? ''}${shown}`);
     }
-    say(`\nfpm-ts: pool "www" on ${site.fpmSocket} (config ${site.fpmConf})`);
-    say(`  hello.js  -> ${(await fastcgi(site, 'hello.js', 'name=demo')).split('\r\n\r\n')[1] ?? ''}`);
+    const posted = await fetch(`${base}/form.mjs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'name=demo&note=sent+through+httpd-ts',
+    });
+    const received = /<dl id="received">(.*?)<\/dl>/.exec(await posted.text())?.[1]?.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim() ?? '';
+    say(`  POST ${'/form.mjs'.padEnd(19)} ${posted.status} received: ${received}`);
+    say('  GET /status (fpm-ts, through httpd-ts) ->');
+    for (const line of (await (await fetch(`${base}/status`)).text()).trim().split('\n')) say(`    ${line}`);
+    say(`\nfpm-ts directly (FastCGI on ${site.fpmSocket}):`);
     say(`  echo.mjs  -> ${(await fastcgi(site, 'echo.mjs', '', 'streamed body')).split('\r\n\r\n')[1] ?? ''}`);
-    say('  /status   ->');
-    for (const line of ((await fastcgi(site, 'status')).split('\r\n\r\n')[1] ?? '').trim().split('\n')) say(`    ${line}`);
     if (check) return 0;
 
-    say(`\nBoth keep running. Try: curl -i http://127.0.0.1:${port}/files/ ; logs in ${dir}/log. Ctrl-C stops them.`);
+    say(`\nBoth keep running: open ${base}/ (try /form.mjs); logs in ${dir}/log. Ctrl-C stops them.`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
