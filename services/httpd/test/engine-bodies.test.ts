@@ -69,24 +69,32 @@ function splitHead(b: Buffer): { head: string; body: Buffer } {
 
 const rss = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 
-describe.each([
-  ['stream-request-body 0 (whole body first, temp files past 64 KiB)', 'server.stream-request-body = 0'],
-  ['stream-request-body 2 and stream-response-body 2 (streamed both ways)', 'server.stream-request-body = 2\nserver.stream-response-body = 2'],
-])('mod_echo, %s', (_name, extra) => {
+/**
+ * A server on `extra` for the enclosing describe: started before its tests (after `prepare` wrote
+ * into the new directory), stopped and removed after them.
+ */
+function useServer(extra: string, prepare: (dir: string) => void = () => undefined): { port(): number; server(): RunningServer } {
   let dir = '';
   let server: RunningServer | null = null;
-
   beforeAll(async () => {
     dir = tempDir();
     fs.mkdirSync(path.join(dir, 'htdocs'));
     fs.mkdirSync(path.join(dir, 'uploads'));
+    prepare(dir);
     server = await startConf(conf(extra), dir, ['-m', MODULES]);
   });
   afterAll(async () => {
     await server?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  const port = (): number => (server as RunningServer).port;
+  return { port: () => (server as RunningServer).port, server: () => server as RunningServer };
+}
+
+describe.each([
+  ['stream-request-body 0 (whole body first, temp files past 64 KiB)', 'server.stream-request-body = 0'],
+  ['stream-request-body 2 and stream-response-body 2 (streamed both ways)', 'server.stream-request-body = 2\nserver.stream-response-body = 2'],
+])('mod_echo, %s', (_name, extra) => {
+  const { port, server } = useServer(extra);
 
   it('echoes a Content-Length body of 20 MiB byte for byte, and leaves no temp file behind', async () => {
     const body = crypto.randomBytes(20 * 1024 * 1024);
@@ -95,7 +103,8 @@ describe.each([
     expect(head).toMatch(/^HTTP\/1\.1 200 OK/);
     const echoed = /Transfer-Encoding: chunked/.test(head) ? dechunk(got) : got;
     expect(echoed.equals(body)).toBe(true);
-    expect(fs.readdirSync(path.join(dir, 'uploads'))).toEqual([]);
+    // the temp files were unlinked as soon as they were opened
+    expect(fs.readdirSync(path.join(server().dir, 'uploads'))).toEqual([]);
   }, 60000);
 
   it('decodes a chunked request body', async () => {
@@ -121,41 +130,19 @@ describe.each([
 });
 
 describe('server.max-request-size while a chunked body is read', () => {
-  let dir = '';
-  let server: RunningServer | null = null;
-  beforeAll(async () => {
-    dir = tempDir();
-    fs.mkdirSync(path.join(dir, 'htdocs'));
-    fs.mkdirSync(path.join(dir, 'uploads'));
-    server = await startConf(conf('server.max-request-size = 1'), dir, ['-m', MODULES]);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const { port } = useServer('server.max-request-size = 1');
 
   it('answers 413 once the body passes the limit (1 KiB), before it ends', async () => {
     const piece = '400\r\n' + 'a'.repeat(0x400) + '\r\n';
-    const out = await rawExchange((server as RunningServer).port, 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n' + piece + piece);
+    const out = await rawExchange(port(), 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n' + piece + piece);
     expect(out.toString('latin1')).toMatch(/^HTTP\/1\.1 413 /);
   });
 });
 
 describe('a response of unknown length (mod_stream)', () => {
-  let dir = '';
-  let server: RunningServer | null = null;
-  beforeAll(async () => {
-    dir = tempDir();
-    fs.mkdirSync(path.join(dir, 'htdocs'));
-    fs.mkdirSync(path.join(dir, 'uploads'));
-    fs.writeFileSync(path.join(dir, 'htdocs', 'big.bin'), Buffer.alloc(64 * 1024 * 1024, 'b'));
-    server = await startConf(conf('server.stream-response-body = 2'), dir, ['-m', MODULES]);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  const port = (): number => (server as RunningServer).port;
+  const { port, server } = useServer('server.stream-response-body = 2', (dir) =>
+    fs.writeFileSync(path.join(dir, 'htdocs', 'big.bin'), Buffer.alloc(64 * 1024 * 1024, 'b')),
+  );
 
   it('is chunked on HTTP/1.1, with every byte', async () => {
     const { head, body } = splitHead(await rawExchange(port(), get('/stream?n=300000')));
@@ -175,7 +162,7 @@ describe('a response of unknown length (mod_stream)', () => {
   });
 
   it('a client that stops reading slows the producer: a bounded amount is produced and held', async () => {
-    const pid = (server as RunningServer).child.pid as number;
+    const pid = server().child.pid as number;
     const before = rss(pid);
     const statsBefore = Number(splitHead(await rawExchange(port(), get('/stream-stats'))).body.toString());
     // 40 clients ask for 1 GiB each, 40 for a 64 MiB file, and none of them reads

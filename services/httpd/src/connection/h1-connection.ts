@@ -19,7 +19,7 @@ import type { ConnectionView } from '../core/plugin';
 import { HttpRequest } from '../core/request';
 import type { RequestEnv } from '../core/request-env';
 import { RequestState } from '../core/request-state';
-import { runStateMachine, WriteResult, type ResponseSink } from '../core/state-machine';
+import { internalError, runStateMachine, WriteResult, type ResponseSink } from '../core/state-machine';
 import { SPILL_THRESHOLD, TempSpill } from '../core/temp-spill';
 import { ParseStatus, RequestParser, type RequestHead, type RequestParserOptions } from '../http/request-parser';
 import { CONTINUE_100, LAST_CHUNK, serializeResponseHead, type BodyFraming } from '../http/response-head';
@@ -356,19 +356,8 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
       },
       (err: unknown) => {
         if (this.current !== r || r.pending !== io) return;
-        r.pending = null;
-        r.env.log.error(`request ${r.head.method} ${r.head.uri} failed: ${err instanceof Error ? err.message : String(err)}`);
-        if (r.state >= RequestState.Write) {
-          this.conn.socket.destroy();
-          return;
-        }
-        r.resetResponse();
-        r.status = 500;
-        r.forceClose = true;
-        r.appendBody(defaultErrorPage(500));
-        r.respBody.end();
-        r.responseHeaders.push('Content-Type', 'text/html');
-        r.state = RequestState.ResponseStart;
+        // the I/O a module waited for failed: 500 before the head, else the request ends in error
+        internalError(r, err);
         this.run();
       },
     );

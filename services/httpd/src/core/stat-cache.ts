@@ -79,25 +79,10 @@ export class StatCache {
     return new Promise((resolve) => {
       fs.stat(path, (err, st) => {
         const old = this.entries.get(path);
-        const entry: StatEntry = {
-          path,
-          stats: err === null ? st : null,
-          errno: err === null ? '' : (err.code ?? 'EIO'),
-          checkedAt: this.now(),
-          etagFlags: -1,
-          etag: '',
-          lastModified: '',
-          content: null,
-          contentFailed: false,
-          noFollow: false,
-          wire: null,
-          headers: null,
-        };
+        const entry = this.newEntry(path, err === null ? st : null, err === null ? '' : (err.code ?? 'EIO'), false);
         // unchanged file: keep what was derived from it
         if (old !== undefined && old.stats !== null && st !== undefined && err === null && sameFile(old.stats, st)) {
-          entry.etagFlags = old.etagFlags;
-          entry.etag = old.etag;
-          entry.lastModified = old.lastModified;
+          keepDerived(entry, old);
           entry.content = old.content;
           entry.noFollow = old.noFollow;
         } else if (old?.content) {
@@ -155,32 +140,19 @@ export class StatCache {
     const old = this.entries.get(path);
     return readOpened(path, { flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK, maxContent: SMALL_FILE_LIMIT, ...(old?.noFollow === true ? { known: old } : {}) }).then((r) => {
       if (r.symlink) return null;
-      const entry: StatEntry = {
-        path,
-        stats: r.stats,
-        errno: r.errno,
-        checkedAt: this.now(),
-        etagFlags: -1,
-        etag: '',
-        lastModified: '',
-        content: null,
-        contentFailed: false,
-        noFollow: true,
-        wire: null,
-        headers: null,
-      };
+      const entry = this.newEntry(path, r.stats, r.errno, true);
       if (r.stats === null) return entry;
-      if (old !== undefined && old.noFollow && old.stats !== null && sameFile(old.stats, r.stats)) {
-        entry.etagFlags = old.etagFlags;
-        entry.etag = old.etag;
-        entry.lastModified = old.lastModified;
-      }
+      if (old !== undefined && old.noFollow && old.stats !== null && sameFile(old.stats, r.stats)) keepDerived(entry, old);
       if (old?.content) this.contentBytes -= old.content.length;
       if (this.engine !== 'disable') this.entries.set(path, entry);
       if (r.content !== null) this.keepContent(entry, r.content);
       else if (r.stats.isFile() && r.stats.size > 0 && r.stats.size <= SMALL_FILE_LIMIT) entry.contentFailed = true;
       return entry;
     });
+  }
+
+  private newEntry(path: string, stats: fs.Stats | null, errno: string, noFollow: boolean): StatEntry {
+    return { path, stats, errno, checkedAt: this.now(), etagFlags: -1, etag: '', lastModified: '', content: null, contentFailed: false, noFollow, wire: null, headers: null };
   }
 
   private keepContent(e: StatEntry, content: Buffer): void {
@@ -199,4 +171,11 @@ export class StatCache {
     this.entries.clear();
     this.contentBytes = 0;
   }
+}
+
+/** What was derived from a file's stat (ETag, Last-Modified) stays valid while the file is the same. */
+function keepDerived(entry: StatEntry, old: StatEntry): void {
+  entry.etagFlags = old.etagFlags;
+  entry.etag = old.etag;
+  entry.lastModified = old.lastModified;
 }
