@@ -65,16 +65,17 @@ function handle(r: HttpRequest, sink: ResponseSink): boolean {
 
 function produceBuffered(r: HttpRequest, sink: ResponseSink): boolean {
   for (;;) {
-    const before = r.respBody.bytesIn;
-    if (!produceMore(r)) throw new Error('the handler failed while producing the response');
-    sink.spillFor(r).spill(r.respBody);
-    if (r.respBody.finished) return true;
+    // the handler is waiting for its own I/O: it runs again once that settled
     if (r.pending !== null) {
       sink.waitFor(r, r.pending);
       return false;
     }
+    const before = r.respBody.bytesIn;
+    if (!produceMore(r)) throw new Error('the handler failed while producing the response');
+    sink.spillFor(r).spill(r.respBody);
+    if (r.respBody.finished) return true;
     // waiting for an event of its own (body input): it runs again then
-    if (r.respBody.bytesIn === before) return false;
+    if (r.pending === null && r.respBody.bytesIn === before) return false;
   }
 }
 
