@@ -36,7 +36,7 @@ const SINGLE_WRITE_LIMIT = 64 * 1024;
  * Files are read and written in pieces of this size: a client that stops reading holds at most one
  * piece in memory (plus what the kernel buffers), a fast one costs a read and a write per piece.
  */
-export const FILE_CHUNK = 256 * 1024;
+export const FILE_CHUNK = 64 * 1024;
 
 /** What a connection needs of the server that accepted it. */
 export interface ConnectionOwner {
