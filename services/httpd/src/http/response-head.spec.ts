@@ -27,6 +27,11 @@ describe('serializeResponseHead', () => {
     );
   });
 
+  it("keeps a backend's own Date and Server instead of adding its own (h1.c http_response_write_header)", () => {
+    const r = serializeResponseHead({ status: 200, httpVersion: 11, headers: ['Server', 'nginx', 'date', 'Mon, 01 Jan 2024 00:00:00 GMT'], contentLength: 0, keepAlive: true, serverTag: 'httpd-ts', date: DATE });
+    expect(r.head).toBe('HTTP/1.1 200 OK\r\nServer: nginx\r\ndate: Mon, 01 Jan 2024 00:00:00 GMT\r\nContent-Length: 0\r\n\r\n');
+  });
+
   it('never frames a body for 204 and 304', () => {
     const r = serializeResponseHead({ status: 304, httpVersion: 11, contentLength: 10, keepAlive: true, date: DATE });
     expect(r.framing).toBe('none');

@@ -47,16 +47,24 @@ export function serializeResponseHead(init: ResponseHeadInit): ResponseHead {
   }
   let head = (httpVersion === 11 ? 'HTTP/1.1 ' : 'HTTP/1.0 ') + status + ' ' + reasonPhrase(status) + '\r\n';
   const headers = init.headers;
+  // a backend's own Date and Server (mod_proxy) are kept, as h1.c http_response_write_header does
+  let hasDate = false;
+  let hasServer = false;
   if (headers !== undefined) {
-    for (let i = 0; i + 1 < headers.length; i += 2) head += headers[i] + ': ' + headers[i + 1] + '\r\n';
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      const name = headers[i] as string;
+      if (name.length === 4 && name.toLowerCase() === 'date') hasDate = true;
+      else if (name.length === 6 && name.toLowerCase() === 'server') hasServer = true;
+      head += name + ': ' + headers[i + 1] + '\r\n';
+    }
   }
   if (framing === 'length') head += 'Content-Length: ' + init.contentLength + '\r\n';
   else if (framing === 'chunked') head += 'Transfer-Encoding: chunked\r\n';
   if (!keepAlive) head += 'Connection: close\r\n';
   else if (httpVersion === 10) head += 'Connection: keep-alive\r\n';
-  head += 'Date: ' + (init.date ?? dateHeader()) + '\r\n';
+  if (!hasDate) head += 'Date: ' + (init.date ?? dateHeader()) + '\r\n';
   const tag = init.serverTag ?? 'lighttpd';
-  if (tag !== '') head += 'Server: ' + tag + '\r\n';
+  if (tag !== '' && !hasServer) head += 'Server: ' + tag + '\r\n';
   head += '\r\n';
   return { head, framing, keepAlive };
 }

@@ -1,0 +1,306 @@
+// mod_proxy (lighttpd 1.4.69 mod_proxy.c / gw_backend.c) over real sockets: httpd-ts in front of
+// Debian's nginx on a unix socket (a small file and a 5 MiB file, intact, whole first and streamed),
+// in front of an HTTP server in this test that echoes what it received (the request line, the
+// headers lighttpd adds and drops, POST bodies whole and streamed, chunked, close-delimited and
+// missing answers), a backend that is not there (503), options not built refused at start; then
+// lighttpd 1.4.69 on the same config, compared on what the backend receives and the client gets.
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { freePort } from '@libs/testing';
+import { request } from './fastcgi-support';
+import { startLighttpd, type RunningLighttpd } from './lighttpd-support';
+import { errorLog, runHttpd, startConf, tempDir, until, type RunningServer } from './serve-support';
+
+let dir = '';
+let server: RunningServer | undefined;
+let lighttpd: RunningLighttpd | undefined;
+let nginx: ChildProcess | undefined;
+const closers: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  await server?.stop();
+  await lighttpd?.stop();
+  if (nginx !== undefined && nginx.exitCode === null && nginx.signalCode === null) {
+    const n = nginx;
+    await new Promise((resolve) => {
+      n.once('exit', resolve);
+      n.kill('SIGTERM');
+    });
+  }
+  for (const close of closers.splice(0)) await close();
+  server = undefined;
+  lighttpd = undefined;
+  nginx = undefined;
+  if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
+  dir = '';
+});
+
+const md5 = (b: Buffer): string => crypto.createHash('md5').update(b).digest('hex');
+/** A body whose every byte says where it is. */
+const pattern = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_v, i) => (i * 7) % 251));
+
+interface Echo {
+  method: string;
+  url: string;
+  httpVersion: string;
+  /** [lower-case name, value] in the order received. */
+  headers: Array<[string, string]>;
+  length: number;
+  md5: string;
+}
+
+/** An HTTP/1.1 backend that answers with what it received; /chunked answers 1 MiB chunk-encoded, /missing 404. */
+async function startEcho(): Promise<number> {
+  const srv = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (d: Buffer) => chunks.push(d));
+    req.on('end', () => {
+      if (req.url === '/chunked') {
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'X-Backend': 'echo' });
+        const body = pattern(1024 * 1024);
+        for (let i = 0; i < body.length; i += 100_000) res.write(body.subarray(i, i + 100_000));
+        res.end();
+        return;
+      }
+      if (req.url === '/missing') {
+        res.writeHead(404, { 'Content-Type': 'text/plain' });
+        res.end('not here\n');
+        return;
+      }
+      const body = Buffer.concat(chunks);
+      const headers: Array<[string, string]> = [];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([(req.rawHeaders[i] as string).toLowerCase(), req.rawHeaders[i + 1] as string]);
+      const echo: Echo = { method: req.method ?? '', url: req.url ?? '', httpVersion: req.httpVersion, headers, length: body.length, md5: md5(body) };
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Set-Cookie': 'from=backend' });
+      res.end(JSON.stringify(echo));
+    });
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  closers.push(() => new Promise((resolve) => srv.close(() => resolve())));
+  return (srv.address() as net.AddressInfo).port;
+}
+
+/** A raw backend: /raw/close answers without a length and closes, /raw/badhead with a CGI head; anything else is closed before a head. */
+async function startRaw(): Promise<number> {
+  const srv = net.createServer((sock) => {
+    let head = '';
+    sock.on('data', (d: Buffer) => {
+      head += d.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      if (head.startsWith('GET /raw/close ')) sock.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the close\n');
+      else if (head.startsWith('GET /raw/badhead ')) sock.end('Status: 200\r\nContent-Type: text/plain\r\n\r\nnot HTTP\n');
+      else sock.destroy();
+    });
+    sock.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  closers.push(() => new Promise((resolve) => srv.close(() => resolve())));
+  return (srv.address() as net.AddressInfo).port;
+}
+
+/** Debian's nginx serving `root` on a unix socket in `dir`. */
+async function startNginx(root: string): Promise<string> {
+  const socket = path.join(dir, 'nginx.sock');
+  const conf = path.join(dir, 'nginx.conf');
+  const temp = (n: string): string => path.join(dir, `nginx-${n}`);
+  fs.writeFileSync(
+    conf,
+    `daemon off;\nmaster_process off;\npid ${path.join(dir, 'nginx.pid')};\nerror_log ${path.join(dir, 'nginx-error.log')} info;\nevents { worker_connections 64; }\n` +
+      `http {\n  access_log off;\n  client_body_temp_path ${temp('body')};\n  proxy_temp_path ${temp('proxy')};\n  fastcgi_temp_path ${temp('fastcgi')};\n` +
+      `  uwsgi_temp_path ${temp('uwsgi')};\n  scgi_temp_path ${temp('scgi')};\n  server {\n    listen unix:${socket};\n    root ${root};\n  }\n}\n`,
+  );
+  nginx = spawn('nginx', ['-p', dir, '-c', conf], { stdio: 'ignore' });
+  await until(() => fs.existsSync(socket) || nginx?.exitCode !== null);
+  if (!fs.existsSync(socket)) throw new Error('nginx did not start');
+  return socket;
+}
+
+async function startHttpd(lines: string): Promise<RunningServer> {
+  fs.mkdirSync(path.join(dir, 'uploads'), { recursive: true });
+  return startConf(['server.bind = "127.0.0.1"', 'server.port = 0', 'server.errorlog = "@TMP@/error.log"', 'server.upload-dirs = ( "@TMP@/uploads" )', lines, ''].join('\n'), dir);
+}
+
+/** The config both servers run in front of the echo backend, the raw backend and a port nobody listens on. */
+function proxyLines(echo: number, raw: number, down: number): string {
+  return [
+    'server.modules += ( "mod_proxy" )',
+    `server.document-root = "${dir}"`,
+    'proxy.server = ( "/raw/" => ( "raw" => ( "host" => "127.0.0.1", "port" => ' + String(raw) + ' )),',
+    `                 "/down/" => ( ( "host" => "127.0.0.1", "port" => ${down} )),`,
+    `                 "/renamed/" => ( "backend.example" => ( "host" => "127.0.0.1", "port" => ${echo} )),`,
+    `                 "" => ( "echo" => ( "host" => "127.0.0.1", "port" => ${echo} )) )`,
+    '$HTTP["url"] =~ "^/renamed/" { proxy.replace-http-host = 1 }',
+    '$HTTP["url"] =~ "^/stream/" {\n  server.stream-request-body = 2\n  server.stream-response-body = 2\n}',
+  ].join('\n');
+}
+
+const echoOf = (body: Buffer): Echo => JSON.parse(body.toString()) as Echo;
+const header = (e: Echo, name: string): string | undefined => e.headers.find(([n]) => n === name)?.[1];
+
+test('httpd-ts -> nginx on a unix socket: a small file and a 5 MiB file arrive intact, whole first and streamed', async () => {
+  dir = tempDir();
+  const root = path.join(dir, 'www');
+  fs.mkdirSync(path.join(root, 'stream'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'hello.txt'), 'hello from nginx\n');
+  const big = crypto.randomBytes(5 * 1024 * 1024);
+  fs.writeFileSync(path.join(root, 'big.bin'), big);
+  fs.writeFileSync(path.join(root, 'stream', 'big.bin'), big);
+  const socket = await startNginx(root);
+  server = await startHttpd(
+    ['server.modules += ( "mod_proxy" )', `server.document-root = "${dir}"`, `proxy.server = ( "" => ( ( "socket" => "${socket}" ) ) )`, '$HTTP["url"] =~ "^/stream/" { server.stream-response-body = 2 }'].join('\n'),
+  );
+  const hello = await request(server.port, 'GET', '/hello.txt');
+  expect(hello.status).toBe(200);
+  expect(hello.body.toString()).toBe('hello from nginx\n');
+  expect(hello.headers.server).toMatch(/nginx/);
+  for (const target of ['/big.bin', '/stream/big.bin']) {
+    const got = await request(server.port, 'GET', target);
+    expect([target, got.status, got.body.length, md5(got.body)]).toEqual([target, 200, big.length, md5(big)]);
+  }
+  const missing = await request(server.port, 'GET', '/nothing-here');
+  expect(missing.status).toBe(404);
+  expect(missing.body.toString()).toMatch(/nginx/);
+}, 60_000);
+
+test('httpd-ts -> an HTTP backend: the request as lighttpd forwards it, bodies whole and streamed, chunked and close-delimited answers, 502 and 503', async () => {
+  dir = tempDir();
+  const echo = await startEcho();
+  const raw = await startRaw();
+  const down = await freePort();
+  server = await startHttpd(proxyLines(echo, raw, down));
+  const port = server.port;
+
+  const got = await request(port, 'GET', '/a/b?c=1&d=%20', undefined, {
+    Host: 'site.example',
+    'X-Probe': 'p1',
+    Proxy: 'http://evil.example/',
+    'Proxy-Connection': 'keep-alive',
+    'X-Forwarded-For': '10.0.0.1',
+    TE: 'trailers',
+  });
+  expect(got.status).toBe(200);
+  expect(got.headers['set-cookie']).toEqual(['from=backend']);
+  const e = echoOf(got.body);
+  expect(e).toMatchObject({ method: 'GET', url: '/a/b?c=1&d=%20', httpVersion: '1.1', length: 0 });
+  expect(Object.fromEntries(e.headers)).toMatchObject({
+    host: 'site.example',
+    'x-probe': 'p1',
+    'x-forwarded-for': '10.0.0.1, 127.0.0.1',
+    'x-host': 'site.example',
+    'x-forwarded-host': 'site.example',
+    'x-forwarded-proto': 'http',
+    connection: 'close',
+    te: 'trailers',
+  });
+  // httpoxy, and hop-by-hop headers meant for us
+  expect(header(e, 'proxy')).toBeUndefined();
+  expect(header(e, 'proxy-connection')).toBeUndefined();
+
+  // proxy.replace-http-host: the host's label is the Host
+  const renamed = echoOf((await request(port, 'GET', '/renamed/x', undefined, { Host: 'site.example' })).body);
+  expect(header(renamed, 'host')).toBe('backend.example');
+  expect(header(renamed, 'x-host')).toBe('site.example');
+
+  // 3 MiB POST bodies: whole first (temp files), streamed, and a chunked one of each kind
+  const body = crypto.randomBytes(3 * 1024 * 1024);
+  for (const target of ['/post', '/stream/post']) {
+    const posted = echoOf((await request(port, 'POST', target, body, { 'Content-Type': 'application/octet-stream' })).body);
+    expect([target, posted.length, posted.md5, header(posted, 'content-length')]).toEqual([target, body.length, md5(body), String(body.length)]);
+    const chunked = echoOf((await request(port, 'POST', target, body, { 'Transfer-Encoding': 'chunked' })).body);
+    expect([target, chunked.length, chunked.md5]).toEqual([target, body.length, md5(body)]);
+    // read whole, the body gets its length; streamed, it goes on chunked
+    if (target === '/post') expect(header(chunked, 'content-length')).toBe(String(body.length));
+    else expect(header(chunked, 'transfer-encoding')).toBe('chunked');
+  }
+
+  // a chunk-encoded answer is decoded, whole first and streamed
+  for (const target of ['/chunked']) {
+    const c = await request(port, 'GET', target);
+    expect([c.status, c.headers['x-backend'], c.body.length, md5(c.body)]).toEqual([200, 'echo', 1024 * 1024, md5(pattern(1024 * 1024))]);
+  }
+  const missing = await request(port, 'GET', '/missing');
+  expect([missing.status, missing.body.toString()]).toEqual([404, 'not here\n']);
+
+  const closeDelimited = await request(port, 'GET', '/raw/close');
+  expect([closeDelimited.status, closeDelimited.body.toString()]).toEqual([200, 'until the close\n']);
+  // lighttpd 1.4.69 answers 500 for a backend that closes before its head, and 502 for a bad head, logging neither
+  expect((await request(port, 'GET', '/raw/nohead')).status).toBe(500);
+  expect((await request(port, 'GET', '/raw/badhead')).status).toBe(502);
+
+  expect((await request(port, 'GET', '/down/x?y')).status).toBe(503);
+  expect(errorLog(dir)).toMatch(new RegExp(`establishing connection failed: socket: tcp:127\\.0\\.0\\.1:${down}: Connection refused`));
+  expect(errorLog(dir)).toMatch(/all handlers for \/down\/x\?y on \/down\/ are down\./);
+
+  // the backend still answers after all that
+  expect((await request(port, 'GET', '/again')).status).toBe(200);
+}, 60_000);
+
+test('options mod_proxy does not carry out yet stop the start, naming them', async () => {
+  dir = tempDir();
+  const cases: Array<[string, RegExp]> = [
+    ['proxy.header = ( "upgrade" => "enable" )', /"upgrade", which is not available/],
+    ['proxy.header = ( "map-urlpath" => ( "/a/" => "/b/" ) )', /"map-urlpath", which is not available/],
+    ['proxy.server = ( "" => ( ( "host" => "127.0.0.1", "port" => 1 ), ( "host" => "127.0.0.1", "port" => 2 ) ) )', /takes exactly one/],
+    ['proxy.server = ( "" => ( ( "host" => "127.0.0.1", "port" => 1, "connect-timeout" => 3 ) ) )', /"connect-timeout".*not available/],
+    ['proxy.forwarded = ( "nope" => 1 )', /proxy\.forwarded.*but not: nope/],
+  ];
+  for (const [line, message] of cases) {
+    const conf = path.join(dir, 'bad.conf');
+    fs.writeFileSync(conf, `server.document-root = "${dir}"\nserver.port = 0\nserver.modules += ( "mod_proxy" )\n${line}\n`);
+    const run = await runHttpd(['-tt', '-f', conf]);
+    expect([line, run.code === 0]).toEqual([line, false]);
+    expect(run.stdout + run.stderr).toMatch(message);
+  }
+}, 60_000);
+
+test('what the backend receives and what the client gets are the same behind httpd-ts and behind lighttpd 1.4.69', async () => {
+  dir = tempDir();
+  const echo = await startEcho();
+  const raw = await startRaw();
+  const down = await freePort();
+  const lines = proxyLines(echo, raw, down);
+  server = await startHttpd(lines);
+  const ldir = path.join(dir, 'lighttpd');
+  fs.mkdirSync(ldir);
+  lighttpd = await startLighttpd(lines, ldir);
+  const body = pattern(200_000);
+  const cases: Array<[string, string, Buffer | undefined, Record<string, string>]> = [
+    ['GET', '/a/b?c=1', undefined, { Host: 'site.example', 'X-Probe': 'p1', Proxy: 'x', 'Proxy-Connection': 'keep-alive', 'X-Forwarded-For': '10.0.0.1', TE: 'trailers', Cookie: 'k=v' }],
+    ['GET', '/renamed/x', undefined, { Host: 'site.example' }],
+    ['POST', '/post', body, { Host: 'site.example', 'Content-Type': 'application/octet-stream' }],
+    ['POST', '/post', body, { Host: 'site.example', 'Transfer-Encoding': 'chunked' }],
+    ['PUT', '/put', Buffer.alloc(0), { Host: 'site.example' }],
+    ['GET', '/chunked', undefined, { Host: 'site.example' }],
+    ['GET', '/missing', undefined, { Host: 'site.example' }],
+    ['HEAD', '/head', undefined, { Host: 'site.example' }],
+    ['GET', '/raw/close', undefined, { Host: 'site.example' }],
+    ['GET', '/raw/nohead', undefined, { Host: 'site.example' }],
+    ['GET', '/raw/badhead', undefined, { Host: 'site.example' }],
+    ['GET', '/down/x', undefined, { Host: 'site.example' }],
+  ];
+  for (const [method, target, reqBody, headers] of cases) {
+    const ours = await request(server.port, method, target, reqBody, headers);
+    const theirs = await request(lighttpd.port, method, target, reqBody, headers);
+    const label = `${method} ${target}`;
+    expect([label, ours.status]).toEqual([label, theirs.status]);
+    if (ours.headers['content-type'] === 'application/json' && method !== 'HEAD') {
+      expect([label, echoOf(ours.body)]).toEqual([label, echoOf(theirs.body)]);
+      continue;
+    }
+    // error pages are each server's own
+    if (ours.status < 500) expect([label, md5(ours.body)]).toEqual([label, md5(theirs.body)]);
+    expect([label, ours.headers['content-type']]).toEqual([label, theirs.headers['content-type']]);
+  }
+  const theirLog = fs.readFileSync(path.join(ldir, 'lighttpd-error.log'), 'utf8');
+  // the same error log lines, once each (lighttpd's start line and its source positions aside)
+  const logLines = (log: string): string[] =>
+    log
+      .split('\n')
+      .filter((l) => l !== '' && !/server (started|listening|stopped)/.test(l))
+      .map((l) => l.replace(/^\S+ \S+ (\(\S+\) )?/, ''));
+  expect(logLines(errorLog(dir))).toEqual(logLines(theirLog));
+}, 90_000);
