@@ -1,8 +1,9 @@
 // mod_proxy (lighttpd 1.4.69 mod_proxy.c / gw_backend.c) over real sockets: httpd-ts in front of
 // Debian's nginx on a unix socket (a small file and a 5 MiB file, intact, whole first and streamed),
 // in front of an HTTP server in this test that echoes what it received (the request line, the
-// headers lighttpd adds and drops, POST bodies whole and streamed, chunked, close-delimited and
-// missing answers), a backend that is not there (503), options not built refused at start; then
+// headers lighttpd adds and drops, proxy.forwarded, proxy.header's maps both ways, POST bodies whole
+// and streamed, chunked, close-delimited and missing answers), a backend that is not there (503),
+// options not built refused at start; then
 // lighttpd 1.4.69 on the same config, compared on what the backend receives and the client gets.
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -64,6 +65,16 @@ async function startEcho(): Promise<number> {
         const body = pattern(1024 * 1024);
         for (let i = 0; i < body.length; i += 100_000) res.write(body.subarray(i, i + 100_000));
         res.end();
+        return;
+      }
+      if (req.url?.startsWith('/inner/redirect') === true) {
+        res.writeHead(302, {
+          Location: 'http://inner.example/inner/elsewhere?q=1',
+          'Content-Location': '/inner/content',
+          'Set-Cookie': ['a=b; Path=/inner/; Domain=inner.example', 'c=d; path=/other/; HttpOnly'],
+          'Content-Type': 'text/plain',
+        });
+        res.end('moved\n');
         return;
       }
       if (req.url === '/missing') {
@@ -134,6 +145,10 @@ function proxyLines(echo: number, raw: number, down: number): string {
     `                 "/renamed/" => ( "backend.example" => ( "host" => "127.0.0.1", "port" => ${echo} )),`,
     `                 "" => ( "echo" => ( "host" => "127.0.0.1", "port" => ${echo} )) )`,
     '$HTTP["url"] =~ "^/renamed/" { proxy.replace-http-host = 1 }',
+    '$HTTP["url"] =~ "^/fwd/" { proxy.forwarded = ( "for" => 1, "proto" => "enable", "host" => 1, "remote_user" => 1 ) }',
+    '$HTTP["url"] =~ "^/mapped/" {',
+    '  proxy.header = ( "map-urlpath" => ( "/mapped/" => "/inner/" ), "map-host-request" => ( "-" => "inner.example" ), "map-host-response" => ( "-" => "-" ) )',
+    '}',
     '$HTTP["url"] =~ "^/stream/" {\n  server.stream-request-body = 2\n  server.stream-response-body = 2\n}',
   ].join('\n');
 }
@@ -217,6 +232,17 @@ test('httpd-ts -> an HTTP backend: the request as lighttpd forwards it, bodies w
     else expect(header(chunked, 'transfer-encoding')).toBe('chunked');
   }
 
+  const fwd = echoOf((await request(port, 'GET', '/fwd/x', undefined, { Host: 'site.example', 'X-Forwarded-For': '10.0.0.1' })).body);
+  expect(header(fwd, 'forwarded')).toBe('for="10.0.0.1", for=127.0.0.1;proto=http;host="site.example"');
+
+  // proxy.header: the path and the host mapped on the way in, and back on the way out
+  const mapped = echoOf((await request(port, 'GET', '/mapped/echo?x=1', undefined, { Host: 'site.example', Destination: 'http://site.example/mapped/d' })).body);
+  expect(mapped.url).toBe('/inner/echo?x=1');
+  expect([header(mapped, 'host'), header(mapped, 'destination'), header(mapped, 'x-forwarded-host')]).toEqual(['inner.example', 'http://inner.example/inner/d', 'site.example']);
+  const moved = await request(port, 'GET', '/mapped/redirect', undefined, { Host: 'site.example' });
+  expect([moved.status, moved.headers.location, moved.headers['content-location']]).toEqual([302, 'http://site.example/mapped/elsewhere?q=1', '/mapped/content']);
+  expect(moved.headers['set-cookie']).toEqual(['a=b; Path=/mapped/; Domain=site.example', 'c=d; path=/other/; HttpOnly']);
+
   // a chunk-encoded answer is decoded, whole first and streamed
   for (const target of ['/chunked']) {
     const c = await request(port, 'GET', target);
@@ -243,7 +269,8 @@ test('options mod_proxy does not carry out yet stop the start, naming them', asy
   dir = tempDir();
   const cases: Array<[string, RegExp]> = [
     ['proxy.header = ( "upgrade" => "enable" )', /"upgrade", which is not available/],
-    ['proxy.header = ( "map-urlpath" => ( "/a/" => "/b/" ) )', /"map-urlpath", which is not available/],
+    ['proxy.header = ( "connect" => "enable" )', /"connect", which is not available/],
+    ['proxy.header = ( "map-urlpath" => ( "/a/" => 1 ) )', /expects \( "param" => \( "key" => "value" \) \) near key map-urlpath/],
     ['proxy.server = ( "" => ( ( "host" => "127.0.0.1", "port" => 1 ), ( "host" => "127.0.0.1", "port" => 2 ) ) )', /takes exactly one/],
     ['proxy.server = ( "" => ( ( "host" => "127.0.0.1", "port" => 1, "connect-timeout" => 3 ) ) )', /"connect-timeout".*not available/],
     ['proxy.forwarded = ( "nope" => 1 )', /proxy\.forwarded.*but not: nope/],
@@ -271,6 +298,11 @@ test('what the backend receives and what the client gets are the same behind htt
   const cases: Array<[string, string, Buffer | undefined, Record<string, string>]> = [
     ['GET', '/a/b?c=1', undefined, { Host: 'site.example', 'X-Probe': 'p1', Proxy: 'x', 'Proxy-Connection': 'keep-alive', 'X-Forwarded-For': '10.0.0.1', TE: 'trailers', Cookie: 'k=v' }],
     ['GET', '/renamed/x', undefined, { Host: 'site.example' }],
+    ['GET', '/mapped/echo?x=1', undefined, { Host: 'site.example', Destination: 'http://site.example/mapped/d', 'Content-Location': '/mapped/c' }],
+    ['GET', '/mapped/redirect', undefined, { Host: 'site.example' }],
+    ['GET', '/fwd/a', undefined, { Host: 'site.example' }],
+    ['GET', '/fwd/b', undefined, { Host: 'site.example', 'X-Forwarded-For': '10.0.0.1, 2001:db8::1' }],
+    ['GET', '/fwd/c', undefined, { Host: 'site.example', Forwarded: 'for=10.1.1.1' }],
     ['POST', '/post', body, { Host: 'site.example', 'Content-Type': 'application/octet-stream' }],
     ['POST', '/post', body, { Host: 'site.example', 'Transfer-Encoding': 'chunked' }],
     ['PUT', '/put', Buffer.alloc(0), { Host: 'site.example' }],
@@ -293,7 +325,8 @@ test('what the backend receives and what the client gets are the same behind htt
     }
     // error pages are each server's own
     if (ours.status < 500) expect([label, md5(ours.body)]).toEqual([label, md5(theirs.body)]);
-    expect([label, ours.headers['content-type']]).toEqual([label, theirs.headers['content-type']]);
+    const seen = (a: typeof ours): unknown[] => [a.headers['content-type'], a.headers.location, a.headers['content-location'], a.headers['set-cookie']];
+    expect([label, ...seen(ours)]).toEqual([label, ...seen(theirs)]);
   }
   const theirLog = fs.readFileSync(path.join(ldir, 'lighttpd-error.log'), 'utf8');
   // the same error log lines, once each (lighttpd's start line and its source positions aside)

@@ -5,12 +5,14 @@
 // whole body first with server.stream-request-body = 0, chunk-encoded when a chunked body streams);
 // the backend's head is parsed as lighttpd's BACKEND_PROXY head and its body (Content-Length,
 // chunked, or up to the close) taken into r.respBody only while it holds less than the engine's
-// low-water mark, so a slow client slows the backend instead of growing memory.
+// low-water mark, so a slow client slows the backend instead of growing memory. proxy.header's
+// maps rewrite the request line, Host and URI headers on the way in and back on the way out.
 import { HandlerResult, type DirectiveSpec, type ModuleConfig } from '@libs/plugins';
 import { ChunkQueue, FilePart } from '../core/chunk-queue';
 import type { HttpPlugin } from '../core/plugin';
 import { RESPONSE_LOW_WATER, type Request } from '../core/request';
 import { ChunkedDecoder } from './gateway/chunked-decoder';
+import { HeaderRemap } from './gateway/header-remap';
 import { matchExtension, type GatewayHost } from './gateway/fastcgi-config';
 import { HttpExchange } from './gateway/http-exchange';
 import { parseHttpHead } from './gateway/http-response-head';
@@ -18,7 +20,7 @@ import { parseProxyBalance, parseProxyForwarded, parseProxyHeader, parseProxySer
 import { buildProxyRequest } from './gateway/proxy-request';
 import { readFilePart } from './gateway/read-part';
 
-const NO_HEADER_OPTS: ProxyHeaderOpts = Object.freeze({ forceHttp10: false });
+const NO_HEADER_OPTS: ProxyHeaderOpts = Object.freeze({ forceHttp10: false, remap: Object.freeze({ urlpaths: null, hostsRequest: null, hostsResponse: null }) });
 
 export const PROXY_SPECS: readonly DirectiveSpec[] = Object.freeze([
   { key: 'proxy.server', type: 'array-kv-array', scope: 'connection', default: Object.freeze([]), parse: parseProxyServer },
@@ -59,6 +61,8 @@ interface Ctx {
   /** Response body bytes still due by Content-Length (-1: chunked or up to the close). */
   remaining: number;
   decoder: ChunkedDecoder | null;
+  /** proxy.header's maps for this request (null: none set). */
+  remap: HeaderRemap | null;
 }
 
 /** Extension keys whose "all handlers ... are down" line was written (lighttpd's note_is_sent). */
@@ -171,7 +175,18 @@ export function createModProxy(): HttpPlugin {
     }
     ctx.head = null;
     r.status = head.status;
-    for (let i = 0; i < head.headers.length; i += 2) r.responseHeaders.push(head.headers[i] as string, head.headers[i + 1] as string);
+    const remap = ctx.remap !== null && ctx.remap.onResponse ? ctx.remap : null;
+    for (let i = 0; i < head.headers.length; i += 2) {
+      const name = head.headers[i] as string;
+      let value = head.headers[i + 1] as string;
+      // proxy_response_headers: Location, Content-Location and Set-Cookie mapped back
+      if (remap !== null) {
+        const lower = name.toLowerCase();
+        if (lower === 'location' || lower === 'content-location') value = remap.uri(value, false);
+        else if (lower === 'set-cookie') value = remap.setCookie(value);
+      }
+      r.responseHeaders.push(name, value);
+    }
     r.respBodyStarted = true;
     // HEAD, 204 and 304 have no body whatever the head says (RFC 9112 6.3)
     const none = r.head.method === 'HEAD' || head.status === 204 || head.status === 304;
@@ -209,6 +224,7 @@ export function createModProxy(): HttpPlugin {
         head: null,
         remaining: -1,
         decoder: null,
+        remap: null,
       });
       return HandlerResult.GoOn;
     },
@@ -247,6 +263,8 @@ export function createModProxy(): HttpPlugin {
         // a chunked body read whole has its length now; one that streams has none yet
         const bodyLength = r.reqBodyLength >= 0 ? r.reqBodyLength : r.reqBody.finished ? r.reqBody.bytesIn : -1;
         if (bodyLength === -1 && opts.forceHttp10) return fail(r, ctx, 411);
+        const maps = opts.remap;
+        if (maps.urlpaths !== null || maps.hostsRequest !== null || maps.hostsResponse !== null) ctx.remap = new HeaderRemap(maps, r.head.host === '' ? null : r.head.host);
         const out = buildProxyRequest({
           method: r.head.method,
           target: r.head.uri,
@@ -262,6 +280,7 @@ export function createModProxy(): HttpPlugin {
           forwarded: conf['proxy.forwarded'],
           replaceHost: conf['proxy.replace-http-host'] && ctx.hostId !== '' ? ctx.hostId : null,
           forceHttp10: opts.forceHttp10,
+          remap: ctx.remap,
         });
         ctx.chunkedOut = out.chunked;
         x.write(out.head);

@@ -4,6 +4,7 @@
 // label kept for proxy.replace-http-host. What httpd-ts does not carry out yet stops the start.
 import { pluginsErrDirectiveType, type ConfigArrayLike, type ConfigValueLike, type TypedValue } from '@libs/plugins';
 import { compileGatewayServers, type GatewayExtension } from './fastcgi-config';
+import type { RemapOpts } from './header-remap';
 
 /** A proxy.server key: its hosts and their labels (lighttpd host->id, "" when unnamed). */
 export interface ProxyExtension extends GatewayExtension {
@@ -83,28 +84,50 @@ export function parseProxyForwarded(value: TypedValue, where: string): number {
 export interface ProxyHeaderOpts {
   /** force-http10: HTTP/1.0 to the backend, no TE or Upgrade passed. */
   readonly forceHttp10: boolean;
+  readonly remap: RemapOpts;
 }
 
-/** proxy.header options lighttpd has that httpd-ts does not carry out yet: refused when set. */
-const HEADER_NOT_BUILT = new Set(['https-remap', 'upgrade', 'connect', 'map-urlpath', 'map-host-request', 'map-host-response']);
+/** array_is_kvstring: ( "key" => "value", ... ) with string values only. */
+function kvstrings(v: ConfigValueLike): Array<readonly [string, string]> | null {
+  if (v.type !== 'array') return null;
+  const out: Array<readonly [string, string]> = [];
+  for (const item of v.items) {
+    if (item.key === null || item.value.type !== 'string') return null;
+    out.push(Object.freeze([item.key, item.value.value] as const));
+  }
+  return out;
+}
 
-/** mod_proxy_parse_header_opts, for the options built; the others stop the start when enabled or set. */
+/**
+ * mod_proxy_parse_header_opts. "https-remap" is taken and has no effect: it acts only on requests
+ * that came in over https, which this version does not serve. "upgrade" and "connect" stop the start
+ * when enabled (WebSocket and CONNECT tunnels are not built).
+ */
 export function parseProxyHeader(value: TypedValue, where: string): ProxyHeaderOpts {
   let forceHttp10 = false;
+  const maps = new Map<string, ReadonlyArray<readonly [string, string]>>();
   for (const item of (value as ConfigArrayLike).items) {
     const key = item.key ?? '';
-    const flagKey = key === 'force-http10' || key === 'https-remap' || key === 'upgrade' || key === 'connect';
-    if (flagKey) {
+    if (key === 'force-http10' || key === 'https-remap' || key === 'upgrade' || key === 'connect') {
       const on = tobool(item.value);
       if (on === null) throw pluginsErrDirectiveType('proxy.header', `expects "${key}" => "enable" or "disable"`, where);
       if (key === 'force-http10') forceHttp10 = on;
-      else if (on) throw pluginsErrDirectiveType('proxy.header', `uses "${key}", which is not available in this version of httpd-ts`, where);
+      else if (on && key !== 'https-remap') throw pluginsErrDirectiveType('proxy.header', `uses "${key}", which is not available in this version of httpd-ts`, where);
       continue;
     }
-    if (HEADER_NOT_BUILT.has(key)) throw pluginsErrDirectiveType('proxy.header', `uses "${key}", which is not available in this version of httpd-ts`, where);
-    throw pluginsErrDirectiveType('proxy.header', `has the unexpected key "${key}"; expected ( "param" => ( "key" => "value" ) )`, where);
+    const kv = kvstrings(item.value);
+    if (kv === null) throw pluginsErrDirectiveType('proxy.header', `expects ( "param" => ( "key" => "value" ) ) near key ${key}`, where);
+    if (key !== 'map-urlpath' && key !== 'map-host-request' && key !== 'map-host-response') {
+      throw pluginsErrDirectiveType('proxy.header', `has the unexpected key "${key}"; expected ( "param" => ( "key" => "value" ) )`, where);
+    }
+    maps.set(key, Object.freeze(kv));
   }
-  return Object.freeze({ forceHttp10 });
+  const remap = Object.freeze({
+    urlpaths: maps.get('map-urlpath') ?? null,
+    hostsRequest: maps.get('map-host-request') ?? null,
+    hostsResponse: maps.get('map-host-response') ?? null,
+  });
+  return Object.freeze({ forceHttp10, remap });
 }
 
 const BALANCE = new Set(['fair', 'least-connection', 'round-robin', 'hash', 'sticky']);

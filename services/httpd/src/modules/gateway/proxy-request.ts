@@ -3,6 +3,7 @@
 // a Host, or with force-http10), Host (the host's label with proxy.replace-http-host), the body's
 // framing, "Forwarded" when proxy.forwarded asks, X-Forwarded-For / X-Host / X-Forwarded-Host /
 // X-Forwarded-Proto always, the client's headers without the hop-by-hop ones, "Connection: close".
+import type { HeaderRemap } from './header-remap';
 import { FORWARDED_BY, FORWARDED_FOR, FORWARDED_HOST, FORWARDED_PROTO } from './proxy-config';
 
 export interface ProxyRequestInput {
@@ -27,6 +28,8 @@ export interface ProxyRequestInput {
   /** proxy.replace-http-host: the host label to send as Host ('' or null: the client's Host). */
   readonly replaceHost: string | null;
   readonly forceHttp10: boolean;
+  /** proxy.header's map-urlpath / map-host-request, when set. */
+  readonly remap: HeaderRemap | null;
 }
 
 /** "X-Forwarded-For" as lighttpd spells the headers it adds; the client's names are sent in this case too. */
@@ -34,8 +37,16 @@ function canonical(name: string): string {
   return name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
 }
 
-/** buffer_append_string_backslash_escaped: '"' and '\' escaped. */
-const quoted = (s: string): string => `"${s.replace(/["\\]/g, '\\$&')}"`;
+/** buffer_append_string_backslash_escaped: '"', '\', DEL and control characters other than tab escaped. */
+function escaped(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    out += ch === '"' || ch === '\\' || c === 0x7f || (c < 0x20 && c !== 0x09) ? `\\${ch}` : ch;
+  }
+  return out;
+}
+const quoted = (s: string): string => `"${escaped(s)}"`;
 
 /** proxy_set_Forwarded: the "Forwarded" value, given any the client sent and its X-Forwarded-For. */
 function forwardedValue(x: ProxyRequestInput, sent: string | undefined, xff: string | undefined): string {
@@ -43,7 +54,7 @@ function forwardedValue(x: ProxyRequestInput, sent: string | undefined, xff: str
   if (sent !== undefined) b = `${sent}, `;
   else if (xff !== undefined) {
     // seeded from X-Forwarded-For; a colon is taken to mean IPv6
-    for (const ip of xff.split(/[ \t,]+/)) if (ip !== '') b += ip.includes(':') ? `for="[${ip.replace(/["\\]/g, '\\$&')}]", ` : `for=${quoted(ip)}, `;
+    for (const ip of xff.split(/[ \t,]+/)) if (ip !== '') b += ip.includes(':') ? `for="[${escaped(ip)}]", ` : `for=${quoted(ip)}, `;
   }
   const params: string[] = [];
   if (x.forwarded & FORWARDED_FOR) params.push(`for=${x.remoteIp.includes(':') ? `"[${x.remoteIp}]"` : x.remoteIp}`);
@@ -76,9 +87,10 @@ export function buildProxyRequest(x: ProxyRequestInput): { readonly head: Buffer
 
   const lines: string[] = [];
   const http10 = x.forceHttp10 || (x.replaceHost === null && x.host === '');
-  lines.push(`${x.method} ${x.target} HTTP/1.${http10 ? 0 : 1}`);
+  const remap = x.remap !== null && x.remap.onRequest ? x.remap : null;
+  lines.push(`${x.method} ${remap !== null ? remap.uri(x.target, true) : x.target} HTTP/1.${http10 ? 0 : 1}`);
   if (x.replaceHost !== null) lines.push(`Host: ${x.replaceHost}`);
-  else if (x.host !== '') lines.push(`Host: ${x.host}`);
+  else if (x.host !== '') lines.push(`Host: ${remap !== null ? remap.host(x.host, true) : x.host}`);
 
   let chunked = false;
   if (x.bodyLength > 0 || (x.bodyLength === 0 && x.method !== 'GET' && x.method !== 'HEAD')) {
@@ -123,7 +135,9 @@ export function buildProxyRequest(x: ProxyRequestInput): { readonly head: Buffer
         break;
     }
     if (v === '') continue;
-    lines.push(`${canonical(n)}: ${v}`);
+    // WebDAV's Destination and Content-Location carry URIs of this site
+    const mapped = remap !== null && (n === 'destination' || n === 'content-location') ? remap.uri(v, true) : v;
+    lines.push(`${canonical(n)}: ${mapped}`);
   }
   // mod_proxy always sends "Connection: close" to the backend
   const tokens = connection !== undefined && !x.forceHttp10 && x.httpVersion === 11 && connection.toLowerCase() !== 'close' && te ? ', te' : '';
