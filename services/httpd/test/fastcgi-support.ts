@@ -42,18 +42,22 @@ async function ready(p: FastcgiPeer, child: ChildProcess): Promise<FastcgiPeer> 
   return p;
 }
 
-/** php-fpm8.2 -F -y conf -p dir (-R as root): one static pool of `children` on dir/php.sock, as the current user. */
-export async function startPhpFpm(dir: string, children = 2): Promise<FastcgiPeer> {
+/**
+ * php-fpm8.2 -F -y conf -p dir (-R as root): one static pool of `children` on dir/php.sock, as the
+ * current user; with `pool`, the pool has that name, listens on dir/<pool>.sock and its scripts see
+ * it as getenv('POOL').
+ */
+export async function startPhpFpm(dir: string, children = 2, pool?: string): Promise<FastcgiPeer> {
   if (PHP_FPM === undefined) throw new Error('php-fpm is not installed: install the Debian package "php8.2-fpm"');
-  const socket = path.join(dir, 'php.sock');
+  const socket = path.join(dir, `${pool ?? 'php'}.sock`);
   const conf = path.join(dir, 'php-fpm.conf');
   fs.writeFileSync(
     conf,
     `[global]
 error_log = ${path.join(dir, 'php-fpm.log')}
 daemonize = no
-[www]
-listen = ${socket}
+[${pool ?? 'www'}]
+listen = ${socket}${pool === undefined ? '' : `\nenv[POOL] = ${pool}`}
 pm = static
 pm.max_children = ${children}
 security.limit_extensions = .php .php5

@@ -3,6 +3,7 @@
 // compiled once at start-up into frozen hosts. Host keys this version does not carry out stop the
 // start: a config that relies on bin-path spawning or an authorizer must not be served without it.
 import { pluginsErrDirectiveType, type ConfigArrayLike, type ConfigValueLike, type TypedValue } from '@libs/plugins';
+import { gwHash, parseBalance, type GatewayBalance } from './balance';
 
 /** One backend address with the options that shape its CGI environment. */
 export interface GatewayHost {
@@ -21,6 +22,14 @@ export interface GatewayHost {
   readonly fixRootScriptname: boolean;
   /** broken-scriptfilename: SCRIPT_FILENAME carries PATH_INFO too (PHP's cgi.fix_pathinfo = 1). */
   readonly brokenScriptFilename: boolean;
+  /** disable-time (default 1): seconds a backend that refused or timed out stays out of rotation. */
+  readonly disableTime: number;
+  /** connect-timeout (default 8), read-timeout and write-timeout (default 0: none), in seconds. */
+  readonly connectTimeout: number;
+  readonly readTimeout: number;
+  readonly writeTimeout: number;
+  /** gw_hash of the host name or socket path, for the hash and sticky elections. */
+  readonly gwHash: number;
 }
 
 /** One key of fastcgi.server: an extension (".php") or a URL prefix ("/app/"). */
@@ -39,17 +48,34 @@ const NOT_BUILT = new Set([
   'allow-x-send-file',
   'x-sendfile',
   'x-sendfile-docroot',
-  'connect-timeout',
-  'read-timeout',
-  'write-timeout',
   'tcp-fin-propagate',
   'upgrade',
 ]);
 
-/** Host keys that only matter for processes httpd-ts would spawn (bin-path, refused above) or for rotation. */
-const NO_EFFECT_HERE = new Set(['min-procs', 'max-procs', 'max-load-per-proc', 'idle-timeout', 'listen-backlog', 'disable-time']);
+/** Host keys that only matter for processes httpd-ts would spawn (bin-path, refused above). */
+const NO_EFFECT_HERE = new Set(['min-procs', 'max-procs', 'max-load-per-proc', 'idle-timeout', 'listen-backlog']);
 
-const KNOWN = new Set(['host', 'port', 'socket', 'check-local', 'docroot', 'strip-request-uri', 'fix-root-scriptname', 'broken-scriptfilename', ...NOT_BUILT, ...NO_EFFECT_HERE]);
+/** Host keys holding seconds, with lighttpd's defaults (gw_set_defaults_backend). */
+const SECONDS: ReadonlyArray<readonly [string, number]> = [
+  ['disable-time', 1],
+  ['connect-timeout', 8],
+  ['read-timeout', 0],
+  ['write-timeout', 0],
+];
+
+const KNOWN = new Set([
+  'host',
+  'port',
+  'socket',
+  'check-local',
+  'docroot',
+  'strip-request-uri',
+  'fix-root-scriptname',
+  'broken-scriptfilename',
+  ...SECONDS.map(([k]) => k),
+  ...NOT_BUILT,
+  ...NO_EFFECT_HERE,
+]);
 
 function str(v: ConfigValueLike): string | null {
   return v.type === 'string' ? v.value : v.type === 'integer' ? String(v.value) : null;
@@ -107,6 +133,12 @@ function compileHost(key: string, label: string, block: ConfigArrayLike, where: 
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad('"port" must be a number between 0 and 65535');
     if (port === 0) port = 80;
   }
+  const secs = new Map<string, number>();
+  for (const [k, dflt] of SECONDS) {
+    const t = text(k);
+    if (t !== null && !/^\d+$/.test(t)) throw bad(`"${k}" must be a number of seconds`);
+    secs.set(k, t === null ? dflt : Number(t));
+  }
   const strip = text('strip-request-uri');
   const docroot = text('docroot');
   return Object.freeze({
@@ -119,6 +151,11 @@ function compileHost(key: string, label: string, block: ConfigArrayLike, where: 
     stripRequestUri: strip === null || strip === '' ? null : strip.replace(/\/+$/, ''),
     fixRootScriptname: flag('fix-root-scriptname', false),
     brokenScriptFilename: flag('broken-scriptfilename', false),
+    disableTime: secs.get('disable-time') as number,
+    connectTimeout: secs.get('connect-timeout') as number,
+    readTimeout: secs.get('read-timeout') as number,
+    writeTimeout: secs.get('write-timeout') as number,
+    gwHash: gwHash(socketPath ?? (host as string)),
   });
 }
 
@@ -136,8 +173,7 @@ export function compileGatewayServers(key: string) {
         }
         hosts.push(compileHost(name, h.key ?? String(i), h.value, where));
       }
-      // one backend per key until the gateway core balances (fastcgi.balance)
-      if (hosts.length !== 1) throw pluginsErrDirectiveType(key, `lists ${hosts.length} backends for ${name}; this version of httpd-ts takes exactly one`, where);
+      if (hosts.length === 0) throw pluginsErrDirectiveType(key, `lists no backend for ${name}`, where);
       out.push(Object.freeze({ key: name, hosts: Object.freeze(hosts) }));
     }
     return Object.freeze(out);
@@ -165,4 +201,13 @@ export function matchExtension(
     if (e.key.startsWith('/') ? urlPath.startsWith(e.key) : fn.endsWith(e.key)) return e;
   }
   return null;
+}
+
+/** The `parse` of fastcgi.balance: refused at start unless lighttpd knows the word. */
+export function compileBalance(key: string) {
+  return (value: TypedValue, where: string): GatewayBalance => {
+    const b = parseBalance(value as string);
+    if (b === null) throw pluginsErrDirectiveType(key, `has to be one of: fair, least-connection, round-robin, hash, sticky, but not: ${String(value)}`, where);
+    return b;
+  };
 }

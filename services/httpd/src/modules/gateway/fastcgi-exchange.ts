@@ -2,12 +2,16 @@
 // socket to the backend, the @libs/fastcgi client session on it (request id 1, no FCGI_KEEP_CONN:
 // the backend closes after END_REQUEST, as mod_fastcgi.c fcgi_create_env asks), what the backend
 // wrote on STDOUT and not yet taken, and one "something happened" promise for the request to wait on.
+// It keeps lighttpd's write_ts / read_ts so that the 1-second trigger can end it past a timeout.
 import net from 'node:net';
 import type { ServiceLog } from '@libs/log';
 import { FastcgiClient, type FastcgiClientRequest } from '@libs/fastcgi';
+import { monotonicSecs, type BackendRequest } from './backend-state';
 import type { GatewayHost } from './fastcgi-config';
 
-export class FastcgiExchange {
+export type GatewayTimeout = 'connect' | 'read' | 'write';
+
+export class FastcgiExchange implements BackendRequest {
   /** STDOUT received and not taken yet. */
   readonly out: Buffer[] = [];
   outBytes = 0;
@@ -20,6 +24,11 @@ export class FastcgiExchange {
   /** Bytes written to the backend (params and stdin), lighttpd's wb.bytes_out for its log lines. */
   bytesSent = 0;
   stdinEnded = false;
+  /** The trigger found it waiting longer than connect-timeout, read-timeout or write-timeout. */
+  timedOut: GatewayTimeout | null = null;
+  /** Seconds (monotonic) of the connect or the last write progress, and of the last read. */
+  private writeTs = monotonicSecs();
+  private readTs = 0;
   private readonly socket: net.Socket;
   private readonly client: FastcgiClient;
   private request: FastcgiClientRequest | null = null;
@@ -36,24 +45,32 @@ export class FastcgiExchange {
       peer: host.name,
       paramsEncoding: 'latin1',
       write: (chunks) => {
+        const waiting = this.socket.writableNeedDrain;
         for (const c of chunks) {
           this.bytesSent += c.length;
           this.socket.write(c);
         }
+        // write_ts restarts when the socket starts waiting to write (FDEVENT_OUT added)
+        if (!waiting && this.socket.writableNeedDrain) this.writeTs = monotonicSecs();
       },
       close: () => this.close(),
     });
     this.socket.on('connect', () => {
       this.connected = true;
+      this.writeTs = this.readTs = monotonicSecs();
       this.notify();
     });
     this.socket.on('data', (d: Buffer) => {
+      this.readTs = monotonicSecs();
       this.client.execute(d);
       // backpressure: the backend waits while the request holds a full response queue
       if (this.outBytes >= READ_PAUSE) this.socket.pause();
       this.notify();
     });
-    this.socket.on('drain', () => this.notify());
+    this.socket.on('drain', () => {
+      this.writeTs = monotonicSecs();
+      this.notify();
+    });
     this.socket.on('end', () => {
       this.client.end();
       this.notify();
@@ -68,6 +85,29 @@ export class FastcgiExchange {
       if (this.connected && !this.ended) this.broken = true;
       this.notify();
     });
+  }
+
+  /**
+   * gw_handle_trigger_host_timeouts: connecting longer than connect-timeout; reading (not paused by
+   * a full response queue) with nothing received for read-timeout; waiting to write for write-timeout.
+   */
+  expire(now: number): void {
+    if (this.closed || this.ended || this.timedOut !== null) return;
+    const h = this.host;
+    if (!this.connected) {
+      if (h.connectTimeout > 0 && now - this.writeTs > h.connectTimeout) this.timedOut = 'connect';
+    } else if (h.readTimeout > 0 && !this.socket.isPaused() && now - this.readTs > h.readTimeout) {
+      this.timedOut = 'read';
+    } else if (h.writeTimeout > 0 && this.socket.writableNeedDrain && now - this.writeTs > h.writeTimeout) {
+      this.timedOut = 'write';
+    }
+    if (this.timedOut !== null) this.notify();
+  }
+
+  /** The socket's descriptor for lighttpd's "(fd: N)" in log lines (-1 when Node does not say). */
+  get fd(): number {
+    const handle = (this.socket as unknown as { _handle?: { fd?: number } })._handle;
+    return handle?.fd ?? -1;
   }
 
   /** Resolves at the next event on the backend connection (data, room, connect, close). */

@@ -1,0 +1,93 @@
+// What a gateway knows about its backends while it runs, as lighttpd 1.4.69's gw_backend.c keeps
+// it in gw_host / gw_proc: the load, whether a backend is disabled and until when (a backend that
+// refused or timed out is left out of the election for disable-time seconds), the requests on it
+// for the timeout check, and each key's round-robin position and "all handlers are down" note.
+// The server's 1-second trigger drives it (gw_handle_trigger): no timer per backend or request.
+import type { ServiceLog } from '@libs/log';
+import { pickHost, type Election, type GatewayBalance } from './balance';
+import type { GatewayExtension, GatewayHost } from './fastcgi-config';
+
+/** lighttpd's log_monotonic_secs. */
+export function monotonicSecs(): number {
+  return Math.floor(performance.now() / 1000);
+}
+
+/** A request in progress on a backend, as the timeout check sees it (the gw handler context). */
+export interface BackendRequest {
+  /** The trigger found it waiting longer than the backend's timeout. */
+  expire(now: number): void;
+}
+
+/** One backend (lighttpd: the host with its one proc, as without bin-path). */
+export class BackendState {
+  load = 0;
+  /** PROC_STATE_OVERLOADED: out of the election until the trigger re-enables it. */
+  disabled = false;
+  disabledUntil = 0;
+  readonly requests = new Set<BackendRequest>();
+
+  constructor(readonly host: GatewayHost) {}
+
+  /** gw_proc_connect_error for a backend httpd-ts did not spawn: disabled for disable-time seconds. */
+  disable(now: number): void {
+    this.disabledUntil = now + this.host.disableTime;
+    this.disabled = true;
+  }
+
+  /** gw_proc_check_enable, from the trigger. */
+  checkEnable(now: number, log: ServiceLog): void {
+    if (!this.disabled || now <= this.disabledUntil) return;
+    this.disabled = false;
+    const h = this.host;
+    log.error(`gw-server re-enabled: ${h.name} ${h.socketPath === null ? h.host : ''} ${h.port} ${h.socketPath ?? ''}`);
+  }
+}
+
+/** Every backend of a module's gateway, with each key's balancing state. */
+export class GatewayBackends {
+  private readonly states = new Map<GatewayHost, BackendState>();
+  private readonly lastUsed = new WeakMap<GatewayExtension, number>();
+  /** Keys whose "all handlers ... are down" line was written (extension->note_is_sent). */
+  private readonly noteSent = new WeakSet<GatewayExtension>();
+
+  state(host: GatewayHost): BackendState {
+    let s = this.states.get(host);
+    if (s === undefined) {
+      s = new BackendState(host);
+      this.states.set(host, s);
+    }
+    return s;
+  }
+
+  /**
+   * gw_host_get: the backend for this request, or null when all are down, having logged (once
+   * until a backend is found again) "all handlers for <path>?<query> on <key> are down."
+   */
+  get(ext: GatewayExtension, balance: GatewayBalance, req: Election & { readonly query: string }, log: ServiceLog): BackendState | null {
+    const candidates = ext.hosts.map((h) => {
+      const s = this.state(h);
+      return { up: !s.disabled, load: s.load, hash: h.gwHash, port: h.port };
+    });
+    const { ndx, lastUsed } = pickHost(candidates, balance, this.lastUsed.get(ext) ?? -1, req);
+    this.lastUsed.set(ext, lastUsed);
+    const host = ext.hosts[ndx];
+    if (host !== undefined) {
+      this.noteSent.delete(ext);
+      return this.state(host);
+    }
+    if (!this.noteSent.has(ext)) {
+      this.noteSent.add(ext);
+      log.error(`all handlers for ${req.path}?${req.query} on ${ext.key} are down.`);
+    }
+    return null;
+  }
+
+  /** gw_handle_trigger: re-enable backends whose disable-time is over, end requests past a timeout. */
+  trigger(log: ServiceLog): void {
+    const now = monotonicSecs();
+    for (const s of this.states.values()) {
+      for (const req of [...s.requests]) req.expire(now);
+      s.checkEnable(now, log);
+    }
+  }
+}
