@@ -54,6 +54,10 @@ interface Echo {
   md5: string;
 }
 
+const ENDLESS = 128 * 1024 * 1024;
+/** Bytes the backend's /endless answer has handed to its socket. */
+const endless = { written: 0 };
+
 /** An HTTP/1.1 backend that answers with what it received; /chunked answers 1 MiB chunk-encoded, /missing 404. */
 async function startEcho(): Promise<number> {
   const srv = http.createServer((req, res) => {
@@ -75,6 +79,20 @@ async function startEcho(): Promise<number> {
           'Content-Type': 'text/plain',
         });
         res.end('moved\n');
+        return;
+      }
+      if (req.url?.endsWith('/endless') === true) {
+        // 128 MiB, written only as fast as the socket takes it; `written` is what it took
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(ENDLESS) });
+        const piece = Buffer.alloc(64 * 1024, 0x61);
+        const more = (): void => {
+          while (endless.written < ENDLESS) {
+            endless.written += piece.length;
+            if (!res.write(piece)) return void res.once('drain', more);
+          }
+          res.end();
+        };
+        more();
         return;
       }
       if (req.url === '/missing') {
@@ -263,6 +281,38 @@ test('httpd-ts -> an HTTP backend: the request as lighttpd forwards it, bodies w
 
   // the backend still answers after all that
   expect((await request(port, 'GET', '/again')).status).toBe(200);
+}, 60_000);
+
+test('a client that stops reading stops the backend: its answer is read only as fast as the client takes it', async () => {
+  dir = tempDir();
+  const echo = await startEcho();
+  server = await startHttpd(proxyLines(echo, 1, 1));
+  endless.written = 0;
+  const sock = net.connect(server.port, '127.0.0.1');
+  await new Promise((resolve) => sock.once('connect', resolve));
+  sock.write('GET /stream/endless HTTP/1.1\r\nHost: site.example\r\nConnection: close\r\n\r\n');
+  sock.pause();
+  // the backend stops once the socket buffers on the way and httpd-ts's 64 KiB are full
+  let last = -1;
+  await until(() => {
+    const now = endless.written;
+    const still = now === last && now > 0;
+    last = now;
+    return still;
+  }, 20_000).catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 500));
+  const stalled = endless.written;
+  expect(stalled).toBeLessThan(ENDLESS / 2);
+  await new Promise((r) => setTimeout(r, 500));
+  expect(endless.written).toBe(stalled);
+  // reading again lets it finish, every byte there
+  let got = 0;
+  sock.on('data', (d: Buffer) => (got += d.length));
+  sock.resume();
+  await new Promise((resolve) => sock.once('end', resolve));
+  sock.destroy();
+  expect(endless.written).toBe(ENDLESS);
+  expect(got).toBeGreaterThan(ENDLESS);
 }, 60_000);
 
 test('options mod_proxy does not carry out yet stop the start, naming them', async () => {
