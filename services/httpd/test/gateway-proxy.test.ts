@@ -58,13 +58,13 @@ const ENDLESS = 128 * 1024 * 1024;
 /** Bytes the backend's /endless answer has handed to its socket. */
 const endless = { written: 0 };
 
-/** An HTTP/1.1 backend that answers with what it received; /chunked answers 1 MiB chunk-encoded, /missing 404. */
+/** An HTTP/1.1 backend that answers with what it received; .../chunked answers 1 MiB chunk-encoded, .../endless 128 MiB, /missing 404. */
 async function startEcho(): Promise<number> {
   const srv = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (d: Buffer) => chunks.push(d));
     req.on('end', () => {
-      if (req.url === '/chunked') {
+      if (req.url?.endsWith('/chunked') === true) {
         res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'X-Backend': 'echo' });
         const body = pattern(1024 * 1024);
         for (let i = 0; i < body.length; i += 100_000) res.write(body.subarray(i, i + 100_000));
@@ -357,6 +357,8 @@ test('what the backend receives and what the client gets are the same behind htt
     ['POST', '/post', body, { Host: 'site.example', 'Transfer-Encoding': 'chunked' }],
     ['PUT', '/put', Buffer.alloc(0), { Host: 'site.example' }],
     ['GET', '/chunked', undefined, { Host: 'site.example' }],
+    ['POST', '/stream/post', body, { Host: 'site.example', 'Transfer-Encoding': 'chunked' }],
+    ['GET', '/stream/x/chunked', undefined, { Host: 'site.example' }],
     ['GET', '/missing', undefined, { Host: 'site.example' }],
     ['HEAD', '/head', undefined, { Host: 'site.example' }],
     ['GET', '/raw/close', undefined, { Host: 'site.example' }],
@@ -375,7 +377,8 @@ test('what the backend receives and what the client gets are the same behind htt
     }
     // error pages are each server's own
     if (ours.status < 500) expect([label, md5(ours.body)]).toEqual([label, md5(theirs.body)]);
-    const seen = (a: typeof ours): unknown[] => [a.headers['content-type'], a.headers.location, a.headers['content-location'], a.headers['set-cookie']];
+    // (a HEAD answer's Content-Length differs: lighttpd passes the backend's, or none; the engine writes its own)
+    const seen = (a: typeof ours): unknown[] => [method === 'HEAD' ? null : a.headers['content-length'], a.headers['transfer-encoding'], a.headers['content-type'], a.headers.location, a.headers['content-location'], a.headers['set-cookie']];
     expect([label, ...seen(ours)]).toEqual([label, ...seen(theirs)]);
   }
   const theirLog = fs.readFileSync(path.join(ldir, 'lighttpd-error.log'), 'utf8');
