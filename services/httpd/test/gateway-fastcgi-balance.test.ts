@@ -1,8 +1,10 @@
 // mod_fastcgi with several backends per key (lighttpd 1.4.69 gw_backend.c gw_host_get,
 // gw_proc_connect_error, gw_handle_trigger) over real sockets: two php-fpm 8.2 pools whose page
 // prints the pool's name, a unix socket path nothing listens on ("Connection refused"), and a
-// FastCGI server that accepts and never reads or answers (read-timeout, write-timeout). Each
+// FastCGI server that accepts and never reads or answers (read-timeout, write-timeout), and a TCP
+// listener whose accept queue is full, so that a connect waits (connect-timeout). Each
 // behaviour is run on httpd-ts and on lighttpd 1.4.69 with the same config and compared.
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -17,12 +19,15 @@ let lighttpd: RunningLighttpd | undefined;
 let silent: net.Server | undefined;
 /** The connections `silent` accepted and holds. */
 const held: net.Socket[] = [];
+let stuck: ChildProcess | undefined;
 
 afterEach(async () => {
   await server?.stop();
   await lighttpd?.stop();
   for (const p of pools) await p.stop();
   for (const s of held.splice(0)) s.destroy();
+  stuck?.kill('SIGKILL');
+  stuck = undefined;
   await new Promise<void>((resolve) => (silent === undefined ? resolve() : silent.close(() => resolve())));
   server = undefined;
   lighttpd = undefined;
@@ -211,3 +216,59 @@ test('fastcgi.balance outside lighttpd\'s words and backend keys still not built
   expect(binPath.code).not.toBe(0);
   expect(binPath.stderr + binPath.stdout).toMatch(/"bin-path", which is not available/);
 });
+
+/**
+ * A TCP port whose listener never accepts (a Node process blocked right after listen with a backlog
+ * of 1) and whose accept queue is already full: a connect to it waits (the SYN is dropped).
+ */
+async function fullPort(): Promise<number> {
+  const code =
+    "const s = require('net').createServer().listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {" +
+    "  process.stdout.write(s.address().port + '\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); });";
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  stuck = child;
+  const port = await new Promise<number>((resolve) => child.stdout?.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  for (let i = 0; i < 3; i++) {
+    const filler = net.connect(port, '127.0.0.1');
+    filler.on('error', () => undefined);
+    held.push(filler);
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  return port;
+}
+
+test('connect-timeout: a backend that does not accept the connection in time is disabled and the request retried once on another, else 503, as lighttpd 1.4.69', async () => {
+  dir = tempDir();
+  const www = docroot(['ct', 'ctonly']);
+  const [a] = await twoPools();
+  const port = await fullPort();
+  const hang = `"host" => "127.0.0.1", "port" => ${port}, "check-local" => "disable", "connect-timeout" => 1`;
+  await startBoth(
+    [
+      'server.modules += ( "mod_fastcgi" )',
+      `server.document-root = "${www}"`,
+      'fastcgi.balance = "round-robin"',
+      `fastcgi.server = ( "/ct/" => ( "h0" => ( ${hang} ), "h1" => ( "socket" => "${a}", "check-local" => "disable" ) ),`,
+      `                   "/ctonly/" => ( "h0" => ( ${hang} ) ) )`,
+    ].join('\n'),
+  );
+  const timedOut = `establishing connection failed: socket: tcp:127.0.0.1:${port}: Connection timed out`;
+  for (const [p, log] of [
+    [(server as RunningServer).port, ours],
+    [(lighttpd as RunningLighttpd).port, theirs],
+  ] as const) {
+    const t0 = Date.now();
+    // round-robin elects the waiting backend first: after connect-timeout the request goes to "a"
+    expect(await answers(p, ['/ct/pool.php'])).toEqual(['200 a']);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    expect(count(log(), timedOut)).toBe(1);
+    // disabled now: straight to "a"
+    const t1 = Date.now();
+    expect(await answers(p, ['/ct/pool.php'])).toEqual(['200 a']);
+    expect(Date.now() - t1).toBeLessThan(1000);
+    // no other backend: one more election finds none up
+    expect(await answers(p, ['/ctonly/pool.php'])).toEqual(['503']);
+    expect(count(log(), timedOut)).toBe(2);
+    expect(count(log(), 'all handlers for /ctonly/pool.php? on /ctonly/ are down.')).toBe(1);
+  }
+}, 60_000);
