@@ -139,6 +139,31 @@ export function createModProxy(): HttpPlugin {
     }
   }
 
+  /**
+   * A chunked body the backend broke: lighttpd 1.4.69 logs it (gw_backend_error after
+   * resp_body_started) and ends the response with the body received so far.
+   */
+  function badBody(r: Request, ctx: Ctx): HandlerResult {
+    r.env.log.error(`response already sent out, but backend returned error on socket: ${ctx.host.name} for ${where(r)}, terminating connection`);
+    release(r);
+    return HandlerResult.Finished;
+  }
+
+  /**
+   * The backend closed before its Content-Length or last chunk. Streamed, the head is out: the
+   * connection ends, so the client sees the body cut short as behind lighttpd (which logs nothing).
+   * Buffered (stream-response-body = 0), nothing went out yet: 502. lighttpd sends the partial body
+   * there under the backend's Content-Length, which this engine replaces by the length it has.
+   */
+  function cutShort(r: Request, ctx: Ctx): HandlerResult {
+    if (r.conf['server.stream-response-body'] === 0) {
+      r.resetResponse();
+      return fail(r, ctx, 502);
+    }
+    release(r);
+    return HandlerResult.Error;
+  }
+
   /** Body bytes from the backend into r.respBody, by its framing; false when the framing is broken. */
   function appendBody(r: Request, ctx: Ctx, b: Buffer): boolean {
     if (ctx.decoder !== null) {
@@ -192,7 +217,7 @@ export function createModProxy(): HttpPlugin {
     const none = r.head.method === 'HEAD' || head.status === 204 || head.status === 304;
     ctx.remaining = none ? 0 : head.contentLength;
     ctx.decoder = none || !head.chunked ? null : new ChunkedDecoder();
-    if (head.bodyStart < buf.length && !appendBody(r, ctx, buf.subarray(head.bodyStart))) return HandlerResult.Error;
+    if (head.bodyStart < buf.length && !appendBody(r, ctx, buf.subarray(head.bodyStart))) return badBody(r, ctx);
     x.resumeRead();
     return HandlerResult.WaitForEvent;
   }
@@ -304,20 +329,10 @@ export function createModProxy(): HttpPlugin {
         // streamed: the backend is not read while the client has not taken the last 64 KiB (the write
         // loop asks again below the mark); with server.stream-response-body = 0 the queue goes to temp files
         if (r.conf['server.stream-response-body'] !== 0 && r.respBody.length >= RESPONSE_LOW_WATER) return HandlerResult.WaitForEvent;
-        for (const b of x.take()) {
-          if (!appendBody(r, ctx, b)) {
-            r.env.log.error(`response already sent out, but backend returned error on socket: ${ctx.host.name} for ${where(r)}, terminating connection`);
-            release(r);
-            return HandlerResult.Error;
-          }
-        }
+        for (const b of x.take()) if (!appendBody(r, ctx, b)) return badBody(r, ctx);
         if (bodyComplete(ctx) || (x.eof && x.inBytes === 0)) {
-          const cut = !bodyComplete(ctx) && (ctx.remaining > 0 || ctx.decoder !== null);
+          if (!bodyComplete(ctx) && (ctx.remaining > 0 || ctx.decoder !== null)) return cutShort(r, ctx);
           release(r);
-          if (cut) {
-            r.env.log.error(`response already sent out, but backend returned error on socket: ${ctx.host.name} for ${where(r)}, terminating connection`);
-            return HandlerResult.Error;
-          }
           return HandlerResult.Finished;
         }
         x.resumeRead();
