@@ -56,7 +56,7 @@ interface Echo {
 
 const ENDLESS = 128 * 1024 * 1024;
 /** Bytes the backend's /endless answer has handed to its socket. */
-const endless = { written: 0 };
+const endless = { written: 0, closed: false };
 
 /** An HTTP/1.1 backend that answers with what it received; .../chunked answers 1 MiB chunk-encoded, .../endless 128 MiB, /missing 404. */
 async function startEcho(): Promise<number> {
@@ -84,6 +84,7 @@ async function startEcho(): Promise<number> {
       if (req.url?.endsWith('/endless') === true) {
         // 128 MiB, written only as fast as the socket takes it; `written` is what it took
         res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(ENDLESS) });
+        res.on('close', () => (endless.closed = endless.written < ENDLESS));
         const piece = Buffer.alloc(64 * 1024, 0x61);
         const more = (): void => {
           while (endless.written < ENDLESS) {
@@ -286,7 +287,7 @@ test('httpd-ts -> an HTTP backend: the request as lighttpd forwards it, bodies w
   expect((await request(port, 'GET', '/again')).status).toBe(200);
 }, 60_000);
 
-test('a client that stops reading stops the backend: its answer is read only as fast as the client takes it', async () => {
+test('a client that stops reading stops the backend, one that leaves closes it: the answer is read only as fast as the client takes it', async () => {
   dir = tempDir();
   const echo = await startEcho();
   server = await startHttpd(proxyLines(echo, 1, 1));
@@ -316,6 +317,21 @@ test('a client that stops reading stops the backend: its answer is read only as 
   sock.destroy();
   expect(endless.written).toBe(ENDLESS);
   expect(got).toBeGreaterThan(ENDLESS);
+
+  // a client that leaves mid-answer: httpd-ts closes the backend connection too
+  endless.written = 0;
+  endless.closed = false;
+  const leaving = net.connect(server.port, '127.0.0.1');
+  leaving.write('GET /stream/endless HTTP/1.1\r\nHost: site.example\r\n\r\n');
+  let seen = 0;
+  await new Promise<void>((resolve) =>
+    leaving.on('data', (d: Buffer) => {
+      seen += d.length;
+      if (seen > 1024 * 1024) resolve();
+    }),
+  );
+  leaving.destroy();
+  await until(() => endless.closed);
 }, 60_000);
 
 test('options mod_proxy does not carry out yet stop the start, naming them', async () => {
