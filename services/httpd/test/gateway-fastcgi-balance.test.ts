@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { request, startPhpFpm, type FastcgiPeer } from './fastcgi-support';
 import { startLighttpd, type RunningLighttpd } from './lighttpd-support';
-import { errorLog, runHttpd, startConf, tempDir, until, type RunningServer } from './serve-support';
+import { errorLog, rawExchange, runHttpd, startConf, tempDir, until, type RunningServer } from './serve-support';
 
 let dir = '';
 let pools: FastcgiPeer[] = [];
@@ -270,5 +270,41 @@ test('connect-timeout: a backend that does not accept the connection in time is 
     expect(await answers(p, ['/ctonly/pool.php'])).toEqual(['503']);
     expect(count(log(), timedOut)).toBe(2);
     expect(count(log(), 'all handlers for /ctonly/pool.php? on /ctonly/ are down.')).toBe(1);
+  }
+}, 60_000);
+
+test('read-timeout after the head went out cuts the connection: the client sees the head and part of the body, no end, as lighttpd 1.4.69', async () => {
+  dir = tempDir();
+  const www = docroot(['stall']);
+  // answers the head and the start of a body on FCGI_STDOUT (request id 1), then nothing more
+  const stall = path.join(dir, 'stall.sock');
+  const head = Buffer.from('Status: 200\r\nContent-Type: text/plain\r\n\r\npartial-body');
+  const record = Buffer.concat([Buffer.from([1, 6, 0, 1, head.length >> 8, head.length & 0xff, 0, 0]), head]);
+  silent = net.createServer((s) => {
+    held.push(s);
+    s.once('data', () => s.write(record));
+  });
+  await new Promise<void>((resolve) => (silent as net.Server).listen(stall, resolve));
+  await startBoth(
+    [
+      'server.modules += ( "mod_fastcgi" )',
+      `server.document-root = "${www}"`,
+      'server.stream-response-body = 2',
+      `fastcgi.server = ( "/stall/" => (( "socket" => "${stall}", "check-local" => "disable", "read-timeout" => 1 )) )`,
+    ].join('\n'),
+  );
+  for (const [port, log] of [
+    [(server as RunningServer).port, ours],
+    [(lighttpd as RunningLighttpd).port, theirs],
+  ] as const) {
+    const t0 = Date.now();
+    const got = (await rawExchange(port, 'GET /stall/x HTTP/1.1\r\nHost: t\r\n\r\n', { timeoutMs: 6000 })).toString('latin1');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    expect(got).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(got).toContain('partial-body');
+    // chunked, and cut: no last chunk
+    expect(got).toMatch(/Transfer-Encoding: chunked/i);
+    expect(got.endsWith('0\r\n\r\n')).toBe(false);
+    await until(() => log().some((l) => l.startsWith(`read timeout on socket: unix:${stall} (fd: `)));
   }
 }, 60_000);
