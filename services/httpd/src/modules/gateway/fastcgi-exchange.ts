@@ -194,6 +194,8 @@ function errnoText(e: NodeJS.ErrnoException): string {
       return 'No such file or directory';
     case 'EACCES':
       return 'Permission denied';
+    case 'EAGAIN':
+      return 'Resource temporarily unavailable';
     case 'ETIMEDOUT':
       return 'Connection timed out';
     case 'EHOSTUNREACH':
