@@ -147,7 +147,12 @@ describe('fpm-ts under a real systemd', () => {
     expect(failed).toEqual([]);
     expect(results.length).toBeGreaterThan(20);
     expect(await mainPid()).toBe(before);
-    expect(await container.property(SERVICE, 'ActiveState')).toBe('active');
+    // READY=1 follows once every new worker reported ready, which can be just after the first of
+    // them answered; systemd then leaves "reloading"
+    await container.waitFor('ActiveState active again after the reload', 10_000, async () => {
+      const state = await container.property(SERVICE, 'ActiveState');
+      return { done: state === 'active', last: state };
+    });
   });
 
   it('fails systemctl reload visibly on a broken config while the old pools keep serving', async () => {
