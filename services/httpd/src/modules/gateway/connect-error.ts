@@ -9,6 +9,8 @@ export function connectErrorText(e: NodeJS.ErrnoException): string {
       return 'No such file or directory';
     case 'EACCES':
       return 'Permission denied';
+    case 'EAGAIN':
+      return 'Resource temporarily unavailable';
     case 'ETIMEDOUT':
       return 'Connection timed out';
     case 'EHOSTUNREACH':

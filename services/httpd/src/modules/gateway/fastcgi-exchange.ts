@@ -8,6 +8,7 @@ import type { ServiceLog } from '@libs/log';
 import { FastcgiClient, type FastcgiClientRequest } from '@libs/fastcgi';
 import { monotonicSecs, type BackendRequest } from './backend-state';
 import type { GatewayHost } from './fastcgi-config';
+import { connectErrorText } from './connect-error';
 
 export type GatewayTimeout = 'connect' | 'read' | 'write';
 
@@ -76,7 +77,7 @@ export class FastcgiExchange implements BackendRequest {
       this.notify();
     });
     this.socket.on('error', (e: NodeJS.ErrnoException) => {
-      if (!this.connected) this.connectError = errnoText(e);
+      if (!this.connected) this.connectError = connectErrorText(e);
       else if (!this.ended) this.broken = true;
       this.client.destroy();
       this.notify();
@@ -185,24 +186,3 @@ export class FastcgiExchange implements BackendRequest {
 /** Received STDOUT above which the socket is not read until the request took it. */
 const READ_PAUSE = 64 * 1024;
 
-/** strerror() wording for the connect errors lighttpd logs with log_perror. */
-function errnoText(e: NodeJS.ErrnoException): string {
-  switch (e.code) {
-    case 'ECONNREFUSED':
-      return 'Connection refused';
-    case 'ENOENT':
-      return 'No such file or directory';
-    case 'EACCES':
-      return 'Permission denied';
-    case 'EAGAIN':
-      return 'Resource temporarily unavailable';
-    case 'ETIMEDOUT':
-      return 'Connection timed out';
-    case 'EHOSTUNREACH':
-      return 'No route to host';
-    case 'ENETUNREACH':
-      return 'Network is unreachable';
-    default:
-      return e.message;
-  }
-}

@@ -4,6 +4,7 @@
 // 1xx heads other than 101 are skipped, Connection and HTTP2-Settings are dropped, Status passes
 // unparsed, Content-Length and Transfer-Encoding: chunked say how the body ends (the engine frames
 // the body to the client itself), a head past 64 KiB is 502.
+import { headEnd } from './response-head';
 
 /** lighttpd's MAX_HTTP_RESPONSE_FIELD_SIZE. */
 const MAX_HEAD = 65535;
@@ -23,17 +24,6 @@ export type HttpHeadResult =
       readonly chunked: boolean;
     };
 
-/** The offset after the head's blank line, or -1. */
-function headEnd(b: Buffer): number {
-  let line = 0;
-  while (line < b.length) {
-    const nl = b.indexOf(0x0a, line);
-    if (nl === -1) return -1;
-    if (nl === line || (nl === line + 1 && b[line] === 0x0d)) return nl + 1;
-    line = nl + 1;
-  }
-  return -1;
-}
 
 /** Parses the head at the start of `b` (what the backend sent so far); `path` names the request in log lines. */
 export function parseHttpHead(b: Buffer, path: string): HttpHeadResult {

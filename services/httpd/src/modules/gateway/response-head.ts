@@ -21,8 +21,8 @@ function statusCode(s: string): number {
   return Number(s.slice(0, 3));
 }
 
-/** The end of the head: the offset after its blank line, or -1. */
-function headEnd(b: Buffer): number {
+/** The end of a head (CGI or HTTP): the offset after its blank line, or -1. */
+export function headEnd(b: Buffer): number {
   let line = 0;
   while (line < b.length) {
     const nl = b.indexOf(0x0a, line);
