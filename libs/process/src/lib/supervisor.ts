@@ -245,6 +245,12 @@ export class Supervisor<
     for (const m of this.current) m?.worker.send(msg);
   }
 
+  /** Send a service message to one live worker (any generation); false when it has no live channel. */
+  sendTo(pid: number, msg: TDown): boolean {
+    for (const m of this.members) if (m.worker.pid === pid) return m.worker.send(msg);
+    return false;
+  }
+
   async queryStatus(timeoutMs = 1000): Promise<WorkerStatusEntry[]> {
     const live = this.current.filter((m): m is Member<TUp, TDown> => m !== undefined);
     return Promise.all(
