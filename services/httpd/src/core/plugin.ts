@@ -6,6 +6,7 @@ import type { ServiceLog } from '@libs/log';
 import type { Plugin, PluginFactory, RequestHook } from '@libs/plugins';
 import type { Request } from './request';
 import type { StatCache } from './stat-cache';
+import type { WorkerStatusReport } from './worker-status';
 
 /** A client connection as connection hooks see it (lighttpd connection). */
 export interface ConnectionView {
@@ -25,6 +26,13 @@ export interface ServerView {
    * module's handleWaitpid (lighttpd's server.c waitpid loop), the owner answering Finished.
    */
   spawn(command: string, args: readonly string[], options?: SpawnOptions): ChildProcess;
+  /**
+   * Adds a module's section to this process's status report; `section` runs when a report is
+   * asked for and returns JSON-serialisable data (it crosses the watcher's channel).
+   */
+  publishStatus(module: string, section: () => unknown): void;
+  /** Every worker's status report, this process's alone when there is no watcher. */
+  gatherStatus(): Promise<readonly WorkerStatusReport[]>;
 }
 
 export type HttpPlugin = Plugin<Request, ConnectionView, ServerView>;

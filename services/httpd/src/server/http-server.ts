@@ -22,6 +22,7 @@ import type { ConnectionView, HttpPlugin, ServerView } from '../core/plugin';
 import type { Request } from '../core/request';
 import type { RequestEnv } from '../core/request-env';
 import { StatCache, type StatCacheEngine } from '../core/stat-cache';
+import type { StatusGatherer, WorkerStatusReport } from '../core/worker-status';
 import type { RequestParserOptions } from '../http/request-parser';
 import { httpConditionEvaluator, isSocketCondition } from './conditions';
 import { serveErrors } from './errors';
@@ -65,6 +66,14 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
   readonly uploadDirs: readonly string[];
   readonly uploadTempFileSize: number;
   stopping = false;
+  /** The watcher's generation of this worker (0 without a watcher). */
+  generation = 0;
+  /** Where gatherStatus() gets every worker's report; a worker asks its watcher instead. */
+  statusGatherer: StatusGatherer = () => Promise.resolve([this.statusReport()]);
+  private readonly startedAt = Date.now();
+  private readonly statusSections = new Map<string, () => unknown>();
+  /** Requests of connections already closed (live ones count their own). */
+  private closedRequests = 0;
   private readonly globals: ReadonlyMap<string, TypedValue>;
   private readonly connections = new Set<H1Connection>();
   /** How many loaded modules have each request hook. */
@@ -163,6 +172,31 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
     return child;
   }
 
+  publishStatus(module: string, section: () => unknown): void {
+    this.statusSections.set(module, section);
+  }
+
+  gatherStatus(): Promise<readonly WorkerStatusReport[]> {
+    return this.statusGatherer();
+  }
+
+  /** This process's own report (counted when asked, so requests pay nothing for it). */
+  statusReport(): WorkerStatusReport {
+    let requests = this.closedRequests;
+    for (const c of this.connections) requests += c.requestCount;
+    const sections: Record<string, unknown> = {};
+    for (const [name, section] of this.statusSections) sections[name] = section();
+    return {
+      pid: process.pid,
+      startedAt: this.startedAt,
+      generation: this.generation,
+      connections: this.connections.size,
+      requests,
+      rss: process.memoryUsage.rss(),
+      sections,
+    };
+  }
+
   schedule(conn: Connection): void {
     this.fdevent.joblist.append(conn);
   }
@@ -250,6 +284,7 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
 
   connectionClosed(c: H1Connection): void {
     if (!this.connections.delete(c)) return;
+    this.closedRequests += c.requestCount;
     this.dispatcher.callConnection('handleConnectionClose', c);
     this.lastActive = this.fdevent.trigger.now;
     if (this.stopping && this.connections.size === 0) this.resolveStop();
