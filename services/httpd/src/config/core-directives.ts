@@ -21,6 +21,9 @@ export const CORE_DIRECTIVES: readonly DirectiveDescriptor[] = Object.freeze([
   d('server.event-handler', 'string', 'server'),
   d('server.pid-file', 'string', 'server'),
   d('server.max-worker', 'short', 'server'),
+  // httpd-ts's own: worker recycling (server/worker-recycling.ts); lighttpd has no such keys
+  d('server.max-worker-requests', 'int', 'server'),
+  d('server.max-worker-rss', 'int', 'server'),
   d('server.max-fds', 'short', 'server'),
   d('server.max-connections', 'short', 'server'),
   d('server.max-request-field-size', 'int', 'server'),

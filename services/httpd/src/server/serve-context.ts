@@ -5,6 +5,8 @@ import type { ConfigTree, DirectiveRegistry, ValidationResult } from '../config'
 
 /** The command-line options serving uses (-m, -D, -i, -1). */
 export interface ServeOptions {
+  /** -f: the configuration file ("-": standard input). */
+  readonly configFile: string | null;
   /** -m: the directory of third-party modules (`<dir>/mod_name.js`). */
   readonly moduleDir: string | null;
   /** -D (also implied by -1). */

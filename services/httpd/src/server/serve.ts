@@ -3,6 +3,8 @@
 // SIGHUP reopen logs, SIGUSR1 graceful restart), sd_notify READY=1 once listening, RELOADING=1
 // around a restart and STOPPING=1 on the way out; the watchdog; privileges dropped; systemd
 // socket activation, -1 (one connection from standard input) and -i (stop when idle).
+// With server.max-worker >= 2 this process becomes the watcher (watcher.ts) and each of its
+// workers runs the serving part below, told so by its environment (worker-role.ts).
 import fs from 'node:fs';
 import net from 'node:net';
 import { FdeventError, HandlerResult } from '@libs/fdevent';
@@ -16,52 +18,14 @@ import { listenSpecs } from './listen-specs';
 import { dropPrivileges } from './privileges';
 import { loadHttpPlugins, unknownKeyWarnings } from './plugins';
 import type { ServeContext, ServeFunction } from './serve-context';
+import { codeOf, globalEnabled, globalString, listenError, openErrorLog } from './startup';
 import { unbuiltFeatures } from './unbuilt-features';
+import { watch } from './watcher';
+import { WatcherLink } from './watcher-link';
+import { recyclingDue, recyclingLimits } from './worker-recycling';
+import { isWorker, workerListenSpecs, workerSockets } from './worker-role';
 
 const SERVER_NAME = `httpd-ts/${VERSION}`;
-
-function globalString(ctx: ServeContext, key: string): string {
-  const v = ctx.tree.global.directives.get(key)?.value;
-  return v?.type === 'string' ? v.value : '';
-}
-
-function globalEnabled(ctx: ServeContext, key: string): boolean {
-  return ctx.validation.contexts[0]?.values.get(key)?.value === true;
-}
-
-/** lighttpd's fdlog_openlog() facility names: lower case only, and "security" (deprecated) for auth. */
-function syslogFacility(name: string): SyslogFacility | undefined {
-  if (name === 'security') return 'auth';
-  return name === name.toLowerCase() ? parseSyslogFacility(name) : undefined;
-}
-
-/**
- * The error log (lighttpd's config_log_error_open): server.errorlog-use-syslog wins over
- * server.errorlog, and is openlog("lighttpd", LOG_CONS | LOG_PID, server.syslog-facility), daemon
- * when unset or unknown (with a warning, as fdlog_openlog() gives one).
- */
-function openErrorLog(ctx: ServeContext): ErrorLog {
-  const errorlog = globalString(ctx, 'server.errorlog');
-  if (!globalEnabled(ctx, 'server.errorlog-use-syslog')) {
-    return createErrorLog({ target: errorlog === '' ? 'stderr' : { file: errorlog }, style: 'lighttpd' });
-  }
-  const name = globalString(ctx, 'server.syslog-facility');
-  const facility = name === '' ? 'daemon' : syslogFacility(name);
-  const log = createErrorLog({ target: { syslog: { ident: 'lighttpd', facility: facility ?? 'daemon' } }, style: 'lighttpd' });
-  if (facility === undefined) log.warn(`unrecognized syslog facility: "${name}"; defaulting to "daemon" facility`);
-  return log;
-}
-
-const codeOf = (e: unknown): string => {
-  const code = (e as { code?: unknown }).code;
-  return typeof code === 'string' ? code : 'HTTPD_ERR_STARTUP';
-};
-
-/** A socket that cannot be bound or listened on is lighttpd's "can't bind to socket: <address> ...". */
-function listenError(e: unknown): unknown {
-  if (!(e instanceof FdeventError) || (e.code !== 'FDEVENT_ERR_LISTEN' && e.code !== 'FDEVENT_ERR_BIND')) return e;
-  return new ServeError('HTTPD_ERR_LISTEN', `can't bind to socket: ${e.message.replace(/^(listen failed|can't bind to socket): /, '')}`);
-}
 
 /** lighttpd -1: standard input must be a connected socket. */
 function stdinSocket(): net.Socket {
@@ -69,11 +33,28 @@ function stdinSocket(): net.Socket {
   return new net.Socket({ fd: 0, readable: true, writable: true, allowHalfOpen: true });
 }
 
+/** server.max-worker as lighttpd reads it: 1 means 0 (one process); -1 and -i switch the watcher off. */
+function maxWorker(ctx: ServeContext, log: ErrorLog): number {
+  const v = ctx.validation.contexts[0]?.values.get('server.max-worker')?.value;
+  const n = typeof v === 'number' && v > 1 ? v : 0;
+  if (n === 0 || isWorker()) return 0;
+  if (ctx.options.oneShot) {
+    log.error('server one-shot command line option disables server.max-worker config file option.');
+    return 0;
+  }
+  if ((ctx.options.idleTimeout ?? 0) > 0) {
+    log.error('server idle time limit command line option disables server.max-worker config file option.');
+    return 0;
+  }
+  return n;
+}
+
 /** Starts serving and resolves with the exit code once stopped. */
 export const serve: ServeFunction = async (ctx) => {
   const oneShot = ctx.options.oneShot;
-  // -1 writes no pid file, as upstream
-  const pidPath = oneShot ? '' : globalString(ctx, 'server.pid-file');
+  const worker = isWorker();
+  // -1 writes no pid file, as upstream; workers leave it to their watcher
+  const pidPath = oneShot || worker ? '' : globalString(ctx, 'server.pid-file');
   let pidFile: PidFile | null = null;
   let log: ErrorLog | undefined;
   try {
@@ -87,7 +68,11 @@ export const serve: ServeFunction = async (ctx) => {
     return EXIT_FAILURE;
   }
   let daemon: DaemonHandle | null = null;
-  if (!ctx.options.foreground) daemon = await daemonize(pidFile === null ? {} : { pidFile });
+  if (!ctx.options.foreground && !worker) daemon = await daemonize(pidFile === null ? {} : { pidFile });
+  const workers = maxWorker(ctx, log);
+  if (workers > 0) return watch(ctx, { log, pidFile, daemon, workers });
+  // a worker's link to its watcher; null in a single process
+  const watcher = worker ? new WatcherLink(log) : null;
 
   // installed before listening: a stop signal during start-up must not kill us half-way
   const signals = createSignalEvents(HTTPD_SIGNAL_INTENTS);
@@ -108,9 +93,11 @@ export const serve: ServeFunction = async (ctx) => {
     // one process serves here: the worker's init runs once, before it accepts (server.c)
     if (server.dispatcher.workerInit(server) !== HandlerResult.GoOn) throw serveErrors.startup('Initialization of plugins failed. Going down.');
     if (oneShot) oneConnection = stdinSocket();
-    const inherited = listenFds();
-    activated = inherited.length > 0 && globalEnabled(ctx, 'server.systemd-socket-activation');
-    await server.listen({ sockets: listenSpecs(ctx.tree, ctx.validation, activated), inherited, acceptNothing: oneShot }).catch((e: unknown) => {
+    // a worker takes exactly the sockets its watcher opened (configured or from systemd)
+    const inherited = worker ? workerSockets() : listenFds();
+    activated = inherited.length > 0 && (worker || globalEnabled(ctx, 'server.systemd-socket-activation'));
+    const sockets = worker ? workerListenSpecs(listenSpecs(ctx.tree, ctx.validation), inherited) : listenSpecs(ctx.tree, ctx.validation, activated);
+    await server.listen({ sockets, inherited, acceptNothing: oneShot, adoptInherited: worker }).catch((e: unknown) => {
       throw listenError(e);
     });
     pidFile?.write();
@@ -128,15 +115,25 @@ export const serve: ServeFunction = async (ctx) => {
     if (daemon === null) ctx.io.stderr(`httpd-ts: ${msg} (${codeOf(e)})\n`);
     return EXIT_FAILURE;
   }
-  if (!oneShot) {
+  // the watcher said all this already for its workers
+  if (!oneShot && watcher === null) {
     for (const a of server.addresses()) log.notice(`server listening on ${a}`);
     log.notice(`server started (${SERVER_NAME})`);
+    for (const w of configWarnings) log.warn(w);
   }
-  for (const w of configWarnings) log.warn(w);
   daemon?.started();
-  systemdNotify.ready({ status: `serving on ${server.addresses().join(', ')}` });
-  // WatchdogSec=: pings only while the event loop keeps up (the default event-loop-lag probe).
-  const watchdog: Watchdog | undefined = startWatchdog({ log });
+  let watchdog: Watchdog | undefined;
+  if (watcher !== null) {
+    const self = server;
+    self.generation = Number(process.env['SUPERVISOR_GENERATION'] ?? 0);
+    self.statusGatherer = () => watcher.gather(() => self.statusReport());
+    watcher.onStatus(() => server.statusReport());
+    watcher.ready();
+  } else {
+    systemdNotify.ready({ status: `serving on ${server.addresses().join(', ')}` });
+    // WatchdogSec=: pings only while the event loop keeps up (the default event-loop-lag probe).
+    watchdog = startWatchdog({ log });
+  }
 
   return new Promise<number>((resolve) => {
     // Servers of earlier configurations still finishing requests after a graceful restart.
@@ -145,17 +142,19 @@ export const serve: ServeFunction = async (ctx) => {
     let stoppedBy = 'server stopped';
     const finish = async (): Promise<void> => {
       watchdog?.stop();
+      watcher?.close();
       signals.dispose();
       pidFile?.remove();
       if (!oneShot) log.notice(stoppedBy);
       await log.close();
       resolve(0);
     };
-    const graceful = (): void => {
+    /** `idle`: see HttpServer.gracefulStop; a worker retired by its watcher answers idle clients once more. */
+    const graceful = (idle: 'close' | 'answer' = 'close'): void => {
       finishing = true;
-      systemdNotify.stopping();
+      if (watcher === null) systemdNotify.stopping();
       log.notice(`[note] graceful shutdown started (${server.connectionCount} connections)`);
-      void Promise.all([server.gracefulStop(), ...retiring.values()]).then(finish);
+      void Promise.all([server.gracefulStop(idle), ...retiring.values()]).then(finish);
     };
     if (oneConnection !== null) {
       finishing = true;
@@ -175,24 +174,42 @@ export const serve: ServeFunction = async (ctx) => {
       }
       graceful();
     });
-    signals.on('immediate-stop', () => {
-      systemdNotify.stopping();
+    const immediate = (): void => {
+      if (watcher === null) systemdNotify.stopping();
       for (const s of [server, ...retiring.keys()]) s.immediateStop();
       if (!finishing) {
         finishing = true;
         void finish();
       }
-    });
-    signals.on('reopen-logs', () => {
+    };
+    signals.on('immediate-stop', immediate);
+    const reopenLogs = (): void => {
       try {
         log.reopen();
         server.dispatcher.sighup(server);
       } catch (e) {
         log.error(`reopening the error log failed: ${(e as Error).message}`);
       }
-    });
+    };
+    signals.on('reopen-logs', reopenLogs);
+    if (watcher !== null) {
+      watcher.onQuit(() => {
+        if (!finishing) graceful('answer');
+      });
+      watcher.onTerminate(immediate);
+      watcher.onReopenLogs(reopenLogs);
+      const limits = recyclingLimits((k) => server.globalValue(k));
+      if (limits !== null) {
+        server.fdevent.trigger.subscribe(() => {
+          const why = finishing ? null : recyclingDue(limits, server.requestsStarted, process.memoryUsage.rss());
+          if (why !== null) watcher.recycle(why);
+        });
+      }
+    }
     let restarting = false;
     signals.on('graceful-restart', () => {
+      // lighttpd's workers ignore SIGUSR1: only the watcher directs a graceful restart
+      if (watcher !== null) return;
       if (finishing || restarting) return;
       restarting = true;
       void restart().finally(() => (restarting = false));

@@ -13,7 +13,6 @@ interface Unbuilt {
 const UNBUILT: readonly Unbuilt[] = [
   { key: 'ssl.engine', asks: (d) => d.value === true, instead: 'terminate TLS in front of httpd-ts' },
   { key: 'server.chroot', asks: (d) => d.value !== '', instead: 'confine the service with systemd (RootDirectory=, ProtectSystem=)' },
-  { key: 'server.max-worker', asks: (d) => typeof d.value === 'number' && d.value > 1, instead: 'httpd-ts runs one process; set 0 or 1' },
 ];
 
 /** Why this configuration cannot be served as written, or null. */
