@@ -68,7 +68,16 @@ export {
   type WorkerState,
 } from './lib/worker-process';
 export { CrashStormDetector, type CrashStorm, type CrashStormEvents } from './lib/crash-storm-detector';
-export { HeartbeatMonitor, type HeartbeatResult, type HeartbeatTarget } from './lib/heartbeat-monitor';
+export { HeartbeatMonitor, heartbeatSilenceMs, type HeartbeatResult, type HeartbeatTarget } from './lib/heartbeat-monitor';
+export {
+  WorkerGroup,
+  type CrashStormLimits,
+  type GroupMember,
+  type WaitCheck,
+  type WorkerGroupEvents,
+  type WorkerGroupOptions,
+} from './lib/worker-group';
+export { FixedSlots, type FixedSlotsOptions, type SpawnCause } from './lib/fixed-slots';
 export {
   Supervisor,
   WORKER_SLOT_ENV,

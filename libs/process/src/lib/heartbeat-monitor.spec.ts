@@ -1,5 +1,5 @@
 // White-box tests of the heartbeat probe with fake workers and a hand-driven clock.
-import { HeartbeatMonitor, type HeartbeatTarget } from './heartbeat-monitor';
+import { HeartbeatMonitor, heartbeatSilenceMs, type HeartbeatTarget } from './heartbeat-monitor';
 
 class FakeWorker implements HeartbeatTarget {
   pings: number[] = [];
@@ -22,7 +22,7 @@ test('only ready workers with a channel are pinged and judged; the wedged pid is
   const b = new FakeWorker(11, 'ready', 0);
   const starting = new FakeWorker(12, 'starting', undefined);
   const external = new FakeWorker(13, 'ready', 0, false);
-  const m = new HeartbeatMonitor(() => [a, b, starting, external], 100, () => now);
+  const m = new HeartbeatMonitor(() => [a, b, starting, external], () => now);
   m.pingAll();
   expect([a.pings, b.pings, starting.pings, external.pings]).toEqual([[1], [1], [], []]);
   now = 300;
@@ -33,4 +33,13 @@ test('only ready workers with a channel are pinged and judged; the wedged pid is
   expect(m.healthy(500)).toBe(false);
   b.state = 'stopping';
   expect(m.probe(500)()).toEqual({ ok: true });
+});
+
+test('silence is counted from the last answer, or from "ready" for a worker that never answered', () => {
+  const w = new FakeWorker(20, 'ready', 100);
+  expect(heartbeatSilenceMs(w, 400)).toBe(300);
+  w.lastPongAt = 350;
+  expect(heartbeatSilenceMs(w, 400)).toBe(50);
+  expect(heartbeatSilenceMs(new FakeWorker(21, 'starting', undefined), 400)).toBeUndefined();
+  expect(heartbeatSilenceMs(new FakeWorker(22, 'ready', 0, false), 400)).toBeUndefined();
 });

@@ -1,5 +1,6 @@
-// The parent's heartbeat: one interval pings every ready worker over its channel; a probe for the
-// systemd watchdog fails while any ready worker has not answered for too long (a wedged event loop).
+// The parent's heartbeat over the command channel: pings for every ready worker, how long each has
+// been silent, and a probe for the systemd watchdog that fails while one is wedged. The worker group
+// (worker-group.ts) drives it from its once-a-second tick.
 
 /** What the monitor needs of a worker (WorkerProcess has all of it). */
 export interface HeartbeatTarget {
@@ -16,41 +17,35 @@ export interface HeartbeatResult {
   reason?: string;
 }
 
+/**
+ * How long a worker has not answered a heartbeat: since its last answer, or since its "ready" if it
+ * never answered. Undefined for a worker the heartbeat does not judge (not ready, or no channel).
+ */
+export function heartbeatSilenceMs(t: HeartbeatTarget, now: number): number | undefined {
+  if (t.state !== 'ready' || !t.hasChannel) return undefined;
+  return now - Math.max(t.lastPongAt ?? -Infinity, t.readyAt ?? -Infinity);
+}
+
 export class HeartbeatMonitor {
-  private timer: NodeJS.Timeout | undefined;
   private seq = 0;
 
   constructor(
     private readonly targets: () => Iterable<HeartbeatTarget>,
-    readonly intervalMs: number,
     private readonly now: () => number = () => performance.now(),
   ) {}
-
-  start(): void {
-    if (this.timer || this.intervalMs <= 0) return;
-    // Unref'd: the heartbeat alone never keeps a parent alive.
-    this.timer = setInterval(() => this.pingAll(), this.intervalMs).unref();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-  }
 
   pingAll(): void {
     const seq = ++this.seq;
     for (const t of this.targets()) if (t.state === 'ready' && t.hasChannel) t.ping(seq);
   }
 
-  /** Only live, ready workers with a channel count; one that never answered is timed from its "ready". */
+  /** Only live, ready workers with a channel are judged (see heartbeatSilenceMs). */
   check(maxAgeMs: number): HeartbeatResult {
     const now = this.now();
     const late: string[] = [];
     for (const t of this.targets()) {
-      if (t.state !== 'ready' || !t.hasChannel) continue;
-      const last = Math.max(t.lastPongAt ?? -Infinity, t.readyAt ?? -Infinity);
-      const age = now - last;
-      if (age > maxAgeMs) late.push(`child ${t.pid} has not answered a heartbeat for ${Math.round(age)} ms`);
+      const silentMs = heartbeatSilenceMs(t, now);
+      if (silentMs !== undefined && silentMs > maxAgeMs) late.push(`child ${t.pid} has not answered a heartbeat for ${Math.round(silentMs)} ms`);
     }
     return late.length === 0 ? { ok: true } : { ok: false, reason: late.join('; ') };
   }

@@ -1,21 +1,16 @@
-// The watcher/master loop shared by httpd-ts and fpm-ts: lighttpd's server.max-worker watcher
-// (server.c: fork N, wait, respawn), nginx's reload (new workers first, then NGX_CMD_QUIT to the
-// old ones) and php-fpm's bury/respawn with emergency-restart detection (fpm_children.c).
+// The watcher's worker set: lighttpd's server.max-worker watcher (server.c: fork N, wait, respawn)
+// as fixed slots over a worker group, nginx's reload (new workers first, then NGX_CMD_QUIT to the
+// old ones) as generations, and a back-off after php-fpm's emergency-restart detection (fpm_children.c).
 import { EventEmitter } from 'node:events';
 import type { ServiceLog } from '@libs/log';
 import type { ChannelMessage, CustomMessageGuard, WorkerStatus } from './channel-messages';
-import { CrashStormDetector, type CrashStorm } from './crash-storm-detector';
-import { HeartbeatMonitor, type HeartbeatResult } from './heartbeat-monitor';
-import { DeadlineTimer } from './supervisor-deadlines';
+import type { CrashStorm, CrashStormDetector } from './crash-storm-detector';
+import { FixedSlots } from './fixed-slots';
+import type { HeartbeatResult } from './heartbeat-monitor';
 import { supervisorErrors } from './supervisor-errors';
-import { isAbnormalExit, type WorkerExit } from './worker-exit';
-import {
-  DEFAULT_GRACEFUL_TIMEOUT_MS,
-  DEFAULT_TERM_TIMEOUT_MS,
-  WorkerProcess,
-  type WorkerSpec,
-  type WorkerState,
-} from './worker-process';
+import type { WorkerExit } from './worker-exit';
+import { WorkerGroup, type GroupMember } from './worker-group';
+import { DEFAULT_GRACEFUL_TIMEOUT_MS, DEFAULT_TERM_TIMEOUT_MS, type WorkerSpec, type WorkerState } from './worker-process';
 
 /** Every worker finds its slot (0..N-1) and generation in its environment. */
 export const WORKER_SLOT_ENV = 'SUPERVISOR_WORKER_SLOT';
@@ -35,6 +30,8 @@ export interface SupervisorOptions<TUp extends ChannelMessage> {
   termTimeoutMs?: number;
   /** Ping interval; 0 disables the heartbeat. Default 1 s. */
   heartbeatIntervalMs?: number;
+  /** A ready worker silent this long is killed (SIGKILL) and its slot refilled; 0 (default): never. */
+  heartbeatTimeoutMs?: number;
   /** php-fpm's emergency_restart_threshold/interval; after a storm respawns wait backoffMs (default intervalMs). */
   crashStorm?: { threshold: number; intervalMs: number; backoffMs?: number };
 }
@@ -73,15 +70,13 @@ export type SupervisorEvents<TUp extends ChannelMessage> = {
   message: [msg: TUp, from: WorkerRef];
 };
 
-interface Member<TUp extends ChannelMessage, TDown extends ChannelMessage> {
-  readonly worker: WorkerProcess<TUp, TDown>;
+/** What the group keeps for each of the supervisor's workers. */
+interface SlotTag {
   readonly slot: number;
   readonly generation: number;
-  readonly exited: Promise<SupervisedExit>;
-  exit?: SupervisedExit;
 }
 
-type Check = true | string | undefined;
+type Member<TUp extends ChannelMessage, TDown extends ChannelMessage> = GroupMember<TUp, TDown, SlotTag>;
 
 export class Supervisor<
   TUp extends ChannelMessage = never,
@@ -92,16 +87,11 @@ export class Supervisor<
   private spec: WorkerSpec;
   private generation = 0;
   private lastGeneration = 0;
-  private current: Array<Member<TUp, TDown> | undefined> = [];
-  private readonly members = new Set<Member<TUp, TDown>>();
+  private current: FixedSlots<TUp, TDown, SlotTag> | undefined;
   private replacing = false;
   private stopped: Promise<void> | undefined;
   private backoffUntil = 0;
-  private readonly pendingRespawns = new Map<number, () => void>();
-  private readonly watchers = new Set<() => void>();
-  // One timer for every escalation, timeout and delayed respawn of this supervisor, one for heartbeats.
-  private readonly deadlines = new DeadlineTimer();
-  private readonly heartbeat: HeartbeatMonitor;
+  private readonly group: WorkerGroup<TUp, TDown, SlotTag>;
   private readonly count: number;
   private readonly log: ServiceLog;
   private readonly readyTimeoutMs: number;
@@ -109,7 +99,7 @@ export class Supervisor<
   private readonly termTimeoutMs: number;
   private readonly backoffMs: number;
 
-  constructor(private readonly options: SupervisorOptions<TUp>) {
+  constructor(options: SupervisorOptions<TUp>) {
     super();
     this.spec = options.spec;
     this.count = options.workers;
@@ -119,22 +109,29 @@ export class Supervisor<
     this.termTimeoutMs = options.termTimeoutMs ?? DEFAULT_TERM_TIMEOUT_MS;
     const storm = options.crashStorm ?? { threshold: 0, intervalMs: 0 };
     this.backoffMs = storm.backoffMs ?? storm.intervalMs;
-    this.crashStorm = new CrashStormDetector(storm.threshold, storm.intervalMs);
-    this.crashStorm.on('crash-storm', (s) => this.onCrashStorm(s));
-    this.heartbeat = new HeartbeatMonitor(
-      () => [...this.members].map((m) => m.worker),
-      options.heartbeatIntervalMs ?? 1000,
-    );
+    this.group = new WorkerGroup<TUp, TDown, SlotTag>({
+      log: options.log,
+      isCustom: options.isCustom,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      heartbeatTimeoutMs: options.heartbeatTimeoutMs,
+      crashStorm: storm,
+    });
+    this.crashStorm = this.group.crashStorm;
+    this.group.on('crash-storm', (s) => this.onCrashStorm(s));
+    this.group.on('spawn', (m) => this.emit('spawn', this.ref(m)));
+    this.group.on('ready', (m, info) => this.emit('ready', this.ref(m), info));
+    this.group.on('message', (msg, m) => this.emit('message', msg, this.ref(m)));
+    this.group.on('exit', (exit, m) => this.emit('exit', supervised(exit, m.tag)));
   }
 
   /** The current generation's workers, by slot. */
   get workers(): WorkerRef[] {
-    return this.current.flatMap((m) => (m ? [this.ref(m)] : []));
+    return this.slotMembers.flatMap((m) => (m ? [this.ref(m)] : []));
   }
 
   /** Every live worker, including an older generation still finishing its work. */
   get allWorkers(): WorkerRef[] {
-    return [...this.members].map((m) => this.ref(m));
+    return [...this.group.members].map((m) => this.ref(m));
   }
 
   get currentGeneration(): number {
@@ -146,15 +143,18 @@ export class Supervisor<
     if (this.state !== 'idle') throw supervisorErrors.supervisorBusy('start');
     this.state = 'running';
     this.generation = ++this.lastGeneration;
-    this.current = Array.from({ length: this.count }, (_, slot) => this.spawnMember(this.spec, slot, this.generation));
-    this.heartbeat.start();
-    const failure = await this.waitUntil(
+    const slots = this.slotsFor(this.spec, this.generation);
+    this.current = slots;
+    slots.start();
+    slots.keepFilled();
+    this.group.start();
+    const failure = await this.group.waitFor(
       () => {
         if (this.state !== 'running') return 'the supervisor is stopping';
-        return this.current.every((m) => m?.worker.state === 'ready') ? true : undefined;
+        return slots.members.every((m) => m?.worker.state === 'ready') ? true : undefined;
       },
       this.readyTimeoutMs,
-      () => `${this.current.filter((m) => m?.worker.state !== 'ready').length} of ${this.count} not ready after ${this.readyTimeoutMs} ms`,
+      () => `${slots.members.filter((m) => m?.worker.state !== 'ready').length} of ${this.count} not ready after ${this.readyTimeoutMs} ms`,
     );
     if (failure !== undefined) throw supervisorErrors.workersNotReady(failure);
   }
@@ -170,8 +170,9 @@ export class Supervisor<
     this.replacing = true;
     const timeoutMs = options.readyTimeoutMs ?? this.readyTimeoutMs;
     const generation = ++this.lastGeneration;
-    const fresh = Array.from({ length: this.count }, (_, slot) => this.spawnMember(spec, slot, generation));
-    const failure = await this.waitUntil(
+    const slots = this.slotsFor(spec, generation);
+    const fresh = slots.start();
+    const failure = await this.group.waitFor(
       () => {
         if (this.state !== 'running') return 'the supervisor is stopping';
         const dead = fresh.find((m) => m.exit);
@@ -186,24 +187,21 @@ export class Supervisor<
     );
     this.replacing = false;
     if (failure !== undefined) {
+      slots.close();
       this.log.warn(`generation ${generation} failed: ${failure}; generation ${this.generation} keeps serving`);
-      await Promise.all(fresh.map((m) => m.worker.stop({ graceful: false, termTimeoutMs: this.termTimeoutMs })));
+      await this.group.stop(fresh, { graceful: false, termTimeoutMs: this.termTimeoutMs });
       throw supervisorErrors.generationNotReady(generation, failure);
     }
-    const old = [...this.members].filter((m) => m.generation !== generation);
-    for (const cancel of this.pendingRespawns.values()) cancel();
-    this.pendingRespawns.clear();
+    const old = [...this.group.members].filter((m) => m.tag.generation !== generation);
+    this.current?.close();
     const previous = this.generation;
     this.spec = spec;
     this.generation = generation;
-    this.current = fresh;
+    this.current = slots;
+    slots.keepFilled();
     this.log.notice(`generation ${generation} ready, retiring generation ${previous} gracefully`);
-    const retired = Promise.all(
-      old.map((m) => {
-        void m.worker.stop({ graceful: true, gracefulTimeoutMs: this.gracefulTimeoutMs, termTimeoutMs: this.termTimeoutMs });
-        return m.exited;
-      }),
-    );
+    const retired = Promise.all(old.map((m) => m.worker.exited.then((exit) => supervised(exit, m.tag))));
+    void this.group.stop(old, { graceful: true, gracefulTimeoutMs: this.gracefulTimeoutMs, termTimeoutMs: this.termTimeoutMs });
     return { generation, pids: fresh.map((m) => m.worker.pid), retired };
   }
 
@@ -216,20 +214,14 @@ export class Supervisor<
     if (this.state === 'idle') this.state = 'stopped';
     if (this.state === 'stopped') return this.stopped ?? Promise.resolve();
     this.state = 'stopping';
-    for (const cancel of this.pendingRespawns.values()) cancel();
-    this.pendingRespawns.clear();
-    this.notify();
-    const all = [...this.members];
-    for (const m of all) {
-      void m.worker.stop({
-        graceful: mode === 'graceful',
-        gracefulTimeoutMs: this.gracefulTimeoutMs,
-        termTimeoutMs: this.termTimeoutMs,
-      });
-    }
-    this.stopped ??= Promise.all(all.map((m) => m.exited)).then(() => {
-      this.heartbeat.stop();
-      this.deadlines.close();
+    this.current?.close();
+    const exits = this.group.stop(this.group.members, {
+      graceful: mode === 'graceful',
+      gracefulTimeoutMs: this.gracefulTimeoutMs,
+      termTimeoutMs: this.termTimeoutMs,
+    });
+    this.stopped ??= exits.then(() => {
+      this.group.close();
       this.state = 'stopped';
     });
     return this.stopped;
@@ -237,28 +229,28 @@ export class Supervisor<
 
   /** Forward a log reopen (lighttpd SIGHUP, php-fpm SIGUSR1) to every live worker. */
   reopenLogs(): void {
-    for (const m of this.members) m.worker.reopenLogs();
+    this.group.reopenLogs();
   }
 
   /** Send a service message to every worker of the current generation. */
   broadcast(msg: TDown): void {
-    for (const m of this.current) m?.worker.send(msg);
+    for (const m of this.slotMembers) m?.worker.send(msg);
   }
 
   /** Send a service message to one live worker (any generation); false when it has no live channel. */
   sendTo(pid: number, msg: TDown): boolean {
-    for (const m of this.members) if (m.worker.pid === pid) return m.worker.send(msg);
+    for (const m of this.group.members) if (m.worker.pid === pid) return m.worker.send(msg);
     return false;
   }
 
   async queryStatus(timeoutMs = 1000): Promise<WorkerStatusEntry[]> {
-    const live = this.current.filter((m): m is Member<TUp, TDown> => m !== undefined);
+    const live = this.slotMembers.filter((m): m is Member<TUp, TDown> => m !== undefined);
     return Promise.all(
       live.map(async (m) => {
         try {
-          return { pid: m.worker.pid, slot: m.slot, status: await m.worker.queryStatus(timeoutMs) };
+          return { pid: m.worker.pid, slot: m.tag.slot, status: await m.worker.queryStatus(timeoutMs) };
         } catch (err) {
-          return { pid: m.worker.pid, slot: m.slot, error: err instanceof Error ? err.message : String(err) };
+          return { pid: m.worker.pid, slot: m.tag.slot, error: err instanceof Error ? err.message : String(err) };
         }
       }),
     );
@@ -266,62 +258,31 @@ export class Supervisor<
 
   /** False when any live, ready worker has not answered a heartbeat within maxAgeMs. */
   heartbeatHealthy(maxAgeMs: number): boolean {
-    return this.heartbeat.healthy(maxAgeMs);
+    return this.group.heartbeatHealthy(maxAgeMs);
   }
 
   /** A watchdog probe: `{ ok: false, reason }` names each wedged pid. */
   heartbeatProbe(maxAgeMs: number): () => HeartbeatResult {
-    return this.heartbeat.probe(maxAgeMs);
+    return this.group.heartbeatProbe(maxAgeMs);
+  }
+
+  private get slotMembers(): ReadonlyArray<Member<TUp, TDown> | undefined> {
+    return this.current?.members ?? [];
   }
 
   private ref(m: Member<TUp, TDown>): WorkerRef {
-    return { pid: m.worker.pid, slot: m.slot, generation: m.generation, state: m.worker.state };
+    return { pid: m.worker.pid, slot: m.tag.slot, generation: m.tag.generation, state: m.worker.state };
   }
 
-  private spawnMember(spec: WorkerSpec, slot: number, generation: number): Member<TUp, TDown> {
-    const env = { ...(spec.env ?? process.env), [WORKER_SLOT_ENV]: String(slot), [WORKER_GENERATION_ENV]: String(generation) };
-    const worker = new WorkerProcess<TUp, TDown>(
-      { ...spec, env },
-      { log: this.log, deadlines: this.deadlines, isCustom: this.options.isCustom },
-    );
-    const member: Member<TUp, TDown> = {
-      worker,
-      slot,
-      generation,
-      exited: worker.exited.then((e) => ({ ...e, slot, generation })),
-    };
-    this.members.add(member);
-    worker.on('spawn', () => this.emit('spawn', this.ref(member)));
-    worker.on('ready', (info) => {
-      this.emit('ready', this.ref(member), info);
-      this.notify();
+  private slotsFor(spec: WorkerSpec, generation: number): FixedSlots<TUp, TDown, SlotTag> {
+    return new FixedSlots(this.group, {
+      size: this.count,
+      spawn: (slot) => {
+        const env = { ...(spec.env ?? process.env), [WORKER_SLOT_ENV]: String(slot), [WORKER_GENERATION_ENV]: String(generation) };
+        return this.group.spawn({ ...spec, env }, { slot, generation });
+      },
+      respawnDelayMs: () => this.backoffUntil - performance.now(),
     });
-    worker.on('message', (msg) => this.emit('message', msg, this.ref(member)));
-    void member.exited.then((exit) => this.onMemberExit(member, exit));
-    return member;
-  }
-
-  private onMemberExit(m: Member<TUp, TDown>, exit: SupervisedExit): void {
-    m.exit = exit;
-    this.members.delete(m);
-    this.emit('exit', exit);
-    if (isAbnormalExit(exit)) this.crashStorm.record();
-    if (this.current[m.slot] === m) {
-      this.current[m.slot] = undefined;
-      if (this.state === 'running' && !exit.expected) this.respawn(m.slot);
-    }
-    this.notify();
-  }
-
-  private respawn(slot: number): void {
-    const spawnNow = (): void => {
-      this.pendingRespawns.delete(slot);
-      if (this.state !== 'running' || this.current[slot]) return;
-      this.current[slot] = this.spawnMember(this.spec, slot, this.generation);
-    };
-    const wait = this.backoffUntil - performance.now();
-    if (wait <= 0) return spawnNow();
-    if (!this.pendingRespawns.has(slot)) this.pendingRespawns.set(slot, this.deadlines.after(wait, spawnNow));
   }
 
   private onCrashStorm(storm: CrashStorm): void {
@@ -330,28 +291,8 @@ export class Supervisor<
     this.log.warn(`${storm.line}, respawning paused for ${this.backoffMs} ms`);
     this.emit('crash-storm', storm);
   }
+}
 
-  private notify(): void {
-    for (const w of [...this.watchers]) w();
-  }
-
-  // Resolves undefined when `check` returns true, or the failure reason (its string, or onTimeout's).
-  private waitUntil(check: () => Check, timeoutMs: number, onTimeout: () => string): Promise<string | undefined> {
-    return new Promise((resolve) => {
-      let cancel: () => void = () => undefined;
-      const watcher = (): void => {
-        const r = check();
-        if (r === undefined) return;
-        this.watchers.delete(watcher);
-        cancel();
-        resolve(r === true ? undefined : r);
-      };
-      this.watchers.add(watcher);
-      cancel = this.deadlines.after(timeoutMs, () => {
-        this.watchers.delete(watcher);
-        resolve(onTimeout());
-      });
-      watcher();
-    });
-  }
+function supervised(exit: WorkerExit, tag: SlotTag): SupervisedExit {
+  return { ...exit, slot: tag.slot, generation: tag.generation };
 }
