@@ -16,7 +16,7 @@ import { applyRequestTarget } from '../core/handle-request';
 import { sameFile } from '../core/opened-file';
 import type { WireResponse } from '../core/stat-cache';
 import type { ConnectionView } from '../core/plugin';
-import { HttpRequest } from '../core/request';
+import { HttpRequest, type Request } from '../core/request';
 import type { RequestEnv } from '../core/request-env';
 import { RequestState } from '../core/request-state';
 import { internalError, runStateMachine, WriteResult, type ResponseSink } from '../core/state-machine';
@@ -76,6 +76,9 @@ function failedHead(httpVersion: 10 | 11): RequestHead {
 export class H1Connection implements ConnectionHandler, ResponseSink, ConnectionView {
   private readonly parser: RequestParser;
   private current: HttpRequest | null = null;
+  /** The last request answered, while a kept-alive connection waits for the next (mod_status shows it). */
+  private last: HttpRequest | null = null;
+  private startTs: number;
   private readEnded = false;
   private closing = false;
   private input: Buffer[] = [];
@@ -110,6 +113,7 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     conn.handler = this;
     const socket = conn.socket;
     this.remoteIp = socket.remoteAddress ?? '';
+    this.startTs = conn.connectionStart;
     socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
@@ -121,6 +125,27 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
 
   get requestCount(): number {
     return this.conn.requestCount;
+  }
+
+  get bytesWritten(): number {
+    return this.conn.bytesWritten;
+  }
+
+  get request(): Request | null {
+    return this.current ?? this.last;
+  }
+
+  get keepAlive(): boolean {
+    return this.current === null && this.last !== null && !this.closing;
+  }
+
+  get state(): RequestState {
+    if (this.closing) return RequestState.Close;
+    return this.current?.state ?? RequestState.Read;
+  }
+
+  get requestStart(): number {
+    return this.startTs;
   }
 
   /** Idle keep-alive (nothing in progress): safe to close for a graceful stop. */
@@ -301,6 +326,8 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     if (applyRequestTarget(r, head.uri) && owner.core.patchCount !== 0) r.conf = coreConfig(r.config(owner.core));
     r.state = RequestState.RequestEnd;
     this.current = r;
+    this.last = null;
+    this.startTs = owner.env.now;
     this.bodyBytes = 0;
     const limit = r.conf['server.max-request-size'] * 1024;
     if (limit > 0 && head.contentLength > limit) {
@@ -618,6 +645,7 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
       return;
     }
     r.env.callRequest('handleRequestReset', r);
+    this.last = r;
     this.reqStart();
     this.nextRequest();
   }

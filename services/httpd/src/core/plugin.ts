@@ -5,6 +5,7 @@ import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import type { ServiceLog } from '@libs/log';
 import type { Plugin, PluginFactory, RequestHook } from '@libs/plugins';
 import type { Request } from './request';
+import type { RequestState } from './request-state';
 import type { StatCache } from './stat-cache';
 import type { WorkerStatusReport } from './worker-status';
 
@@ -15,6 +16,16 @@ export interface ConnectionView {
   readonly serverSocket: string;
   /** Requests started on this connection so far. */
   readonly requestCount: number;
+  /** Bytes written to the socket so far, heads included (lighttpd con->bytes_written). */
+  readonly bytesWritten: number;
+  /** The request being answered, or the last one while a kept-alive connection waits (null before the first). */
+  readonly request: Request | null;
+  /** Waiting for the next request after answering one (lighttpd http_con_state_is_keep_alive). */
+  readonly keepAlive: boolean;
+  /** lighttpd's request state of the connection: READ while a head is awaited, CLOSE while closing. */
+  readonly state: RequestState;
+  /** Trigger seconds when the current (or last) request's head arrived; before one, when accepted. */
+  readonly requestStart: number;
 }
 
 /** The serving process as server hooks (trigger, sighup, workerInit, waitpid) see it. */
@@ -33,6 +44,12 @@ export interface ServerView {
   publishStatus(module: string, section: () => unknown): void;
   /** Every worker's status report, this process's alone when there is no watcher. */
   gatherStatus(): Promise<readonly WorkerStatusReport[]>;
+  /** This process's open client connections (lighttpd srv->conns), for mod_status. */
+  liveConnections(): Iterable<ConnectionView>;
+  /** The connections this process accepts at most (lighttpd srv->srvconf.max_conns). */
+  readonly maxConnections: number;
+  /** The loaded modules' names in server.modules order (lighttpd srv->plugins). */
+  readonly moduleNames: readonly string[];
 }
 
 export type HttpPlugin = Plugin<Request, ConnectionView, ServerView>;

@@ -270,6 +270,18 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
     return this.connections.size;
   }
 
+  liveConnections(): Iterable<ConnectionView> {
+    return this.connections;
+  }
+
+  get maxConnections(): number {
+    return this.fdevent.maxConnections;
+  }
+
+  get moduleNames(): readonly string[] {
+    return this.dispatcher.plugins.map((p) => p.name);
+  }
+
   /** Called when a graceful stop began because of -i (the serve hook finishes the process). */
   onIdleStop(fn: () => void): void {
     this.idleStopHandler = fn;
