@@ -1,14 +1,24 @@
 // The fpm-ts master: php-fpm's fpm_process_ctl.c state machine (normal, reloading, finishing,
-// terminating), the 1-second maintenance (fpm_pctl_perform_idle_server_maintenance_heartbeat),
-// emergency restart (fpm_children_bury), reload without closing listening sockets (nginx's
-// reload order: new pools first, then the old ones quit), and the systemd side (fpm_systemd.c).
-import { CrashStormDetector, DeadlineTimer, createSignalEvents, FPM_SIGNAL_INTENTS, type SignalEvents, type FpmIntent } from '@libs/process';
+// terminating), the 1-second maintenance (fpm_pctl_perform_idle_server_maintenance_heartbeat, on
+// the worker group's tick), emergency restart (fpm_children_bury, the group's crash-storm count),
+// reload without closing listening sockets (nginx's reload order: new pools first, then the old
+// ones quit), and the systemd side (fpm_systemd.c). Every pool's children are one worker group.
+import {
+  createSignalEvents,
+  FPM_SIGNAL_INTENTS,
+  WorkerGroup,
+  type CrashStormLimits,
+  type FpmIntent,
+  type SignalEvents,
+} from '@libs/process';
 import { parseLogLevel, type ErrorLog } from '@libs/log';
 import type { ActivatedSocket } from '@libs/systemd';
 import { loadConfig, type FpmConfig, type PoolConfig } from '../config';
 import { FpmError, logFpmError } from '../errors';
+import { isFpmWorkerReport } from '../worker/worker-messages';
 import { activatedKey, addressKey, describeAddress, parseListen, PoolSocket } from './listen-socket';
 import { Pool, type PoolContext, type StopMode } from './pool';
+import type { FpmWorkerGroup } from './pool-child';
 import { SystemdReporter } from './systemd-reporter';
 import type { WorkerCommand } from './worker-spawn';
 
@@ -37,11 +47,9 @@ export class Master {
   private sockets = new Map<string, PoolSocket>();
   /** Reloads begun (SIGUSR2, emergency restart). */
   private reloads = 0;
-  private readonly deadlines = new DeadlineTimer();
-  private crashStorm: CrashStormDetector;
+  private readonly group: FpmWorkerGroup;
   private readonly systemd: SystemdReporter;
   private signals: SignalEvents<FpmIntent> | undefined;
-  private maintenance: NodeJS.Timeout | undefined;
   private finish: (code: number) => void = () => undefined;
   readonly finished: Promise<number>;
 
@@ -50,8 +58,20 @@ export class Master {
     private readonly options: MasterOptions,
   ) {
     this.config = config;
-    this.crashStorm = this.detectorFor(config);
-    this.systemd = new SystemdReporter(options.log, () => this.totals(), () => this.allChildren());
+    this.group = new WorkerGroup({
+      log: options.log,
+      isCustom: isFpmWorkerReport,
+      heartbeatIntervalMs: MAINTENANCE_MS,
+      crashStorm: crashStormLimits(config),
+      // php-fpm counts failures towards emergency_restart_threshold; the exits we caused do not count.
+      countsTowardsCrashStorm: (_exit, member) => this.state === 'normal' && member.tag.endReason === undefined,
+    });
+    this.group.on('crash-storm', (storm) => {
+      this.log.warn(`${storm.line}, initiating reload`);
+      void this.reload();
+    });
+    this.group.on('tick', () => this.maintain());
+    this.systemd = new SystemdReporter(options.log, () => this.totals(), (maxAgeMs) => this.group.heartbeatProbe(maxAgeMs));
     this.finished = new Promise((resolve) => {
       this.finish = resolve;
     });
@@ -74,8 +94,8 @@ export class Master {
       if (!this.config.pools.some((p) => p.name === fd.name)) this.log.warn(`socket activation: no pool is named '${fd.name}' (fd ${fd.fd}); ignoring it`);
     }
     this.state = 'normal';
-    const ready = Promise.all(this.pools.map((p) => p.start()));
-    this.maintenance = setInterval(() => this.maintain(), MAINTENANCE_MS);
+    const ready = this.group.settled(this.pools.flatMap((p) => p.start()));
+    this.group.start();
     this.signals = createSignalEvents(FPM_SIGNAL_INTENTS);
     this.signals.on((event) => this.onSignal(event.intent, event.occurrence));
     // After the children's "started" lines, as php-fpm's event loop logs it after fpm_run().
@@ -163,14 +183,13 @@ export class Master {
     const oldSockets = this.sockets;
     this.config = next;
     this.log.setLevel(parseLogLevel(next.global.log_level));
-    this.crashStorm = this.detectorFor(next);
+    this.group.setCrashStormLimits(crashStormLimits(next));
     this.sockets = sockets;
     this.pools = pools;
     for (const pool of old) this.retiring.add(pool);
     // New children first, accepting on the same (kept) sockets; only then do the old ones quit,
     // so the listening sockets never close and no connection is refused or dropped.
-    const started = Promise.all(pools.map((p) => p.start()));
-    await Promise.race([started, new Promise((resolve) => this.deadlines.after(RELOAD_READY_TIMEOUT_MS, () => resolve(undefined)))]);
+    await this.group.settled(pools.flatMap((p) => p.start()), RELOAD_READY_TIMEOUT_MS);
     if (this.state !== 'reloading') return;
     this.state = 'normal';
     this.log.notice('ready to handle connections');
@@ -201,31 +220,16 @@ export class Master {
   }
 
   private killAll(): void {
-    for (const pool of [...this.pools, ...this.retiring]) {
-      for (const child of pool.children) child.worker.kill('SIGKILL');
-    }
+    this.group.killAll('SIGKILL');
   }
 
   private shutdown(): void {
-    if (this.maintenance) clearInterval(this.maintenance);
+    this.group.close();
     this.signals?.dispose();
     this.systemd.close();
-    this.deadlines.close();
     for (const socket of this.sockets.values()) socket.close(true);
     this.log.notice('exiting, bye-bye!');
     this.finish(0);
-  }
-
-  private detectorFor(config: FpmConfig): CrashStormDetector {
-    const g = config.global;
-    const detector = new CrashStormDetector(g.emergency_restart_threshold, g.emergency_restart_interval * 1000);
-    detector.on('crash-storm', () => {
-      this.log.warn(
-        `failed processes threshold (${g.emergency_restart_threshold} in ${g.emergency_restart_interval} sec) is reached, initiating reload`,
-      );
-      void this.reload();
-    });
-    return detector;
   }
 
   private makePool(cfg: Readonly<PoolConfig>, sockets: Map<string, PoolSocket>): Pool {
@@ -233,11 +237,10 @@ export class Master {
     if (socket === undefined) throw new FpmError('FPM_ERR_POOL_LISTEN', `[pool ${cfg.name}] no listening socket`);
     const ctx: PoolContext = {
       log: this.log,
-      deadlines: this.deadlines,
+      group: this.group,
       workerCommand: this.options.workerCommand,
       env: this.options.env,
       canSpawn: () => this.canSpawn(),
-      abnormalExit: () => this.onAbnormalExit(),
       processControlTimeoutMs: this.config.global.process_control_timeout * 1000,
     };
     return new Pool(cfg, socket, ctx);
@@ -302,14 +305,6 @@ export class Master {
     return running < max;
   }
 
-  private onAbnormalExit(): void {
-    if (this.state === 'normal') this.crashStorm.record();
-  }
-
-  private allChildren(): Pool['children'][] {
-    return this.pools.map((p) => p.children);
-  }
-
   private totals(): { active: number; idle: number; requests: number; slow: number } {
     let active = 0;
     let idle = 0;
@@ -324,4 +319,10 @@ export class Master {
     }
     return { active, idle, requests, slow };
   }
+}
+
+/** emergency_restart_threshold failures within emergency_restart_interval. */
+function crashStormLimits(config: FpmConfig): CrashStormLimits {
+  const g = config.global;
+  return { threshold: g.emergency_restart_threshold, intervalMs: g.emergency_restart_interval * 1000 };
 }

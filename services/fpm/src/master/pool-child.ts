@@ -2,12 +2,24 @@
 // kept up to date from the worker's activity reports. A JavaScript worker may run several
 // requests at once; the slot shows the oldest one still running.
 import type net from 'node:net';
-import type { WorkerProcess } from '@libs/process';
+import type { GroupMember, WorkerGroup, WorkerProcess } from '@libs/process';
 import type { ProcessSlot } from '../status/scoreboard';
 import { HANDED_CONNECTION } from '../worker/handed-connections';
 import type { ActivityReport, FpmMasterMessage, FpmWorkerReport, RequestInfo } from '../worker/worker-messages';
 
 export type FpmWorker = WorkerProcess<FpmWorkerReport, FpmMasterMessage>;
+
+/** Why the master ended this child; decides respawn and crash accounting at exit. */
+export type EndReason = 'pm-idle' | 'max-requests' | 'timed-out' | 'retired' | 'logs-reopened';
+
+/** What the master's worker group keeps for each child (the group's crash accounting reads it). */
+export interface FpmChildTag {
+  endReason: EndReason | undefined;
+}
+
+/** One worker group for all of the master's pools. */
+export type FpmWorkerGroup = WorkerGroup<FpmWorkerReport, FpmMasterMessage, FpmChildTag>;
+export type FpmMember = GroupMember<FpmWorkerReport, FpmMasterMessage, FpmChildTag>;
 
 interface RunningRequest {
   readonly id: number;
@@ -26,9 +38,6 @@ interface LastRequest {
   readonly memory: number;
 }
 
-/** Why the master ended this child; decides respawn and crash accounting at exit. */
-export type EndReason = 'pm-idle' | 'max-requests' | 'timed-out' | 'retired' | 'logs-reopened';
-
 export class PoolChild {
   /** Epoch seconds, for the status page. */
   readonly startEpoch = Math.floor(Date.now() / 1000);
@@ -40,18 +49,29 @@ export class PoolChild {
   /** Connections handed over (ondemand) not yet seen as a started request. */
   handedPending = 0;
   private lastHandedAt = 0;
-  endReason: EndReason | undefined;
   /** Connections handed to this child before it reported ready (its channel listens only then). */
   private queued: net.Socket[] = [];
 
   constructor(
-    readonly worker: FpmWorker,
+    readonly member: FpmMember,
     /** false for external programs: no channel, no request visibility. */
     readonly reports: boolean,
   ) {}
 
+  get worker(): FpmWorker {
+    return this.member.worker;
+  }
+
   get pid(): number {
     return this.worker.pid;
+  }
+
+  get endReason(): EndReason | undefined {
+    return this.member.tag.endReason;
+  }
+
+  set endReason(reason: EndReason | undefined) {
+    this.member.tag.endReason = reason;
   }
 
   /** php-fpm's fpm_request_is_idle(): accepting, nothing running. A starting child counts as idle. */

@@ -3,27 +3,26 @@
 // dynamic keeps min/max_spare_servers with a doubling spawn rate; ondemand starts children
 // when a connection waits and none is idle, and retires them after pm.process_idle_timeout.
 import type net from 'node:net';
-import { isAbnormalExit, WorkerProcess, type DeadlineTimer, type WorkerExit } from '@libs/process';
+import { FixedSlots, type WorkerExit } from '@libs/process';
 import type { ServiceLog } from '@libs/log';
 import type { PmStyle, PoolConfig } from '../config';
 import type { PoolScoreboard } from '../status/scoreboard';
-import { isFpmWorkerReport, type FpmMasterMessage, type FpmWorkerReport } from '../worker/worker-messages';
+import type { FpmMasterMessage, FpmWorkerReport } from '../worker/worker-messages';
 import { readListenQueue } from './listen-queue';
 import type { PoolSocket } from './listen-socket';
-import { PoolChild, type FpmWorker } from './pool-child';
+import { PoolChild, type FpmChildTag, type FpmMember, type FpmWorkerGroup } from './pool-child';
 import { PoolLogFiles } from './pool-log-files';
 import { jsWorkerSpec, poolCredentials, programSpec, withProcessLimits, type Credentials, type WorkerCommand } from './worker-spawn';
 
 /** What a pool needs from its master. */
 export interface PoolContext {
   readonly log: ServiceLog;
-  readonly deadlines: DeadlineTimer;
+  /** The master's one worker group: every pool's children are its members. */
+  readonly group: FpmWorkerGroup;
   readonly workerCommand: WorkerCommand;
   readonly env: NodeJS.ProcessEnv;
   /** Master state is normal and process.max leaves room for one more child. */
   canSpawn(): boolean;
-  /** An unexpected failure, counted towards emergency_restart_threshold. */
-  abnormalExit(exit: WorkerExit): void;
   /** process_control_timeout in ms (0: not set). */
   readonly processControlTimeoutMs: number;
 }
@@ -36,7 +35,7 @@ const DEFAULT_GRACEFUL_MS = 30_000;
 /** How long a status page waits for the other workers' activity reports. */
 const ACTIVITY_QUERY_WAIT_MS = 100;
 
-/** A heartbeat goes out every second: silence shorter than the timeout plus this is not yet a stuck loop. */
+/** The group's heartbeat goes out every second: silence shorter than the timeout plus this is not yet a stuck loop. */
 const HEARTBEAT_SLACK_MS = 1500;
 
 /**
@@ -62,8 +61,9 @@ export class Pool {
   private listenQueueLen = 0;
   private spawnRate = 1;
   private warnMaxChildren = false;
-  private heartbeatSeq = 0;
   private retired = false;
+  /** pm = static: pm.max_children slots, each refilled when its child dies (fixed-slots.ts). */
+  private slots: FixedSlots<FpmWorkerReport, FpmMasterMessage, FpmChildTag> | undefined;
   /** Ondemand connections accepted while no child could take them yet. */
   private readonly waiting: net.Socket[] = [];
   /** Status pages waiting for the other workers' activity reports. */
@@ -104,31 +104,26 @@ export class Pool {
     return [...this.children].filter((c) => c.counted);
   }
 
-  /** Starts the first children (fpm_children_create_initial); resolves once they reported ready. */
-  start(): Promise<void> {
-    const initial = this.pm === 'static' ? this.config['pm.max_children'] : this.pm === 'dynamic' ? this.config['pm.start_servers'] : 0;
+  /** Starts the first children (fpm_children_create_initial) and returns them. */
+  start(): FpmMember[] {
     if (this.pm === 'ondemand') this.socket.gate((conn) => this.onGateConnection(conn), this.config['listen.backlog']);
-    const started: Promise<unknown>[] = [];
-    for (let i = 0; i < initial && this.ctx.canSpawn(); i++) {
-      const child = this.spawnChild('debug');
-      if (child) started.push(readyOrExit(child.worker));
-    }
-    return Promise.all(started).then(() => undefined);
+    if (this.pm === 'static') return this.startSlots();
+    const started: FpmMember[] = [];
+    const initial = this.pm === 'dynamic' ? this.config['pm.start_servers'] : 0;
+    for (let i = 0; i < initial && this.ctx.canSpawn(); i++) started.push(this.spawnChild('debug').member);
+    return started;
   }
 
-  /** The once-a-second work: request timeouts, spare management, idle retirement, heartbeats. */
+  /** The once-a-second work (the group's tick, after its heartbeat): request timeouts, spares, idle retirement. */
   maintain(): void {
     if (this.retired) return;
     const now = performance.now();
     this.checkRequests(now);
     this.updateListenQueue();
-    for (const child of this.children) {
-      child.expireHanded(now, HANDED_GRACE_MS);
-      if (child.reports && child.worker.state === 'ready') child.worker.ping(++this.heartbeatSeq);
-    }
+    for (const child of this.children) child.expireHanded(now, HANDED_GRACE_MS);
     if (!this.ctx.canSpawn()) return;
     for (const conn of this.waiting.splice(0)) this.dispatch(conn);
-    if (this.pm === 'static') return this.keepStatic();
+    if (this.slots) return this.slots.refill();
     if (this.pm === 'ondemand') return this.retireIdleOndemand(now);
     this.manageSpares();
   }
@@ -168,7 +163,7 @@ export class Pool {
     for (const child of [...this.children]) {
       if (!child.counted) continue;
       child.endReason = 'logs-reopened';
-      if (this.pm !== 'ondemand' && this.ctx.canSpawn()) this.spawnChild('notice');
+      this.startSuccessor(child);
       void child.worker.stop({ graceful: true, gracefulTimeoutMs: pct > 0 ? pct : DEFAULT_GRACEFUL_MS, termTimeoutMs: 1000 });
     }
     return reopened;
@@ -177,17 +172,15 @@ export class Pool {
   /** Every child stops; no more are started. Resolves when the last one has been reaped. */
   stopAll(mode: StopMode): Promise<void> {
     this.retired = true;
+    this.slots?.close();
     for (const conn of this.waiting.splice(0)) conn.destroy();
     const pct = this.ctx.processControlTimeoutMs;
-    const exits = [...this.children].map((child) => {
-      if (child.endReason === undefined) child.endReason = 'retired';
-      return child.worker.stop({
-        graceful: mode === 'graceful',
-        gracefulTimeoutMs: pct > 0 ? pct : DEFAULT_GRACEFUL_MS,
-        termTimeoutMs: Math.max(pct, 1000),
-      });
-    });
-    return Promise.all(exits).then(() => this.closeLogFiles());
+    for (const child of this.children) if (child.endReason === undefined) child.endReason = 'retired';
+    const exits = this.ctx.group.stop(
+      [...this.children].map((child) => child.member),
+      { graceful: mode === 'graceful', gracefulTimeoutMs: pct > 0 ? pct : DEFAULT_GRACEFUL_MS, termTimeoutMs: Math.max(pct, 1000) },
+    );
+    return exits.then(() => this.closeLogFiles());
   }
 
   /** For a pool that never started (a reload that failed further on) and one whose children are gone. */
@@ -199,7 +192,7 @@ export class Pool {
    * Starts one child. `startedLogLevel` follows fpm_children_make()'s is_debug: debug for children
    * the pm starts on its own account (start-up, spares, ondemand), notice for replacements.
    */
-  private spawnChild(startedLogLevel: 'notice' | 'debug'): PoolChild | undefined {
+  private spawnChild(startedLogLevel: 'notice' | 'debug'): PoolChild {
     const { config, ctx } = this;
     const spec = withProcessLimits(
       config.program !== null
@@ -214,12 +207,9 @@ export class Pool {
     } else {
       spec.output = 'ignore';
     }
-    const worker: FpmWorker = new WorkerProcess<FpmWorkerReport, FpmMasterMessage>(spec, {
-      log: ctx.log,
-      deadlines: ctx.deadlines,
-      isCustom: isFpmWorkerReport,
-    });
-    const child = new PoolChild(worker, config.program === null);
+    const member = ctx.group.spawn(spec, { endReason: undefined });
+    const child = new PoolChild(member, config.program === null);
+    const worker = member.worker;
     this.children.add(child);
     worker.on('message', (msg) => this.onReport(child, msg));
     worker.on('ready', () => child.flushQueued());
@@ -248,7 +238,7 @@ export class Pool {
         // the pool never runs short while it drains (php-fpm respawns at the exit instead).
         if (child.endReason !== undefined) return;
         child.endReason = 'max-requests';
-        if (!this.retired && this.pm !== 'ondemand' && this.ctx.canSpawn()) this.spawnChild('notice');
+        if (!this.retired) this.startSuccessor(child);
         return;
     }
   }
@@ -278,20 +268,41 @@ export class Pool {
     this.activityWaiters.add(onActivity);
   }
 
+  /**
+   * pm = static as fixed slots: a slot's child that dies is replaced at once, unless it could not
+   * be spawned or died before it was ready: then the next maintenance refills the slot, so a
+   * worker that cannot start does not turn into a fork loop.
+   */
+  private startSlots(): FpmMember[] {
+    this.slots = new FixedSlots(this.ctx.group, {
+      size: this.config['pm.max_children'],
+      spawn: (_slot, cause) => (this.ctx.canSpawn() ? this.spawnChild(cause === 'start' ? 'debug' : 'notice').member : undefined),
+      respawnAtOnce: (exit, member) => !exit.spawnError && member.worker.readyAt !== undefined,
+    });
+    const started = this.slots.start();
+    this.slots.keepFilled();
+    return started;
+  }
+
+  /**
+   * A child drains (max_requests, reopened logs): its successor starts now, so the pool never runs
+   * short while it does (php-fpm respawns at the exit instead). Ondemand starts children on demand only.
+   */
+  private startSuccessor(child: PoolChild): void {
+    if (this.slots) return this.slots.handOver(child.member);
+    if (this.pm !== 'ondemand' && this.ctx.canSpawn()) this.spawnChild('notice');
+  }
+
   private onExit(child: PoolChild, exit: WorkerExit): void {
     this.children.delete(child);
     for (const conn of child.takeQueued()) this.dispatch(conn);
-    // php-fpm counts failures towards emergency_restart_threshold; the ones we caused do not count.
-    if (child.endReason === undefined && isAbnormalExit(exit)) this.ctx.abnormalExit(exit);
-    if (this.retired || !this.ctx.canSpawn()) return;
+    // Static slots are refilled by their policy (startSlots); the group counts failures.
+    if (this.slots || this.retired || !this.ctx.canSpawn()) return;
     if (child.endReason !== undefined && child.endReason !== 'timed-out') return;
-    // A child that could not be spawned, or died before it was ready, is replaced by the next
-    // maintenance (static and dynamic refill there) rather than at once: a worker that cannot
-    // start must not turn into a fork loop.
+    // As for static slots: a child that could not be spawned, or died before it was ready, is
+    // replaced by the next maintenance (dynamic refills there) rather than at once.
     if (exit.spawnError || (child.worker.readyAt === undefined && this.pm !== 'ondemand')) return;
-    // fpm_children_bury(): every other exit is replaced by one new child, whatever the pm
-    // (static never above pm.max_children, should maintenance have refilled it already).
-    if (this.pm === 'static' && this.countedChildren.length >= this.config['pm.max_children']) return;
+    // fpm_children_bury(): every other exit is replaced by one new child.
     this.spawnChild('notice');
   }
 
@@ -342,10 +353,8 @@ export class Pool {
    * is ended the same way, with the line naming what is known.
    */
   private checkSilent(child: PoolChild, now: number, terminate: number): void {
-    const w = child.worker;
-    if (!child.reports || w.state !== 'ready') return;
-    const silentMs = now - Math.max(w.lastPongAt ?? 0, w.readyAt ?? 0);
-    if (silentMs < terminate * 1000 + HEARTBEAT_SLACK_MS) return;
+    const silentMs = this.ctx.group.silenceMs(child.member, now);
+    if (silentMs === undefined || silentMs < terminate * 1000 + HEARTBEAT_SLACK_MS) return;
     child.endReason = 'timed-out';
     this.ctx.log.warn(
       `[pool ${this.name}] child ${child.pid}, script '-' (request: "- -") execution timed out (${seconds(silentMs)} sec), terminating` +
@@ -361,11 +370,6 @@ export class Pool {
     this.listenQueue = q.current;
     this.listenQueueLen = q.max;
     this.maxListenQueue = Math.max(this.maxListenQueue, q.current);
-  }
-
-  private keepStatic(): void {
-    const missing = this.config['pm.max_children'] - this.countedChildren.length;
-    for (let i = 0; i < missing && this.ctx.canSpawn(); i++) this.spawnChild('notice');
   }
 
   /** fpm_pctl_perform_idle_server_maintenance() for pm = dynamic. */
@@ -446,10 +450,8 @@ export class Pool {
     if (counted.length < this.config['pm.max_children'] && this.ctx.canSpawn()) {
       this.warnMaxChildren = false;
       const child = this.spawnChild('debug');
-      if (child) {
-        this.ctx.log.debug(`[pool ${this.name}] got accept without idle child available .... I forked`);
-        return child.deliver(conn);
-      }
+      this.ctx.log.debug(`[pool ${this.name}] got accept without idle child available .... I forked`);
+      return child.deliver(conn);
     }
     if (counted.length >= this.config['pm.max_children']) this.reachedMaxChildren('max_children');
     // Every child busy and no room for another: a JavaScript worker serves requests
@@ -458,14 +460,6 @@ export class Pool {
     if (least) least.deliver(conn);
     else this.waiting.push(conn);
   }
-}
-
-function readyOrExit(worker: FpmWorker): Promise<void> {
-  if (worker.state !== 'starting') return Promise.resolve();
-  return new Promise((resolve) => {
-    worker.once('ready', () => resolve());
-    worker.once('exit', () => resolve());
-  });
 }
 
 /** php-fpm's "%d.%06d" seconds. */

@@ -3,8 +3,8 @@
 // STOPPING=1, and a watchdog that is only fed while the master's loop runs on time and every
 // ready worker answered its heartbeat recently (a wedged worker must lead to a restart).
 import type { ServiceLog } from '@libs/log';
+import type { HeartbeatResult } from '@libs/process';
 import { createNotifier, startWatchdog, watchdogUsec, type Notifier, type Watchdog, type WatchdogProbe } from '@libs/systemd';
-import type { PoolChild } from './pool-child';
 import { formatG3, systemdStatusLine, type StatusTotals } from './status-line';
 
 /** A worker that has not answered a heartbeat for this long fails the watchdog probe (at least). */
@@ -20,7 +20,8 @@ export class SystemdReporter {
   constructor(
     private readonly log: ServiceLog,
     private readonly totals: () => StatusTotals,
-    private readonly children: () => Iterable<Iterable<PoolChild>>,
+    /** The worker group's probe: fails while a ready worker has not answered for maxAgeMs. */
+    private readonly heartbeatProbe: (maxAgeMs: number) => () => HeartbeatResult,
   ) {}
 
   /**
@@ -78,24 +79,17 @@ export class SystemdReporter {
     const usec = watchdogUsec();
     if (usec === undefined) return;
     const silenceMs = Math.max(MIN_HEARTBEAT_SILENCE_MS, usec / 2000);
-    this.watchdog = startWatchdog({ log: this.log, usec, probes: [this.heartbeatProbe(silenceMs)], notifier: this.notifier });
+    this.watchdog = startWatchdog({ log: this.log, usec, probes: [this.workerHeartbeat(silenceMs)], notifier: this.notifier });
     this.log.notice(`systemd watchdog configured to ${formatG3(usec / 2e6)}sec`);
   }
 
-  private heartbeatProbe(silenceMs: number): WatchdogProbe {
+  private workerHeartbeat(silenceMs: number): WatchdogProbe {
+    const probe = this.heartbeatProbe(silenceMs);
     return {
       name: 'worker-heartbeat',
       check: () => {
-        const now = performance.now();
-        for (const pool of this.children()) {
-          for (const child of pool) {
-            const w = child.worker;
-            if (!child.reports || w.state !== 'ready') continue;
-            const last = Math.max(w.lastPongAt ?? 0, w.readyAt ?? 0);
-            if (now - last > silenceMs) return { ok: false, reason: `child ${w.pid} has not answered a heartbeat for ${Math.round((now - last) / 1000)} s` };
-          }
-        }
-        return { ok: true };
+        const result = probe();
+        return result.ok ? { ok: true } : { ok: false, reason: result.reason ?? 'a worker has not answered a heartbeat' };
       },
     };
   }
