@@ -394,6 +394,20 @@ describe('httpd-ts only', () => {
     expect(m.get('httpd_ts_uptime_seconds')).toBeGreaterThanOrEqual(0);
   });
 
+  it('with server.max-worker = 2 the pages sum both workers: every request counted, both limits, both reports', async () => {
+    peer = await startPeer('httpd-ts', dir, STATUS_CONF + 'server.max-worker = 2\n');
+    const received = await sendCounted(peer.port);
+    const auto = Object.fromEntries(parseAuto((await fetchOne(peer.port, '/server-status?auto')).body.toString('latin1')));
+    expect(auto['Total Accesses']).toBe(String(SENT));
+    expect(auto['Total kBytes']).toBe(String(Math.floor(received / 1024)));
+    // lighttpd's limit is per worker: 100 each, one of them busy answering this
+    expect(auto['IdleServers']).toBe('199');
+    const m = parseOpenMetrics((await fetchOne(peer.port, '/server-status?openmetrics')).body.toString('utf8'));
+    expect(m.get('httpd_ts_workers')).toBe(2);
+    expect(m.get('httpd_ts_requests_total')).toBe(SENT + 1);
+    expect(m.get('httpd_ts_connections_max')).toBe(200);
+  });
+
   it('the statistics page prints what modules publish, summed, "key: value" in lighttpd\'s key order', async () => {
     const modules = path.join(dir, 'modules');
     fs.mkdirSync(modules);
