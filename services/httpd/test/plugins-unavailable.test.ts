@@ -94,7 +94,6 @@ describe('core directives this version does not carry out', () => {
   it.each([
     ['ssl.engine', 'ssl.engine = "enable"'],
     ['server.chroot', `server.chroot = "/srv/jail"`],
-    ['server.max-worker', 'server.max-worker = 4'],
   ])('%s stops the start and -tt, naming the directive, file and line', async (key, line) => {
     const conf = writeConf(`${base()}${line}\n`);
     const where = `${conf}:5`;

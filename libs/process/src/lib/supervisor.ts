@@ -206,6 +206,29 @@ export class Supervisor<
   }
 
   /**
+   * Worker recycling: `pid` leaves its slot to a successor started now, keeps serving until that
+   * one reported ready, then retires gracefully (also when the successor is late, with a warning:
+   * its slot keeps being refilled as any other).
+   */
+  async recycle(pid: number): Promise<void> {
+    const slots = this.current;
+    const old = this.slotMembers.find((m) => m?.worker.pid === pid);
+    if (slots === undefined || old === undefined || this.state !== 'running') return;
+    slots.handOver(old);
+    const slot = old.tag.slot;
+    const failure = await this.group.waitFor(
+      () => {
+        if (this.state !== 'running' || old.exit) return 'stopping';
+        return slots.members[slot]?.worker.state === 'ready' ? true : undefined;
+      },
+      this.readyTimeoutMs,
+      () => `no successor of child ${pid} ready after ${this.readyTimeoutMs} ms`,
+    );
+    if (failure !== undefined && this.state === 'running') this.log.warn(`${failure}; retiring child ${pid} all the same`);
+    await this.group.stop([old], { graceful: true, gracefulTimeoutMs: this.gracefulTimeoutMs, termTimeoutMs: this.termTimeoutMs });
+  }
+
+  /**
    * Graceful: "quit" to every worker, SIGTERM after gracefulTimeoutMs, SIGKILL termTimeoutMs later.
    * Immediate: SIGTERM, then SIGKILL. Resolves when all workers are gone; an immediate stop while
    * a graceful one runs escalates it.

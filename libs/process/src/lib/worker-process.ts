@@ -201,6 +201,8 @@ export class WorkerProcess<
    */
   stop(options: StopOptions): Promise<WorkerExit> {
     if (this.state === 'exited') return this.exited;
+    // A child that never said "ready" has nothing in flight, and may not listen to its channel yet.
+    if (options.graceful && this.state === 'starting' && this.hasChannel) options = { ...options, graceful: false };
     if (this.stopMode === 'immediate' || (this.stopMode === 'graceful' && options.graceful)) return this.exited;
     this.expected = true;
     this.state = 'stopping';

@@ -7,12 +7,12 @@
 // workers runs the serving part below, told so by its environment (worker-role.ts).
 import fs from 'node:fs';
 import net from 'node:net';
-import { FdeventError, HandlerResult } from '@libs/fdevent';
-import { createErrorLog, parseSyslogFacility, type ErrorLog, type SyslogFacility } from '@libs/log';
+import { HandlerResult } from '@libs/fdevent';
+import type { ErrorLog } from '@libs/log';
 import { createSignalEvents, daemonize, HTTPD_SIGNAL_INTENTS, openPidFile, type DaemonHandle, type PidFile } from '@libs/process';
 import { listenFds, startWatchdog, systemdNotify, type Watchdog } from '@libs/systemd';
 import { VERSION } from '../core/version';
-import { EXIT_FAILURE, ServeError, serveErrors } from './errors';
+import { EXIT_FAILURE, serveErrors } from './errors';
 import { HttpServer } from './http-server';
 import { listenSpecs } from './listen-specs';
 import { dropPrivileges } from './privileges';

@@ -45,8 +45,10 @@ export interface WatcherStart {
 
 /** How long new workers may take to say "ready" (start-up and graceful restart). */
 const READY_TIMEOUT_MS = 30_000;
-/** A worker silent this long fails the watchdog probe (and is replaced, see below). */
+/** A worker silent this long fails the watchdog probe: systemd hears nothing while one is wedged. */
 const HEARTBEAT_SILENCE_MS = 5_000;
+/** A worker silent this long is wedged (an endless loop, a blocking call): killed and replaced. */
+const HEARTBEAT_TIMEOUT_MS = 10_000;
 /** How often STATUS= is refreshed with the workers' counters. */
 const STATUS_INTERVAL_MS = 5_000;
 /** After SIGTERM, workers get this long before SIGKILL. */
@@ -138,6 +140,7 @@ export async function watch(ctx: ServeContext, start: WatcherStart): Promise<num
       gracefulTimeoutMs: gracefulTimeoutMs(ctx.validation),
       termTimeoutMs: TERM_TIMEOUT_MS,
       heartbeatIntervalMs: 1000,
+      heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
       // lighttpd re-forks without pause; a worker that cannot start must not spin the machine
       crashStorm: { threshold: Math.max(10, 2 * start.workers), intervalMs: 10_000, backoffMs: 5_000 },
     });
@@ -249,6 +252,9 @@ export async function watch(ctx: ServeContext, start: WatcherStart): Promise<num
       restarting = true;
       void restart().finally(() => (restarting = false));
     });
+    // a stop asked for while the workers were starting is carried out now
+    if (signals.count('immediate-stop') > 0) stop('immediate');
+    else if (signals.count('graceful-stop') > 0) stop('graceful');
 
     /**
      * SIGUSR1: the configuration again; if it is good, a new generation of workers starts on the
