@@ -26,6 +26,7 @@ import type { StatusGatherer, WorkerStatusReport } from '../core/worker-status';
 import type { RequestParserOptions } from '../http/request-parser';
 import { httpConditionEvaluator, isSocketCondition } from './conditions';
 import { serveErrors } from './errors';
+import { featureInt } from './feature-flags';
 
 export interface HttpServerOptions {
   readonly tree: ConfigTree;
@@ -43,6 +44,8 @@ export interface ListenOptions {
   readonly inherited?: readonly InheritedSocket[];
   /** -1: open the sockets but accept nothing on them. */
   readonly acceptNothing?: boolean;
+  /** Take `inherited` as this server's sockets whatever server.systemd-socket-activation says (a worker's from its watcher). */
+  readonly adoptInherited?: boolean;
   /**
    * Graceful restart: the previous configuration's sockets, and `release`, which makes it stop
    * accepting on them; called only once every new address is bound.
@@ -84,6 +87,9 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
   private readonly idleLimit: number;
   private lastActive: number;
   private idleStopHandler: (() => void) | null = null;
+  /** Trigger second after which a graceful stop drops what is left (0: none yet). */
+  private gracefulExpireAt = 0;
+  private stopped = false;
 
   constructor(options: HttpServerOptions) {
     this.log = options.log;
@@ -180,10 +186,16 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
     return this.statusGatherer();
   }
 
-  /** This process's own report (counted when asked, so requests pay nothing for it). */
-  statusReport(): WorkerStatusReport {
+  /** Requests started since this server began (counted when asked). */
+  get requestsStarted(): number {
     let requests = this.closedRequests;
     for (const c of this.connections) requests += c.requestCount;
+    return requests;
+  }
+
+  /** This process's own report (counted when asked, so requests pay nothing for it). */
+  statusReport(): WorkerStatusReport {
+    const requests = this.requestsStarted;
     const sections: Record<string, unknown> = {};
     for (const [name, section] of this.statusSections) sections[name] = section();
     return {
@@ -217,7 +229,7 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
    * for the caller to close once the previous configuration has drained.
    */
   async listen(options: ListenOptions): Promise<ServerSocket[]> {
-    const activation = this.globalValue('server.systemd-socket-activation') === true;
+    const activation = options.adoptInherited === true || this.globalValue('server.systemd-socket-activation') === true;
     const reuse = options.reuse?.sockets ?? [];
     const wanted = (s: ServerSocket): boolean => s.config === null || options.sockets.some((c) => c.address === s.config?.address);
     const kept = reuse.filter(wanted);
@@ -306,6 +318,11 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
   private tick(now: number): void {
     this.dispatcher.trigger(this);
     if (this.connections.size > 0) this.lastActive = now;
+    if (this.stopping && this.gracefulExpireAt !== 0 && now >= this.gracefulExpireAt) {
+      this.log.notice(`[note] graceful shutdown timeout, dropping ${this.connections.size} connection(s)`);
+      this.immediateStop();
+      return;
+    }
     if (this.idleLimit > 0 && !this.stopping && this.idleLimit < now - this.lastActive) {
       this.log.notice(`[note] idle timeout ${this.idleLimit}s exceeded, initiating graceful shutdown`);
       this.idleStopHandler?.();
@@ -317,16 +334,24 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
   }
 
   private resolveStop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
     this.unsubscribe();
     void this.fdevent.close();
     this.dispatcher.cleanup(this);
     for (const w of this.stopWaiters.splice(0)) w();
   }
 
-  /** Graceful stop: stop accepting, close idle keep-alive connections, let requests in progress finish. */
-  gracefulStop(): Promise<void> {
+  /**
+   * Graceful stop: stop accepting and let requests in progress finish, for at most the
+   * "server.graceful-shutdown-timeout" feature flag's seconds (lighttpd's default 8; 0: no limit).
+   * Idle keep-alive connections: 'close' closes them now (lighttpd); 'answer' lets each send one
+   * more request, answered with "Connection: close", so a client that just sent one does not see
+   * its connection closed under it (a restart: someone else takes the new connections).
+   */
+  gracefulStop(idle: 'close' | 'answer' = 'close'): Promise<void> {
     this.closeSockets();
-    return this.drain();
+    return this.drain(idle);
   }
 
   /**
@@ -336,13 +361,16 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
   handOver(): { sockets: ServerSocket[]; drained: Promise<void> } {
     const sockets = this.fdevent.releaseServerSockets();
     this.sockets = [];
-    return { sockets, drained: this.drain() };
+    return { sockets, drained: this.drain('answer') };
   }
 
-  private drain(): Promise<void> {
+  private drain(idle: 'close' | 'answer'): Promise<void> {
     this.stopping = true;
+    const timeout = featureInt(this.globalValue('server.feature-flags'), 'server.graceful-shutdown-timeout', 8);
+    if (timeout > 0 && this.gracefulExpireAt === 0) this.gracefulExpireAt = this.now + timeout;
     const done = new Promise<void>((resolve) => this.stopWaiters.push(resolve));
-    for (const c of this.connections) if (c.idle) c.close();
+    // 'answer': idle ones end with their next response, or at their keep-alive idle timeout
+    if (idle === 'close') for (const c of this.connections) if (c.idle) c.close();
     if (this.connections.size === 0) this.resolveStop();
     return done;
   }
