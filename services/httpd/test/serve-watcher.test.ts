@@ -284,3 +284,25 @@ it('runs one process with -i, as lighttpd, saying that it disables server.max-wo
   expect(workerPids(server)).toEqual([]);
   expect((await get(server.port, '/pid')).body).toBe(String(server.child.pid));
 });
+
+it('drops privileges in every worker to server.username; the watcher keeps root to bind and re-read on restart', async () => {
+  if (process.getuid?.() !== 0) throw new Error('this test needs root, as the service it checks is started as root');
+  fs.chmodSync(dir, 0o755);
+  fs.chmodSync(path.join(dir, 'htdocs'), 0o755);
+  fs.chmodSync(path.join(dir, 'htdocs', 'a.txt'), 0o644);
+  server = await startWatcher('server.username = "nobody"\nserver.groupname = "nogroup"');
+  const uid = (pid: number): string => /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '';
+  const nobody = /^nobody:[^:]*:(\d+):/m.exec(fs.readFileSync('/etc/passwd', 'utf8'))?.[1];
+  await until(() => workerPids(server as RunningServer).every((p) => uid(p) === nobody));
+  expect(uid(server.child.pid ?? 0)).toBe('0');
+  expect((await get(server.port, '/a.txt')).status).toBe(200);
+});
+
+it('fails the start, naming the reason, when the workers cannot start', async () => {
+  if (process.getuid?.() !== 0) throw new Error('this test needs root: only root looks server.username up');
+  const s = startConf(conf('server.username = "no-such-user-here"'), dir, ['-m', MODULES]);
+  await expect(s).rejects.toThrow(/did not start/);
+  expect(errorLog(dir)).toContain("can't find username no-such-user-here");
+  expect(errorLog(dir)).toMatch(/exited with code 255/);
+  expect(errorLog(dir)).not.toContain('server started');
+});

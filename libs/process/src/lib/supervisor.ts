@@ -145,12 +145,15 @@ export class Supervisor<
     this.generation = ++this.lastGeneration;
     const slots = this.slotsFor(this.spec, this.generation);
     this.current = slots;
-    slots.start();
+    const first = slots.start();
     slots.keepFilled();
     this.group.start();
     const failure = await this.group.waitFor(
       () => {
         if (this.state !== 'running') return 'the supervisor is stopping';
+        // a first worker that exits before "ready" will not fare better when respawned (a bad configuration)
+        const dead = first.find((m) => m.exit && m.worker.readyAt === undefined);
+        if (dead?.exit) return dead.exit.line;
         return slots.members.every((m) => m?.worker.state === 'ready') ? true : undefined;
       },
       this.readyTimeoutMs,
