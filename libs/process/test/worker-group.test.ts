@@ -1,6 +1,9 @@
 // Process-level tests of the WorkerGroup and the policies over it: fixed slots refilled after a
 // crash, a wedged worker killed and replaced, a group grown and shrunk the way php-fpm's dynamic pm
 // does, crash-storm accounting. Real children (`node -e` speaking the channel protocol).
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { FixedSlots, WorkerGroup, type GroupMember, type WorkerExit, type WorkerGroupOptions, type WorkerSpec } from '../src';
 import { cleanUp as stopSupervisors, recorder, supervise, until } from './supervisor-helpers';
 
@@ -74,6 +77,35 @@ test('fixed slots: a worker killed with SIGKILL is reaped and its slot refilled;
   slots.close();
 });
 
+test('handOver: a successor takes the slot at once while the old worker keeps running until stopped', async () => {
+  const g = group();
+  let spawned = 0;
+  const causes: string[] = [];
+  const slots = new FixedSlots(g, {
+    size: 1,
+    spawn: (_slot, cause) => {
+      causes.push(cause);
+      return g.spawn(workerSpec(), { n: ++spawned });
+    },
+  });
+  const [old] = slots.start();
+  slots.keepFilled();
+  if (!old) throw new Error('no worker started');
+  await g.settled([old], 5000);
+  slots.handOver(old);
+  const successor = slots.members[0];
+  expect(successor?.tag.n).toBe(2);
+  expect(causes).toEqual(['start', 'successor']);
+  await g.settled(successor ? [successor] : [], 5000);
+  expect(old.worker.state).toBe('ready');
+  expect(g.size).toBe(2);
+  // The old worker's exit no longer concerns the slot: nothing is respawned for it.
+  await g.stop([old], { graceful: true, gracefulTimeoutMs: 2000 });
+  expect(slots.members[0]).toBe(successor);
+  expect(g.size).toBe(1);
+  slots.close();
+});
+
 test('a worker that stops answering heartbeats is logged, killed with SIGKILL and replaced', async () => {
   const g = group({ heartbeatIntervalMs: 100, heartbeatTimeoutMs: 500 });
   let spawned = 0;
@@ -100,12 +132,16 @@ test('a worker that stops answering heartbeats is logged, killed with SIGKILL an
 
 test('the Supervisor takes heartbeatTimeoutMs: a wedged worker is killed and its slot refilled', async () => {
   const log = recorder();
+  // Only the first worker of slot 1 wedges: it is the one that creates the marker file.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wedge-'));
+  const marker = path.join(dir, 'wedged');
+  const wedgeOnce = `if (process.env.SUPERVISOR_WORKER_SLOT === '1') { try { require('fs').writeFileSync(${JSON.stringify(marker)}, '', { flag: 'wx' }); process.env.WEDGE_AFTER_MS = '300'; } catch {} }`;
   const sup = supervise({
     workers: 2,
     log,
     heartbeatIntervalMs: 100,
     heartbeatTimeoutMs: 500,
-    spec: { command: process.execPath, args: ['-e', `if (process.env.SUPERVISOR_WORKER_SLOT === '1' && process.env.SUPERVISOR_GENERATION === '1') process.env.WEDGE_AFTER_MS = '300';\n${WORKER}`] },
+    spec: { command: process.execPath, args: ['-e', `${wedgeOnce}\n${WORKER}`] },
   });
   const exits: Array<{ pid: number; slot: number; signal: string | null }> = [];
   sup.on('exit', (e) => exits.push(e));
@@ -115,7 +151,12 @@ test('the Supervisor takes heartbeatTimeoutMs: a wedged worker is killed and its
   expect(exits[0]).toMatchObject({ pid: wedged, slot: 1, signal: 'SIGKILL' });
   expect(log.lines).toContainEqual(expect.stringMatching(new RegExp(`^error: child ${wedged} has not answered a heartbeat for \\d+ ms, killing it$`)));
   expect(sup.workers[0]?.pid).toBe(healthy);
+  expect(sup.workers[1]).toMatchObject({ slot: 1, generation: 1 });
   expect(sup.workers[1]?.pid).not.toBe(wedged);
+  await new Promise((r) => setTimeout(r, 800));
+  expect(exits).toHaveLength(1);
+  expect(sup.heartbeatHealthy(500)).toBe(true);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('dynamic growth and shrink through the group: members added, retired gracefully, counted on every tick', async () => {

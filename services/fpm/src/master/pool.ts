@@ -3,7 +3,7 @@
 // dynamic keeps min/max_spare_servers with a doubling spawn rate; ondemand starts children
 // when a connection waits and none is idle, and retires them after pm.process_idle_timeout.
 import type net from 'node:net';
-import { FixedSlots, type WorkerExit } from '@libs/process';
+import { DEFAULT_GRACEFUL_TIMEOUT_MS, FixedSlots, type WorkerExit } from '@libs/process';
 import type { ServiceLog } from '@libs/log';
 import type { PmStyle, PoolConfig } from '../config';
 import type { PoolScoreboard } from '../status/scoreboard';
@@ -28,9 +28,6 @@ export interface PoolContext {
 }
 
 export type StopMode = 'graceful' | 'immediate';
-
-/** php-fpm's graceful stop has no bound when process_control_timeout is 0; ours waits this long. */
-const DEFAULT_GRACEFUL_MS = 30_000;
 
 /** How long a status page waits for the other workers' activity reports. */
 const ACTIVITY_QUERY_WAIT_MS = 100;
@@ -104,6 +101,12 @@ export class Pool {
     return [...this.children].filter((c) => c.counted);
   }
 
+  /** process_control_timeout; php-fpm's graceful stop has no bound when it is 0, ours the library's default. */
+  private get gracefulTimeoutMs(): number {
+    const pct = this.ctx.processControlTimeoutMs;
+    return pct > 0 ? pct : DEFAULT_GRACEFUL_TIMEOUT_MS;
+  }
+
   /** Starts the first children (fpm_children_create_initial) and returns them. */
   start(): FpmMember[] {
     if (this.pm === 'ondemand') this.socket.gate((conn) => this.onGateConnection(conn), this.config['listen.backlog']);
@@ -159,12 +162,11 @@ export class Pool {
     if (this.logFiles === null || !this.logFiles.any) return null;
     const reopened = this.logFiles.reopen();
     if (this.retired) return reopened;
-    const pct = this.ctx.processControlTimeoutMs;
     for (const child of [...this.children]) {
       if (!child.counted) continue;
       child.endReason = 'logs-reopened';
       this.startSuccessor(child);
-      void child.worker.stop({ graceful: true, gracefulTimeoutMs: pct > 0 ? pct : DEFAULT_GRACEFUL_MS, termTimeoutMs: 1000 });
+      void child.worker.stop({ graceful: true, gracefulTimeoutMs: this.gracefulTimeoutMs, termTimeoutMs: 1000 });
     }
     return reopened;
   }
@@ -174,11 +176,10 @@ export class Pool {
     this.retired = true;
     this.slots?.close();
     for (const conn of this.waiting.splice(0)) conn.destroy();
-    const pct = this.ctx.processControlTimeoutMs;
     for (const child of this.children) if (child.endReason === undefined) child.endReason = 'retired';
     const exits = this.ctx.group.stop(
       [...this.children].map((child) => child.member),
-      { graceful: mode === 'graceful', gracefulTimeoutMs: pct > 0 ? pct : DEFAULT_GRACEFUL_MS, termTimeoutMs: Math.max(pct, 1000) },
+      { graceful: mode === 'graceful', gracefulTimeoutMs: this.gracefulTimeoutMs, termTimeoutMs: Math.max(this.ctx.processControlTimeoutMs, 1000) },
     );
     return exits.then(() => this.closeLogFiles());
   }
@@ -423,8 +424,7 @@ export class Pool {
   /** php-fpm's idle_kill: SIGQUIT to the child, not respawned. */
   private retireIdle(child: PoolChild): void {
     child.endReason = 'pm-idle';
-    const pct = this.ctx.processControlTimeoutMs;
-    void child.worker.stop({ graceful: true, gracefulTimeoutMs: pct > 0 ? pct : DEFAULT_GRACEFUL_MS, termTimeoutMs: 1000 });
+    void child.worker.stop({ graceful: true, gracefulTimeoutMs: this.gracefulTimeoutMs, termTimeoutMs: 1000 });
   }
 
   private reachedMaxChildren(setting: string): void {
