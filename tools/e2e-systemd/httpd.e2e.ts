@@ -2,65 +2,42 @@
 // deploy/systemd, changed only by drop-ins: lighttpd's socket activation on port 80, Type=notify,
 // PIDFile=, static files, reload (broken and good config), SIGHUP, server.username, the watchdog,
 // the graceful SIGINT stop, and lighttpd's rule for the global socket under socket activation.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// One process here (no server.max-worker); the watcher with its workers is httpd-watcher.e2e.ts.
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { workspaceRoot } from '@libs/testing';
 import { SystemdContainer } from '../systemd-container';
+import {
+  BUNDLE,
+  CONF,
+  curlRequest,
+  DOCROOT,
+  ERROR_LOG,
+  FIXTURES,
+  installHttpd,
+  INSTALLED,
+  ORIGIN,
+  PID_FILE,
+  SERVICE,
+  SOCKET,
+  SYSUSERS_INSTALLED,
+  TMPFILES_INSTALLED,
+  waitForErrorLog as waitForErrorLogIn,
+  type Response,
+} from './httpd-support';
 
 const BOOT_TIMEOUT_MS = 5 * 60_000;
-const BUNDLE = path.join(workspaceRoot, 'services/httpd/dist/httpd-ts.js');
-const UNITS = path.join(workspaceRoot, 'deploy/systemd');
-const FIXTURES = path.join(__dirname, 'fixtures', 'httpd');
-// The service runs with PrivateTmp=yes, which hides a checkout under /tmp: inside the container
-// the repo is also mounted where an installed package would live, and the docroot goes to /srv.
-const INSTALLED = '/opt/httpd-ts';
-const DOCROOT = '/srv/httpd-ts/htdocs';
-const CONF = '/etc/httpd-ts/httpd-ts.conf';
-const PID_FILE = '/run/httpd-ts/httpd-ts.pid';
-const ERROR_LOG = '/var/log/httpd-ts/error.log';
-const SERVICE = 'httpd-ts.service';
-const SOCKET = 'httpd-ts.socket';
-const TMPFILES = 'httpd-ts.tmpfiles.conf';
-const TMPFILES_INSTALLED = '/etc/tmpfiles.d/httpd-ts.conf';
-// The shipped socket listens on port 80 of the container's own network namespace (--private-network):
-// requests are made from inside with curl.
-const ORIGIN = 'http://127.0.0.1';
-
-interface Response {
-  code: number;
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-  stderr: string;
-}
 
 describe('httpd-ts under a real systemd', () => {
   let container: SystemdContainer;
 
-  /** One request with curl inside the container; `args` are extra curl options (headers, rate limits). */
-  const request = async (url: string, ...args: string[]): Promise<Response> => {
-    // -g: no URL globbing, so "[::1]" is an address
-    const res = await container.curl(url, '-i', '-g', ...args);
-    const split = res.stdout.indexOf('\r\n\r\n');
-    const head = split >= 0 ? res.stdout.slice(0, split).split('\r\n') : [];
-    const headers: Record<string, string> = {};
-    for (const line of head.slice(1)) {
-      const colon = line.indexOf(':');
-      if (colon > 0) headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-    }
-    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head[0] ?? '')?.[1] ?? 0);
-    return { code: res.code, status, headers, body: split >= 0 ? res.stdout.slice(split + 4) : '', stderr: res.stderr };
-  };
+  const request = (url: string, ...args: string[]): Promise<Response> => curlRequest(container, url, ...args);
   const get = (urlPath: string, ...args: string[]): Promise<Response> => request(`${ORIGIN}${urlPath}`, ...args);
 
   const mainPid = async (): Promise<number> => Number(await container.property(SERVICE, 'MainPID'));
 
-  /** The error log is written asynchronously: poll it like the journal. */
   const waitForErrorLog = async (pattern: RegExp): Promise<void> => {
-    await container.waitFor(`${ERROR_LOG} to match ${pattern}`, 5_000, async () => {
-      const text = await container.readFile(ERROR_LOG).catch((e: Error) => e.message);
-      return { done: pattern.test(text), last: text.split('\n').slice(-5).join('\n') };
-    });
+    await waitForErrorLogIn(container, pattern);
   };
 
   beforeAll(async () => {
@@ -70,17 +47,7 @@ describe('httpd-ts under a real systemd', () => {
       log: (line) => process.stderr.write(`[systemd-container] ${line}\n`),
     });
     // Installed as a package would: the command on PATH, the config in /etc, the units verbatim.
-    await container.run(['ln', '-sf', path.join(INSTALLED, path.relative(workspaceRoot, BUNDLE)), '/usr/local/bin/httpd-ts']);
-    await container.writeFile(CONF, readFileSync(path.join(FIXTURES, 'httpd-ts.conf')));
-    const htdocs = path.join(FIXTURES, 'htdocs');
-    for (const file of readdirSync(htdocs, { recursive: true, withFileTypes: true })) {
-      if (!file.isFile()) continue;
-      const from = path.join(file.parentPath, file.name);
-      await container.writeFile(path.join(DOCROOT, path.relative(htdocs, from)), readFileSync(from));
-    }
-    await container.writeFile(`/etc/systemd/system/${SERVICE}`, readFileSync(path.join(UNITS, SERVICE)));
-    await container.writeFile(`/etc/systemd/system/${SOCKET}`, readFileSync(path.join(UNITS, SOCKET)));
-    await container.writeFile(TMPFILES_INSTALLED, readFileSync(path.join(UNITS, TMPFILES)));
+    await installHttpd(container, readFileSync(path.join(FIXTURES, 'httpd-ts.conf'), 'utf8'));
     // The one lasting drop-in: no core file when the watchdog's SIGABRT ends the service.
     await container.writeFile(`/etc/systemd/system/${SERVICE}.d/e2e.conf`, '[Service]\nLimitCORE=0\n');
     await container.run(['systemctl', 'daemon-reload']);
@@ -90,13 +57,20 @@ describe('httpd-ts under a real systemd', () => {
     await container?.shutdown();
   });
 
-  it('accepts the shipped units without a warning (systemd-analyze verify) and creates the tmpfiles directories', async () => {
+  it('accepts the shipped units without a warning (systemd-analyze verify) and creates the sysusers and tmpfiles entries', async () => {
     // --man=no: the minimal rootfs has no man pages for Documentation= to point at.
     const verify = await container.exec(['systemd-analyze', 'verify', '--man=no', SOCKET, SERVICE]);
     expect({ code: verify.code, stderr: verify.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(await container.exec(['systemd-sysusers', SYSUSERS_INSTALLED])).toMatchObject({ code: 0, stderr: '' });
+    expect((await container.run(['id', '-un', 'www-data'])).trim()).toBe('www-data');
     expect(await container.exec(['systemd-tmpfiles', '--create', TMPFILES_INSTALLED])).toMatchObject({ code: 0, stderr: '' });
-    const dirs = await container.run(['stat', '-c', '%n %a %U:%G', '/var/cache/httpd-ts', '/var/cache/httpd-ts/uploads']);
-    expect(dirs.trim().split('\n')).toEqual(['/var/cache/httpd-ts 750 www-data:www-data', '/var/cache/httpd-ts/uploads 750 www-data:www-data']);
+    const dirs = await container.run(['stat', '-c', '%n %a %U:%G', '/run/httpd-ts', '/var/log/httpd-ts', '/var/cache/httpd-ts', '/var/cache/httpd-ts/uploads']);
+    expect(dirs.trim().split('\n')).toEqual([
+      '/run/httpd-ts 755 root:root',
+      '/var/log/httpd-ts 750 www-data:www-data',
+      '/var/cache/httpd-ts 750 www-data:www-data',
+      '/var/cache/httpd-ts/uploads 750 www-data:www-data',
+    ]);
   });
 
   it('stays inactive behind httpd-ts.socket until the first request, then is active with MainPID = pid file', async () => {

@@ -45,10 +45,15 @@ export interface WatcherStart {
 
 /** How long new workers may take to say "ready" (start-up and graceful restart). */
 const READY_TIMEOUT_MS = 30_000;
-/** A worker silent this long fails the watchdog probe: systemd hears nothing while one is wedged. */
-const HEARTBEAT_SILENCE_MS = 5_000;
 /** A worker silent this long is wedged (an endless loop, a blocking call): killed and replaced. */
 const HEARTBEAT_TIMEOUT_MS = 10_000;
+/**
+ * A worker silent this long fails the watchdog probe: it outlived the heartbeat timeout, so the
+ * watcher could not replace it, and systemd hears nothing. Not shorter: pings go out every
+ * WatchdogSec/2, so one withheld while the replacement is under way puts the next at systemd's
+ * deadline, and the whole service was restarted for one wedged worker (seen with WatchdogSec=4s).
+ */
+const HEARTBEAT_SILENCE_MS = HEARTBEAT_TIMEOUT_MS + 5_000;
 /** How often STATUS= is refreshed with the workers' counters. */
 const STATUS_INTERVAL_MS = 5_000;
 /** After SIGTERM, workers get this long before SIGKILL. */
