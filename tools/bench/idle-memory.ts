@@ -1,7 +1,7 @@
 // Idle memory of httpd-ts's watcher + 2 workers next to lighttpd 1.4's with the very same
 // lighttpd.conf (server.max-worker = 2): both started, warmed with a few requests, left idle, then
 // RSS summed over the process tree from /proc (PSS too: it counts pages shared between a forking
-X
+// server's processes once). Run after `npm run build`: `node --import tsx tools/bench/idle-memory.ts`.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
