@@ -1,6 +1,7 @@
 // The demo stack's embedded default configuration: a lighttpd.conf for httpd-ts (static files, a
-// directory listing, *.js pages and /status through mod_fastcgi) and a php-fpm.conf for fpm-ts,
-// a small site and its JavaScript pages, written into one directory.
+// directory listing, *.js pages and fpm-ts's /status through mod_fastcgi, its own /server-status
+// through mod_status) and a php-fpm.conf for fpm-ts, a small site and its JavaScript pages,
+// written into one directory.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -20,8 +21,13 @@ export function writeDemoSite(dir: string, port: number): DemoSite {
   fs.writeFileSync(
     path.join(htdocs, 'index.html'),
     '<!DOCTYPE html>\n<html><head><title>httpd-ts demo</title></head><body>\n' +
-      '<h1>httpd-ts is serving</h1>\n<p>A lighttpd.conf-driven web server on Node.js. ' +
-      'See <a href="/files/">/files/</a> for a directory listing.</p>\n</body></html>\n',
+      '<h1>httpd-ts is serving</h1>\n<p>A lighttpd.conf-driven web server on Node.js, in front of fpm-ts.</p>\n<ul>\n' +
+      '<li><a href="/files/">A directory listing</a> (mod_dirlisting)</li>\n' +
+      '<li><a href="/form.mjs">A form rendered by fpm-ts</a> (a JavaScript page through mod_fastcgi)</li>\n' +
+      '<li><a href="/hello.js?name=demo">A JSON handler</a> (fpm-ts)</li>\n' +
+      '<li><a href="/status?html">fpm-ts status</a> (php-fpm\'s pm.status_path, through httpd-ts)</li>\n' +
+      '<li><a href="/server-status">httpd-ts status</a> (mod_status)</li>\n' +
+      '</ul>\n</body></html>\n',
   );
   fs.writeFileSync(path.join(htdocs, 'files', 'readme.txt'), 'Served by mod_staticfile, with ETag, Last-Modified and Range support.\n');
   fs.writeFileSync(path.join(htdocs, 'files', 'data.json'), JSON.stringify({ served: 'statically' }) + '\n');
@@ -65,11 +71,14 @@ export function writeDemoSite(dir: string, port: number): DemoSite {
       `server.port = ${port}`,
       `server.errorlog = "${dir}/log/httpd-ts.log"`,
       `server.pid-file = "${dir}/httpd-ts.pid"`,
-      'server.modules += ( "mod_fastcgi" )',
+      'server.modules += ( "mod_status", "mod_fastcgi" )',
       'index-file.names = ( "index.html" )',
       '# JavaScript pages go to fpm-ts, and so does its status page (php-fpm\'s pm.status_path)',
       `fastcgi.server = ( ".js" => (( "socket" => "${fpmSocket}" )), ".mjs" => (( "socket" => "${fpmSocket}" )),`,
       `                   "/status" => (( "socket" => "${fpmSocket}", "check-local" => "disable" )) )`,
+      '# httpd-ts\'s own status page (lighttpd\'s mod_status); the demo listens on 127.0.0.1 only',
+      'status.status-url = "/server-status"',
+      'status.config-url = "/server-config"',
       'mimetype.assign = ( ".html" => "text/html", ".txt" => "text/plain", ".json" => "application/json" )',
       '$HTTP["url"] =^ "/files/" {',
       '  dir-listing.activate = "enable"',

@@ -1,7 +1,9 @@
 // `npm run demo`: the demo stack on its embedded default configuration: httpd-ts (a lighttpd.conf)
 // serves a static site and hands JavaScript pages and the status page to fpm-ts (a php-fpm.conf)
-// over FastCGI. The demo shows a few requests through the stack, then keeps both running until
-// Ctrl-C (or exits at once with --check, which is what the smoke test uses).
+// over FastCGI, and answers its own status page (mod_status). The demo shows a few requests through
+// the stack, then keeps both running until Ctrl-C (or exits at once with --check, which is what the
+// smoke test uses). DEMO_PORT=0 lets the kernel pick the port (the tests do), read back from
+// httpd-ts's "server listening on" line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,6 +36,15 @@ async function waitFor(what: string, probe: () => Promise<unknown>, timeoutMs = 
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+/** The port httpd-ts bound: the configured one, or for port 0 the one its error log names. */
+function boundPort(site: DemoSite): number {
+  if (port !== 0) return port;
+  const log = fs.readFileSync(path.join(site.dir, 'log/httpd-ts.log'), 'utf8');
+  const bound = /server listening on 127\.0\.0\.1:(\d+)/.exec(log)?.[1];
+  if (bound === undefined) throw new Error('no "server listening on" line in its error log yet');
+  return Number(bound);
 }
 
 async function fastcgi(site: DemoSite, script: string, query = '', body = ''): Promise<string> {
@@ -75,10 +86,14 @@ async function main(): Promise<number> {
   };
 
   try {
-    await waitFor('httpd-ts', async () => (await fetch(`http://127.0.0.1:${port}/`)).arrayBuffer());
+    let bound = port;
+    await waitFor('httpd-ts', async () => {
+      bound = boundPort(site);
+      await (await fetch(`http://127.0.0.1:${bound}/`)).arrayBuffer();
+    });
     await waitFor('fpm-ts', () => fastcgi(site, 'ping'));
 
-    const base = `http://127.0.0.1:${port}`;
+    const base = `http://127.0.0.1:${bound}`;
     say(`\nhttpd-ts in front of fpm-ts: ${base}/ (configs ${site.httpdConf}, ${site.fpmConf})`);
     for (const url of ['/', '/files/', '/files/readme.txt', '/missing', '/hello.js?name=demo', '/form.mjs']) {
       const res = await fetch(`${base}${url}`);
@@ -95,6 +110,8 @@ async function main(): Promise<number> {
     say(`  POST ${'/form.mjs'.padEnd(19)} ${posted.status} received: ${received}`);
     say('  GET /status (fpm-ts, through httpd-ts) ->');
     for (const line of (await (await fetch(`${base}/status`)).text()).trim().split('\n')) say(`    ${line}`);
+    const httpdStatus = await (await fetch(`${base}/server-status?auto`)).text();
+    say(`  GET /server-status?auto (httpd-ts, mod_status) -> ${/^Total Accesses: .*$/m.exec(httpdStatus)?.[0] ?? httpdStatus.trim()}`);
     say(`\nfpm-ts directly (FastCGI on ${site.fpmSocket}):`);
     say(`  echo.mjs  -> ${(await fastcgi(site, 'echo.mjs', '', 'streamed body')).split('\r\n\r\n')[1] ?? ''}`);
     if (check) return 0;

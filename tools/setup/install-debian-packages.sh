@@ -10,6 +10,8 @@ packages=(
   systemd systemd-container debootstrap iproute2 procps curl
   # real peers for interop tests and benchmarks
   lighttpd nginx php8.2-fpm php8.2-cgi libfcgi-bin spawn-fcgi wrk apache2-utils util-linux
+  # the demo's browser test (tools/demo/demo-browser.test.ts): headless, over the DevTools protocol
+  chromium
 )
 
 missing=()
