@@ -296,6 +296,15 @@ it('drops privileges in every worker to server.username; the watcher keeps root 
   await until(() => workerPids(server as RunningServer).every((p) => uid(p) === nobody));
   expect(uid(server.child.pid ?? 0)).toBe('0');
   expect((await get(server.port, '/a.txt')).status).toBe(200);
+  // after a log rotation the watcher (root) creates the new file for its workers (nobody) to reopen
+  fs.renameSync(path.join(dir, 'error.log'), path.join(dir, 'error.log.1'));
+  server.child.kill('SIGHUP');
+  await until(() => fs.existsSync(path.join(dir, 'error.log')));
+  await new Promise((r) => setTimeout(r, 300));
+  server.child.kill('SIGINT');
+  await until(() => (errorLog(dir).match(/graceful shutdown started \(\d+ connections\)/g) ?? []).length === 2, 10000);
+  expect(fs.readFileSync(path.join(dir, 'error.log.1'), 'utf8')).not.toContain('reopening the error log failed');
+  server = null;
 });
 
 it('fails the start, naming the reason, when the workers cannot start', async () => {

@@ -20,8 +20,8 @@ const posix = process as NodeJS.Process & {
   initgroups(user: string, extraGroup: number): void;
 };
 
-/** Returns what it did, for the error log; a no-op unless running as root with a user or group set. */
-export function dropPrivileges(username: string, groupname: string): string | null {
+/** The uid and gid a root process becomes for server.username/server.groupname (null: it stays as it is). */
+export function targetIds(username: string, groupname: string): { uid: number | undefined; gid: number | undefined } | null {
   if (process.getuid?.() !== 0 || (username === '' && groupname === '')) return null;
   const user = username === '' ? null : lookup('passwd', username);
   if (username !== '' && user === null) throw serveErrors.startup(`can't find username ${username}`);
@@ -31,9 +31,17 @@ export function dropPrivileges(username: string, groupname: string): string | nu
   // Without server.groupname, the user's primary group (lighttpd would keep gid 0 here).
   const gid = group?.id ?? user?.primaryGid;
   if (gid === 0) throw serveErrors.startup("I will not set gid to 0");
+  return { uid: user?.id, gid };
+}
+
+/** Returns what it did, for the error log; a no-op unless running as root with a user or group set. */
+export function dropPrivileges(username: string, groupname: string): string | null {
+  const ids = targetIds(username, groupname);
+  if (ids === null) return null;
+  const { uid, gid } = ids;
   if (gid !== undefined) posix.setgid(gid);
-  if (user !== null && gid !== undefined) posix.initgroups(username, gid);
+  if (uid !== undefined && gid !== undefined) posix.initgroups(username, gid);
   else posix.setgroups([]);
-  if (user !== null) posix.setuid(user.id);
-  return `dropped privileges to uid ${process.getuid()} gid ${process.getgid?.()}`;
+  if (uid !== undefined) posix.setuid(uid);
+  return `dropped privileges to uid ${process.getuid?.()} gid ${process.getgid?.()}`;
 }

@@ -9,6 +9,7 @@
 // reopens the logs here and in every worker, SIGUSR1 re-reads the configuration and, if it is good,
 // starts a new generation of workers before retiring the old one (which answers each kept-alive
 // client once more, with "Connection: close"); a bad configuration leaves the old workers serving.
+import fs from 'node:fs';
 import type { ErrorLog } from '@libs/log';
 import { openServerSockets, type ServerSocket } from '@libs/fdevent';
 import {
@@ -30,7 +31,8 @@ import { featureInt } from './feature-flags';
 import { listenSpecs } from './listen-specs';
 import { loadHttpPlugins, unknownKeyWarnings } from './plugins';
 import type { ServeContext } from './serve-context';
-import { codeOf, globalEnabled, listenError } from './startup';
+import { targetIds } from './privileges';
+import { codeOf, globalEnabled, globalString, listenError } from './startup';
 import { unbuiltFeatures } from './unbuilt-features';
 import { isWorkerToWatcher, type WatcherToWorker, type WorkerToWatcher } from './watcher-messages';
 import { encodeWorkerSockets, WORKER_SOCKETS_ENV } from './worker-role';
@@ -99,6 +101,19 @@ function checkConfig(ctx: Pick<ServeContext, 'tree' | 'registry' | 'modules' | '
   return unknownKeyWarnings(ctx.tree, ctx.registry, plugins);
 }
 
+/**
+ * The watcher stays root while its workers become server.username: a log file it (re)creates as
+ * root must be theirs too, or a worker cannot reopen it on SIGHUP (nginx's master chowns the
+ * files it reopens to its workers' user for the same reason).
+ */
+function giveErrorLogToWorkers(ctx: ServeContext): void {
+  const file = globalString(ctx, 'server.errorlog');
+  if (file === '' || file.startsWith('|') || globalEnabled(ctx, 'server.errorlog-use-syslog')) return;
+  const ids = targetIds(globalString(ctx, 'server.username'), globalString(ctx, 'server.groupname'));
+  if (ids === null) return;
+  fs.chownSync(file, ids.uid ?? -1, ids.gid ?? -1);
+}
+
 function maxWorkerOf(validation: ValidationResult): number {
   const v = validation.contexts[0]?.values.get('server.max-worker')?.value;
   return typeof v === 'number' && v > 1 ? v : 0;
@@ -134,6 +149,7 @@ export async function watch(ctx: ServeContext, start: WatcherStart): Promise<num
     if (ctx.options.configFile === '-') throw serveErrors.startup('server.max-worker needs a configuration file its workers can read (not -f -)');
     sockets = await openSockets(ctx.validation, ctx.tree, []);
     pidFile?.write();
+    giveErrorLogToWorkers(ctx);
     for (const a of sockets) log.notice(`server listening on ${a.label}`);
     for (const w of warnings) log.warn(w);
     started = new Supervisor<WorkerToWatcher, WatcherToWorker>({
@@ -246,6 +262,7 @@ export async function watch(ctx: ServeContext, start: WatcherStart): Promise<num
     signals.on('reopen-logs', () => {
       try {
         log.reopen();
+        giveErrorLogToWorkers(ctx);
       } catch (e) {
         log.error(`reopening the error log failed: ${(e as Error).message}`);
       }
