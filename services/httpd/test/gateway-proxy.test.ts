@@ -340,8 +340,8 @@ test('options mod_proxy does not carry out yet stop the start, naming them', asy
     ['proxy.header = ( "upgrade" => "enable" )', /"upgrade", which is not available/],
     ['proxy.header = ( "connect" => "enable" )', /"connect", which is not available/],
     ['proxy.header = ( "map-urlpath" => ( "/a/" => 1 ) )', /expects \( "param" => \( "key" => "value" \) \) near key map-urlpath/],
-    ['proxy.server = ( "" => ( ( "host" => "127.0.0.1", "port" => 1 ), ( "host" => "127.0.0.1", "port" => 2 ) ) )', /takes exactly one/],
-    ['proxy.server = ( "" => ( ( "host" => "127.0.0.1", "port" => 1, "connect-timeout" => 3 ) ) )', /"connect-timeout".*not available/],
+    ['proxy.server = ( "" => ( ( "host" => "127.0.0.1", "port" => 1, "bin-path" => "/bin/true" ) ) )', /"bin-path", which is not available/],
+    ['proxy.balance = "random"', /proxy\.balance.*but not: random/],
     ['proxy.forwarded = ( "nope" => 1 )', /proxy\.forwarded.*but not: nope/],
   ];
   for (const [line, message] of cases) {
@@ -421,3 +421,56 @@ test('what the backend receives and what the client gets are the same behind htt
       .map((l) => l.replace(/^\S+ \S+ (\(\S+\) )?/, ''));
   expect(logLines(errorLog(dir))).toEqual(logLines(theirLog));
 }, 90_000);
+
+test('proxy.balance and disable-time: each request reaches the same backend as behind lighttpd 1.4.69, a refused backend is left out and re-enabled', async () => {
+  dir = tempDir();
+  /** An HTTP backend that answers with its name. */
+  const named = async (name: string): Promise<number> => {
+    const srv = http.createServer((_req, res) => res.end(name));
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => srv.close(() => resolve())));
+    return (srv.address() as net.AddressInfo).port;
+  };
+  const a = await named('a');
+  const b = await named('b');
+  const down = await freePort();
+  const hosts = (ports: readonly number[]): string => `( ${ports.map((p, i) => `"h${i}" => ( "host" => "127.0.0.1", "port" => ${p} )`).join(', ')} )`;
+  const lines = [
+    'server.modules += ( "mod_proxy" )',
+    `server.document-root = "${dir}"`,
+    `proxy.server = ( "/rr/" => ${hosts([a, b])}, "/hash/" => ${hosts([a, b])}, "/down/" => ${hosts([down, a])}, "/fair/" => ${hosts([a, b])} )`,
+    '$HTTP["url"] =~ "^/rr/" { proxy.balance = "round-robin" }',
+    '$HTTP["url"] =~ "^/hash/" { proxy.balance = "hash" }',
+    '$HTTP["url"] =~ "^/down/" { proxy.balance = "round-robin" }',
+  ].join('\n');
+  server = await startHttpd(lines);
+  const ldir = path.join(dir, 'lighttpd');
+  fs.mkdirSync(ldir);
+  lighttpd = await startLighttpd(lines, ldir);
+  const answers = async (port: number, targets: readonly string[]): Promise<string[]> => {
+    const out: string[] = [];
+    for (const t of targets) {
+      const got = await request(port, 'GET', t, undefined, { Host: 'balance.test' });
+      out.push(`${got.status} ${got.status === 200 ? got.body.toString() : ''}`.trim());
+    }
+    return out;
+  };
+  const runs: Array<[string, string[]]> = [
+    ['round-robin', Array<string>(4).fill('/rr/x')],
+    ['hash', Array.from({ length: 12 }, (_, i) => `/hash/p${i}`)],
+    ['fair', Array<string>(3).fill('/fair/x')],
+    // the refused backend is disabled: the request goes to the other, and so do the next ones
+    ['disable-time', Array<string>(4).fill('/down/x')],
+  ];
+  for (const [name, targets] of runs) {
+    const ours = await answers(server.port, targets);
+    expect([name, ours]).toEqual([name, await answers(lighttpd.port, targets)]);
+    if (name === 'round-robin') expect(ours).toEqual(['200 a', '200 b', '200 a', '200 b']);
+    // lighttpd hashes a backend's host name, not its port: on one address the first always wins
+    if (name === 'hash') expect(new Set(ours)).toEqual(new Set(['200 a']));
+    if (name === 'disable-time') expect(ours).toEqual(['200 a', '200 a', '200 a', '200 a']);
+  }
+  expect(errorLog(dir)).toContain(`establishing connection failed: socket: tcp:127.0.0.1:${down}: Connection refused`);
+  // the trigger puts it back once disable-time (1 s) is over
+  await until(() => errorLog(dir).includes(`gw-server re-enabled: tcp:127.0.0.1:${down} 127.0.0.1 ${down} `), 5000);
+}, 60_000);

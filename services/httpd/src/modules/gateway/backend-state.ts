@@ -1,11 +1,12 @@
 // What a gateway knows about its backends while it runs, as lighttpd 1.4.69's gw_backend.c keeps
 // it in gw_host / gw_proc: the load, whether a backend is disabled and until when (a backend that
 // refused or timed out is left out of the election for disable-time seconds), the requests on it
-// for the timeout check, and each key's round-robin position and "all handlers are down" note.
-// The server's 1-second trigger drives it (gw_handle_trigger): no timer per backend or request.
+// for the timeout check, the counts its statistics show, and each key's round-robin position and
+// "all handlers are down" note. The server's 1-second trigger drives it (gw_handle_trigger): no
+// timer per backend or request.
 import type { ServiceLog } from '@libs/log';
 import { pickHost, type Election, type GatewayBalance } from './balance';
-import type { GatewayExtension, GatewayHost } from './fastcgi-config';
+import type { GatewayExtension, GatewayHost } from './gateway-config';
 
 /** lighttpd's log_monotonic_secs. */
 export function monotonicSecs(): number {
@@ -20,18 +21,29 @@ export interface BackendRequest {
 
 /** One backend (lighttpd: the host with its one proc, as without bin-path). */
 export class BackendState {
+  /** Requests assigned to it (host->load), from the election until the request lets go. */
   load = 0;
   /** PROC_STATE_OVERLOADED: out of the election until the trigger re-enables it. */
   disabled = false;
   disabledUntil = 0;
+  /** Connections open to it (their count is proc->load), for the timeout check. */
   readonly requests = new Set<BackendRequest>();
+  /** Connections made (".connected"), refused or timed out (".died"), refused with EAGAIN (".overloaded"). */
+  connected = 0;
+  died = 0;
+  overloaded = 0;
 
   constructor(readonly host: GatewayHost) {}
 
-  /** gw_proc_connect_error for a backend httpd-ts did not spawn: disabled for disable-time seconds. */
-  disable(now: number): void {
+  /**
+   * gw_proc_connect_error for a backend httpd-ts did not spawn: disabled for disable-time seconds,
+   * counted as overloaded when the kernel said EAGAIN, else as died.
+   */
+  connectFailed(now: number, eagain: boolean): void {
     this.disabledUntil = now + this.host.disableTime;
     this.disabled = true;
+    if (eagain) this.overloaded++;
+    else this.died++;
   }
 
   /** gw_proc_check_enable, from the trigger. */
@@ -49,6 +61,16 @@ export class GatewayBackends {
   private readonly lastUsed = new WeakMap<GatewayExtension, number>();
   /** Keys whose "all handlers ... are down" line was written (extension->note_is_sent). */
   private readonly noteSent = new WeakSet<GatewayExtension>();
+
+  /** Every backend of the config, known before any request (gw_status_init_host), in config order. */
+  register(exts: readonly GatewayExtension[]): void {
+    for (const e of exts) for (const h of e.hosts) this.state(h);
+  }
+
+  /** Every backend known, in the order they were met. */
+  all(): Iterable<BackendState> {
+    return this.states.values();
+  }
 
   state(host: GatewayHost): BackendState {
     let s = this.states.get(host);

@@ -3,7 +3,16 @@
 // SCRIPT_NAME, PATH_INFO/PATH_TRANSLATED, SCRIPT_FILENAME, DOCUMENT_ROOT, ..., then one HTTP_* per
 // request header. Values are latin1 strings of bytes, as the request carries them.
 import type { Request } from '../../core/request';
-import type { GatewayHost } from './fastcgi-config';
+
+/** What a gateway's host sets about the environment (lighttpd's http_cgi_opts). */
+export interface CgiOptions {
+  /** docroot: SCRIPT_FILENAME and DOCUMENT_ROOT for a backend on another machine. */
+  readonly docroot: string | null;
+  /** broken-scriptfilename: SCRIPT_FILENAME carries PATH_INFO too (mod_fastcgi only). */
+  readonly brokenScriptFilename: boolean;
+  /** strip-request-uri: the prefix taken off REQUEST_URI (mod_fastcgi only). */
+  readonly stripRequestUri: string | null;
+}
 
 /** http_cgi_encode_varname: letters upper-cased, digits kept, anything else '_'. */
 export function cgiVarName(name: string, prefix: string): string {
@@ -36,7 +45,7 @@ function serverName(r: Request, serverAddr: string): string {
 }
 
 /** The params of one request, in lighttpd's order. `contentLength` is the body length sent. */
-export function cgiEnvironment(r: Request, host: GatewayHost, contentLength: number): Array<[string, string]> {
+export function cgiEnvironment(r: Request, host: CgiOptions, contentLength: number): Array<[string, string]> {
   const env: Array<[string, string]> = [];
   env.push(['CONTENT_LENGTH', String(contentLength)]);
   env.push(['QUERY_STRING', r.queryString]);

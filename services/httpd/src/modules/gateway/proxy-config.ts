@@ -1,15 +1,8 @@
-// proxy.server, proxy.forwarded, proxy.header and proxy.balance as lighttpd 1.4.69's mod_proxy.c
-// set_defaults reads them: proxy.server in gw_backend.c's syntax (compiled by the fastcgi.server
-// parser, check-local then off for every key as upstream's gw_exts_clear_check_local), each host's
-// label kept for proxy.replace-http-host. What httpd-ts does not carry out yet stops the start.
+// proxy.forwarded and proxy.header as lighttpd 1.4.69's mod_proxy.c set_defaults reads them
+// (proxy.server and proxy.balance are the gateway core's, gateway/gateway-config.ts). What httpd-ts
+// does not carry out yet stops the start.
 import { pluginsErrDirectiveType, type ConfigArrayLike, type ConfigValueLike, type TypedValue } from '@libs/plugins';
-import { compileGatewayServers, type GatewayExtension } from './fastcgi-config';
 import type { RemapOpts } from './header-remap';
-
-/** A proxy.server key: its hosts and their labels (lighttpd host->id, "" when unnamed). */
-export interface ProxyExtension extends GatewayExtension {
-  readonly hostIds: readonly string[];
-}
 
 /** proxy.forwarded parameters (mod_proxy.c proxy_forwarded_t). */
 export const FORWARDED_FOR = 1;
@@ -34,35 +27,6 @@ function tobool(v: ConfigValueLike): boolean | null {
   if (s === 'enable' || s === 'true' || s === '1') return true;
   if (s === 'disable' || s === 'false' || s === '0') return false;
   return null;
-}
-
-/** Host options mod_proxy does not carry out yet (no timeouts, no rotation): refused when set. */
-const HOST_NOT_BUILT = new Set(['connect-timeout', 'read-timeout', 'write-timeout', 'disable-time']);
-
-export function parseProxyServer(value: TypedValue, where: string): readonly ProxyExtension[] {
-  const raw = (value as ConfigArrayLike).items;
-  for (const ext of raw) {
-    if (ext.value.type !== 'array') continue;
-    // one backend per key until mod_proxy balances (proxy.balance)
-    if (ext.value.items.length !== 1) {
-      throw pluginsErrDirectiveType('proxy.server', `lists ${ext.value.items.length} backends for ${ext.key ?? ''}; this version of httpd-ts takes exactly one`, where);
-    }
-    for (const h of ext.value.items) {
-      if (h.value.type !== 'array') continue;
-      for (const o of h.value.items) {
-        if (o.key !== null && HOST_NOT_BUILT.has(o.key)) {
-          throw pluginsErrDirectiveType('proxy.server', `uses "${o.key}" (${ext.key ?? ''} => (${h.key ?? ''} ...)), which is not available in mod_proxy in this version of httpd-ts`, where);
-        }
-      }
-    }
-  }
-  const exts = compileGatewayServers('proxy.server')(value, where);
-  return Object.freeze(
-    exts.map((e, i) => {
-      const hostsValue = (raw[i] as { value: ConfigValueLike }).value as ConfigArrayLike;
-      return Object.freeze({ ...e, hostIds: Object.freeze(hostsValue.items.map((h) => h.key ?? '')) });
-    }),
-  );
 }
 
 /** mod_proxy_parse_forwarded: the parameters to add to a "Forwarded" request header (0: none). */
@@ -128,13 +92,4 @@ export function parseProxyHeader(value: TypedValue, where: string): ProxyHeaderO
     hostsResponse: maps.get('map-host-response') ?? null,
   });
   return Object.freeze({ forceHttp10, remap });
-}
-
-const BALANCE = new Set(['fair', 'least-connection', 'round-robin', 'hash', 'sticky']);
-
-/** gw_get_defaults_balance's accepted words; with one host per key every policy picks that host. */
-export function parseProxyBalance(value: TypedValue, where: string): string {
-  const s = value as string;
-  if (s !== '' && !BALANCE.has(s)) throw pluginsErrDirectiveType('proxy.balance', `must be one of: fair, round-robin, hash, sticky (not "${s}")`, where);
-  return s === '' ? 'fair' : s;
 }

@@ -1,12 +1,15 @@
-// fastcgi.server and fastcgi.map-extensions as lighttpd 1.4.69 reads them (src/gw_backend.c
-// gw_set_defaults_backend): ( "<ext or /prefix>" => ( "<label>" => ( "key" => "value", ... ) ) ),
-// compiled once at start-up into frozen hosts. Host keys this version does not carry out stop the
-// start: a config that relies on bin-path spawning or an authorizer must not be served without it.
+// fastcgi.server, scgi.server and proxy.server, and their map-extensions and balance, as lighttpd
+// 1.4.69 reads them for every gateway (src/gw_backend.c gw_set_defaults_backend):
+// ( "<ext or /prefix>" => ( "<label>" => ( "key" => "value", ... ) ) ), compiled once at start-up
+// into frozen hosts. Host keys this version does not carry out stop the start: a config that relies
+// on bin-path spawning or an authorizer must not be served without it.
 import { pluginsErrDirectiveType, type ConfigArrayLike, type ConfigValueLike, type TypedValue } from '@libs/plugins';
 import { gwHash, parseBalance, type GatewayBalance } from './balance';
 
 /** One backend address with the options that shape its CGI environment. */
 export interface GatewayHost {
+  /** The backend's label in the config (lighttpd host->id, "" when unnamed): statistics keys, proxy.replace-http-host. */
+  readonly id: string;
   /** lighttpd's proc->connection_name: "unix:/path" or "tcp:host:port", used in log lines. */
   readonly name: string;
   readonly socketPath: string | null;
@@ -89,7 +92,7 @@ function bool(v: ConfigValueLike): boolean | null {
   return null;
 }
 
-function compileHost(key: string, label: string, block: ConfigArrayLike, where: string): GatewayHost {
+function compileHost(key: string, id: string, label: string, block: ConfigArrayLike, where: string, checkLocal: boolean): GatewayHost {
   const at = `${key} => (${label} (`;
   const bad = (why: string) => pluginsErrDirectiveType(key, `${why} (${at} ...)`, where);
   const opts = new Map<string, ConfigValueLike>();
@@ -142,11 +145,12 @@ function compileHost(key: string, label: string, block: ConfigArrayLike, where: 
   const strip = text('strip-request-uri');
   const docroot = text('docroot');
   return Object.freeze({
+    id,
     name: socketPath !== null ? `unix:${socketPath}` : `tcp:${host as string}:${port}`,
     socketPath,
     host: host ?? '',
     port,
-    checkLocal: flag('check-local', true),
+    checkLocal: checkLocal && flag('check-local', true),
     docroot: docroot === null || docroot === '' ? null : docroot,
     stripRequestUri: strip === null || strip === '' ? null : strip.replace(/\/+$/, ''),
     fixRootScriptname: flag('fix-root-scriptname', false),
@@ -159,8 +163,12 @@ function compileHost(key: string, label: string, block: ConfigArrayLike, where: 
   });
 }
 
-/** The `parse` of fastcgi.server: every extension with its hosts, in config order. */
-export function compileGatewayServers(key: string) {
+/**
+ * The `parse` of fastcgi.server, scgi.server, proxy.server: every extension with its hosts, in
+ * config order. `checkLocal` false turns check-local off for every host (mod_proxy's
+ * gw_exts_clear_check_local: a proxied path never has to exist here).
+ */
+export function compileGatewayServers(key: string, checkLocal = true) {
   return (value: TypedValue, where: string): readonly GatewayExtension[] => {
     const out: GatewayExtension[] = [];
     for (const ext of (value as ConfigArrayLike).items) {
@@ -171,7 +179,7 @@ export function compileGatewayServers(key: string) {
         if (h.value.type !== 'array') {
           throw pluginsErrDirectiveType(key, `expects ( "ext" => ( "backend-label" => ( "key" => "value" ))) near ${name}`, where);
         }
-        hosts.push(compileHost(name, h.key ?? String(i), h.value, where));
+        hosts.push(compileHost(name, h.key ?? '', h.key ?? String(i), h.value, where, checkLocal));
       }
       if (hosts.length === 0) throw pluginsErrDirectiveType(key, `lists no backend for ${name}`, where);
       out.push(Object.freeze({ key: name, hosts: Object.freeze(hosts) }));
@@ -181,7 +189,7 @@ export function compileGatewayServers(key: string) {
 }
 
 /**
- * The key of fastcgi.server a path belongs to (gw_check_extension): fastcgi.map-extensions maps a
+ * The key of a gateway's *.server a path belongs to (gw_check_extension): fastcgi.map-extensions maps a
  * suffix to an existing key first; then a "/prefix" key matches the URL path's start, any other
  * key the end of `fn` (the URL path or the physical path).
  */
@@ -203,7 +211,7 @@ export function matchExtension(
   return null;
 }
 
-/** The `parse` of fastcgi.balance: refused at start unless lighttpd knows the word. */
+/** The `parse` of fastcgi.balance, scgi.balance, proxy.balance: refused at start unless lighttpd knows the word. */
 export function compileBalance(key: string) {
   return (value: TypedValue, where: string): GatewayBalance => {
     const b = parseBalance(value as string);

@@ -1,0 +1,67 @@
+// A CGI response from a FastCGI or SCGI backend (lighttpd 1.4.69 http_response_read with
+// BACKEND_FASTCGI / BACKEND_SCGI): the CGI head (gateway/response-head.ts), then the body, taken
+// into r.respBody only while it holds less than the engine's low-water mark, so a slow client slows
+// the backend instead of growing memory. The response is over when the exchange says so (FastCGI:
+// END_REQUEST; SCGI: the backend closed).
+import { HandlerResult } from '@libs/plugins';
+import type { Request } from '../../core/request';
+import type { GatewayExchange } from './gateway-exchange';
+import { clientBehind, type GatewayEnd, type GatewayResponse } from './gateway-response';
+import { parseCgiHead } from './response-head';
+
+export class CgiResponse implements GatewayResponse<GatewayExchange> {
+  /** Response bytes before the end of the CGI head. */
+  private head: Buffer | null = null;
+
+  read(r: Request, x: GatewayExchange, end: GatewayEnd): HandlerResult | null {
+    const rc = this.take(r, x, end);
+    if (rc !== null) return rc;
+    if (x.responseEnded && x.inBytes === 0) {
+      // a backend that answered with nothing at all: lighttpd's http_response_backend_done gives 500
+      if (!r.respBodyStarted) return end.fail(500);
+      return end.done();
+    }
+    if (x.responseBroken) {
+      if (!r.respBodyStarted) {
+        // gw_recv_response_error, then http_response_backend_done: 500 when nothing was sent yet
+        r.env.log.error(`response not received, request sent: ${x.bytesSent} on socket: ${x.host.name} for ${end.where}, closing connection`);
+        return end.fail(500);
+      }
+      r.env.log.error(`response already sent out, but backend returned error on socket: ${x.host.name} for ${end.where}, terminating connection`);
+      return end.abort();
+    }
+    return null;
+  }
+
+  /** The head first, then body while the queue is below the mark. */
+  private take(r: Request, x: GatewayExchange, end: GatewayEnd): HandlerResult | null {
+    if (x.inBytes === 0) return null;
+    if (!r.respBodyStarted) {
+      const parts = x.take();
+      const buf = this.head === null ? Buffer.concat(parts) : Buffer.concat([this.head, ...parts]);
+      const head = parseCgiHead(buf, r.url);
+      if (head.kind === 'more') {
+        this.head = buf;
+        x.resumeRead();
+        return null;
+      }
+      if (head.kind === 'bad') {
+        if (head.log !== null) r.env.log.error(head.log);
+        return end.fail(502);
+      }
+      this.head = null;
+      // what paused the socket is taken: the backend may write again
+      x.resumeRead();
+      r.status = head.status === 0 ? 200 : head.status;
+      for (let i = 0; i < head.headers.length; i += 2) r.responseHeaders.push(head.headers[i] as string, head.headers[i + 1] as string);
+      r.respBodyStarted = true;
+      if (head.bodyStart < buf.length) r.respBody.append(buf.subarray(head.bodyStart));
+      // the engine asks again (produceMore), so a backend status of 4xx keeps its own body as in lighttpd
+      return HandlerResult.WaitForEvent;
+    }
+    if (clientBehind(r)) return HandlerResult.WaitForEvent;
+    for (const b of x.take()) r.respBody.append(b);
+    x.resumeRead();
+    return null;
+  }
+}
