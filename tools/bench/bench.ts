@@ -1,4 +1,4 @@
-// `npm run bench [httpd|httpd-echo|fpm|fpm-shared] [-- --seconds N]`: installs nothing itself (tools/setup does), builds
+// `npm run bench [httpd|httpd-echo|fpm|fpm-shared|stack|idle-memory] [-- --seconds N]`: installs nothing itself (tools/setup does), builds
 // nothing (npm run build does), and prints requests/s with ratios against the peers measured in
 // the same run. Numbers only mean something on an otherwise idle machine with two cores.
 import fs from 'node:fs';
@@ -18,6 +18,8 @@ import {
 } from './fpm-bench';
 import { benchHttpd, HTTPD_SCENARIOS, type HttpdResults } from './httpd-bench';
 import { benchHttpdEcho, type EchoResult } from './httpd-echo-bench';
+import { benchIdleMemory, printIdleMemory } from './idle-memory';
+import { benchStack, STACK_ROUNDS, type StackResults } from './stack-bench';
 import type { WrkResult } from './wrk';
 
 const root = path.resolve(__dirname, '../..');
@@ -127,6 +129,31 @@ function medianRound(rounds: readonly SharedCoreRound[]): SharedCoreRound | unde
   return [...rounds].sort((a, b) => a.requestsPerSec - b.requestsPerSec)[Math.floor(rounds.length / 2)];
 }
 
+function printStack(results: StackResults, seconds: number): void {
+  process.stdout.write(`\nweb server and FastCGI server sharing core 0, wrk on core 1 (a one-box site), pm static with ${FPM_WORKERS} workers, unix socket\n`);
+  process.stdout.write(`  (${STACK_ROUNDS} rounds of ${seconds} s, the sites taking turns; median round; CPU us per request on core 0)\n`);
+  const median = (name: string): number | undefined => {
+    const rounds = results[name];
+    if (rounds === undefined || rounds instanceof Error || rounds.length === 0) return undefined;
+    return [...rounds].sort((a, b) => a.requestsPerSec - b.requestsPerSec)[Math.floor(rounds.length / 2)]?.requestsPerSec;
+  };
+  const nginxPhp = median('nginx -> php8.2-fpm');
+  const best = Math.max(nginxPhp ?? 0, median('lighttpd -> php8.2-fpm') ?? 0);
+  for (const [name, rounds] of Object.entries(results)) {
+    if (rounds instanceof Error) {
+      process.stdout.write(`    ${name.padEnd(24)} failed: ${rounds.message}\n`);
+      continue;
+    }
+    const m = median(name) ?? 0;
+    const us = [...rounds].sort((a, b) => a.serverUs - b.serverUs)[Math.floor(rounds.length / 2)]?.serverUs ?? 0;
+    const ratios = [best > 0 ? `${fmt(m / best, 2)}x the better PHP stack` : '', nginxPhp ? `${fmt(m / nginxPhp, 2)}x nginx -> php-fpm` : ''].filter(Boolean).join(', ');
+    const faults = rounds.reduce((n, r) => n + r.faults, 0);
+    process.stdout.write(
+      `    ${name.padEnd(24)} ${fmt(m).padStart(9)} req/s  ${fmt(us, 1).padStart(6)} us  ${ratios}   rounds: ${rounds.map((r) => fmt(r.requestsPerSec)).join(', ')}${faults > 0 ? ` (${faults} faults)` : ''}\n`,
+    );
+  }
+}
+
 function printSharedCore(results: SharedCoreResults, seconds: number): void {
   process.stdout.write(`\nnginx and the FastCGI server sharing core 0, wrk on core 1 (a one-box site), pm static with ${FPM_WORKERS} workers, unix socket\n`);
   process.stdout.write(`  (${SHARED_ROUNDS} rounds of ${seconds} s, the servers taking turns; CPU us per request of each process group, median round)\n`);
@@ -168,6 +195,15 @@ async function main(): Promise<void> {
     if (run('fpm')) {
       fs.mkdirSync(path.join(work, 'fpm'), { mode: 0o755 });
       printFpm(await benchFpm(path.join(work, 'fpm'), path.join(root, 'services/fpm/dist/fpm-ts.js'), seconds), seconds);
+    }
+    if (run('idle-memory')) {
+      fs.mkdirSync(path.join(work, 'idle-memory'), { mode: 0o755 });
+      printIdleMemory(await benchIdleMemory(path.join(work, 'idle-memory'), path.join(root, 'services/httpd/dist/httpd-ts.js')));
+    }
+    if (run('stack')) {
+      fs.mkdirSync(path.join(work, 'stack'), { mode: 0o755 });
+      const bins = { fpmTs: path.join(root, 'services/fpm/dist/fpm-ts.js'), httpdTs: path.join(root, 'services/httpd/dist/httpd-ts.js') };
+      printStack(await benchStack(path.join(work, 'stack'), bins, seconds), seconds);
     }
     if (run('fpm') || which.includes('fpm-shared')) {
       fs.mkdirSync(path.join(work, 'fpm-shared'), { mode: 0o755 });
