@@ -9,6 +9,7 @@ import { createModEcho } from './mod-echo';
 import { createModFastcgi } from './mod-fastcgi';
 import { createModIndexfile } from './mod-indexfile';
 import { createModProxy } from './mod-proxy';
+import { createModScgi } from './mod-scgi';
 import { createModStaticfile } from './mod-staticfile';
 import { createModStatus } from './mod-status';
 
@@ -26,7 +27,7 @@ function entry(create: HttpPluginFactory, alwaysLoaded: boolean): ModuleEntry {
 }
 
 export const MODULE_REGISTRY: ReadonlyMap<string, ModuleEntry> = new Map(
-  [entry(createModIndexfile, true), entry(createModDirlisting, true), entry(createModStaticfile, true), entry(createModEcho, false), entry(createModFastcgi, false), entry(createModProxy, false), entry(createModStatus, false)].map((e) => [e.name, e]),
+  [entry(createModIndexfile, true), entry(createModDirlisting, true), entry(createModStaticfile, true), entry(createModEcho, false), entry(createModFastcgi, false), entry(createModProxy, false), entry(createModScgi, false), entry(createModStatus, false)].map((e) => [e.name, e]),
 );
 
 /** Names of the modules lighttpd loads without being asked. */
