@@ -10,18 +10,23 @@ import { cgiEnvironment } from './gateway/cgi-env';
 import { CgiResponse } from './gateway/cgi-response';
 import { FastcgiExchange } from './gateway/fastcgi-exchange';
 import { createGatewayPlugin } from './gateway/gateway-plugin';
+import { IdleConnections } from './gateway/idle-connections';
 
 /** mod_fastcgi has no directives beyond the gateway's own. */
 const NO_MORE_DIRECTIVES: readonly DirectiveSpec[] = Object.freeze([]);
 
 export function createModFastcgi(): HttpPlugin {
+  // kept-alive connections of the hosts with keep-conn, this process's own
+  const idle = new IdleConnections();
   return createGatewayPlugin<object, FastcgiExchange>({
     name: 'mod_fastcgi',
     prefix: 'fastcgi',
     directives: NO_MORE_DIRECTIVES,
     cgi: true,
     checkLocal: true,
-    connect: (host, r) => new FastcgiExchange(host, r.env.log),
+    keepConn: true,
+    connect: (host, r, fresh) => new FastcgiExchange(host, r.env.log, host.keepConn ? idle : null, fresh),
+    cleanup: () => idle.closeAll(),
     begin(r, x) {
       const length = r.reqBodyLength >= 0 ? r.reqBodyLength : r.reqBody.bytesIn;
       x.begin(cgiEnvironment(r, x.host, length));

@@ -33,6 +33,11 @@ export interface GatewayHost {
   readonly writeTimeout: number;
   /** gw_hash of the host name or socket path, for the hash and sticky elections. */
   readonly gwHash: number;
+  /**
+   * keep-conn (httpd-ts's own, default disable as lighttpd 1.4 has none): FastCGI requests ask for
+   * FCGI_KEEP_CONN and the connection is kept for the next request, as nginx's fastcgi_keep_conn.
+   */
+  readonly keepConn: boolean;
 }
 
 /** One key of fastcgi.server: an extension (".php") or a URL prefix ("/app/"). */
@@ -75,6 +80,7 @@ const KNOWN = new Set([
   'strip-request-uri',
   'fix-root-scriptname',
   'broken-scriptfilename',
+  'keep-conn',
   ...SECONDS.map(([k]) => k),
   ...NOT_BUILT,
   ...NO_EFFECT_HERE,
@@ -160,6 +166,7 @@ function compileHost(key: string, id: string, label: string, block: ConfigArrayL
     readTimeout: secs.get('read-timeout') as number,
     writeTimeout: secs.get('write-timeout') as number,
     gwHash: gwHash(socketPath ?? (host as string)),
+    keepConn: flag('keep-conn', false),
   });
 }
 

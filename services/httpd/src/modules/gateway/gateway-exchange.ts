@@ -39,42 +39,86 @@ export class GatewayExchange implements BackendRequest {
   protected readonly socket: net.Socket;
   private wake: (() => void) | null = null;
   private closed = false;
+  /** The connection came from an earlier request (keep-conn). */
+  private readonly reused: boolean;
+  /** Bytes received from the backend on this exchange. */
+  private bytesReceived = 0;
 
-  constructor(readonly host: GatewayHost) {
-    this.socket = host.socketPath !== null ? net.connect({ path: host.socketPath }) : net.connect({ host: host.host, port: host.port });
-    this.socket.on('connect', () => {
+  /**
+   * `kept`: a kept-alive connection from an earlier request (keep-conn) instead of a new one; if the
+   * backend turns out to have closed it, `lostKept` says so and the request may go out again.
+   */
+  constructor(
+    readonly host: GatewayHost,
+    kept: net.Socket | null = null,
+  ) {
+    this.reused = kept !== null;
+    this.socket = kept ?? (host.socketPath !== null ? net.connect({ path: host.socketPath }) : net.connect({ host: host.host, port: host.port }));
+    if (kept !== null) {
       this.connected = true;
       this.writeTs = this.readTs = monotonicSecs();
-      this.notify();
-    });
-    this.socket.on('data', (d: Buffer) => {
-      this.readTs = monotonicSecs();
-      this.receive(d);
-      // backpressure: the backend waits while the request holds a full response queue
-      if (this.received >= READ_PAUSE) this.socket.pause();
-      this.notify();
-    });
-    this.socket.on('drain', () => {
-      this.writeTs = monotonicSecs();
-      this.notify();
-    });
-    this.socket.on('end', () => {
-      this.eof = true;
-      this.receiveEnd(false);
-      this.notify();
-    });
-    this.socket.on('error', (e: NodeJS.ErrnoException) => {
-      if (!this.connected) {
-        this.connectError = connectErrorText(e);
-        this.connectErrorCode = e.code ?? null;
-      } else this.failed = true;
-      this.receiveEnd(true);
-      this.notify();
-    });
-    this.socket.on('close', () => {
-      if (this.connected) this.eof = true;
-      this.notify();
-    });
+    }
+    this.socket.on('connect', this.onConnect).on('data', this.onData).on('drain', this.onDrain);
+    this.socket.on('end', this.onEnd).on('error', this.onError).on('close', this.onClose);
+  }
+
+  private readonly onConnect = (): void => {
+    this.connected = true;
+    this.writeTs = this.readTs = monotonicSecs();
+    this.notify();
+  };
+
+  private readonly onData = (d: Buffer): void => {
+    this.readTs = monotonicSecs();
+    this.bytesReceived += d.length;
+    this.receive(d);
+    // backpressure: the backend waits while the request holds a full response queue
+    if (this.received >= READ_PAUSE) this.socket.pause();
+    this.notify();
+  };
+
+  private readonly onDrain = (): void => {
+    this.writeTs = monotonicSecs();
+    this.notify();
+  };
+
+  private readonly onEnd = (): void => {
+    this.eof = true;
+    this.receiveEnd(false);
+    this.notify();
+  };
+
+  private readonly onError = (e: NodeJS.ErrnoException): void => {
+    if (!this.connected) {
+      this.connectError = connectErrorText(e);
+      this.connectErrorCode = e.code ?? null;
+    } else this.failed = true;
+    this.receiveEnd(true);
+    this.notify();
+  };
+
+  private readonly onClose = (): void => {
+    if (this.connected) this.eof = true;
+    this.notify();
+  };
+
+  /** A kept-alive connection that ended or broke before a byte of the answer: the backend had closed it. */
+  get lostKept(): boolean {
+    return this.reused && this.bytesReceived === 0 && (this.eof || this.failed);
+  }
+
+  /**
+   * Takes the socket away from this exchange, its listeners removed, for the next request
+   * (keep-conn); null when it cannot serve another one.
+   */
+  protected detach(): net.Socket | null {
+    if (this.closed || this.eof || this.failed || this.timedOut !== null || this.socket.destroyed) return null;
+    this.closed = true;
+    const s = this.socket;
+    s.off('connect', this.onConnect).off('data', this.onData).off('drain', this.onDrain);
+    s.off('end', this.onEnd).off('error', this.onError).off('close', this.onClose);
+    s.resume();
+    return s;
   }
 
   /** What the backend sent arrives here; a framed protocol decodes it and pushes the response bytes. */

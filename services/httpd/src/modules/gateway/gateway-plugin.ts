@@ -8,7 +8,7 @@
 // a refused or timed-out connect (gw_reconnect), the 1-second trigger that re-enables backends and
 // ends requests past connect/read/write-timeout, and the statistics mod_status shows. A protocol
 // module brings its codec: how to connect, the request head it sends, and how to read the answer.
-import { HandlerResult, type DirectiveSpec, type ModuleConfig, type TypedValue } from '@libs/plugins';
+import { HandlerResult, pluginsErrDirectiveType, type DirectiveSpec, type ModuleConfig, type TypedValue } from '@libs/plugins';
 import { ChunkQueue, FilePart } from '../../core/chunk-queue';
 import type { HttpPlugin } from '../../core/plugin';
 import type { Request } from '../../core/request';
@@ -35,8 +35,12 @@ export interface GatewayProtocol<C extends object, X extends GatewayExchange> {
   readonly cgi: boolean;
   /** check-local is honoured; false for mod_proxy (gw_exts_clear_check_local, uri_clean only). */
   readonly checkLocal: boolean;
-  /** Opens a connection to the elected backend. */
-  connect(host: GatewayHost, r: Request): X;
+  /** The protocol honours the keep-conn host key (FastCGI); else the key stops the start. */
+  readonly keepConn?: boolean;
+  /** Opens a connection to the elected backend, or takes a kept-alive one unless `fresh`. */
+  connect(host: GatewayHost, r: Request, fresh: boolean): X;
+  /** The server stops: kept-alive connections are closed. */
+  cleanup?(): void;
   /** Once connected: sends the request's head; the reader of the answer, or a status to fail with. */
   begin(r: Request, x: X, conf: Readonly<C>): GatewayResponse<X> | number;
 }
@@ -62,6 +66,10 @@ interface HandlerCtx<X extends GatewayExchange> {
   response: GatewayResponse<X> | null;
   /** A temp-file part of the request body is being read. */
   readingBody: boolean;
+  /** Request body bytes went out: the request cannot be sent again on another connection. */
+  bodySent: boolean;
+  /** The next connection must be a new one (a kept-alive one turned out closed). */
+  fresh: boolean;
   failed: unknown;
 }
 
@@ -90,6 +98,9 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
       default: Object.freeze([]),
       parse: (value: TypedValue, where: string) => {
         const exts = compileServers(value, where);
+        if (protocol.keepConn !== true && exts.some((e) => e.hosts.some((h) => h.keepConn))) {
+          throw pluginsErrDirectiveType(serverKey, '"keep-conn" is available for fastcgi.server only', where);
+        }
         configured.push(...exts);
         return exts;
       },
@@ -126,7 +137,7 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
   function take(self: HttpPlugin, r: Request, ext: GatewayExtension, backend: BackendState): HandlerResult {
     r.handler = self;
     backend.load++;
-    ctxs.set(r, { ext, backend, assigned: true, reconnects: 0, envDone: false, exchange: null, response: null, readingBody: false, failed: null });
+    ctxs.set(r, { ext, backend, assigned: true, reconnects: 0, envDone: false, exchange: null, response: null, readingBody: false, bodySent: false, fresh: false, failed: null });
     return HandlerResult.GoOn;
   }
 
@@ -186,6 +197,7 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
         if (body.finished) x.endBody();
         return;
       }
+      ctx.bodySent = true;
       if (c instanceof Buffer) {
         body.shift();
         x.writeBody(c);
@@ -257,7 +269,7 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
           ctx.envDone = true;
         }
       }
-      x = protocol.connect(ctx.backend.host, r);
+      x = protocol.connect(ctx.backend.host, r, ctx.fresh);
       ctx.exchange = x;
       ctx.backend.requests.add(x);
     }
@@ -271,6 +283,15 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
       r.env.log.error(`establishing connection failed: socket: ${x.host.name}: ${x.connectError ?? 'Connection timed out'}`);
       ctx.backend.connectFailed(monotonicSecs(), x.connectErrorCode === 'EAGAIN');
       return reconnect(r, ctx, x.connectError !== null ? 5 : 1);
+    }
+    if (x.lostKept && !ctx.bodySent) {
+      // the backend had closed the kept-alive connection: the request goes out again on a new one
+      closeBackend(ctx);
+      ctx.assigned = true;
+      ctx.backend.load++;
+      ctx.exchange = null;
+      ctx.fresh = true;
+      return subrequest(r);
     }
     if (x.timedOut !== null) return timedOut(r, ctx, x, x.timedOut);
     if (!x.connected) {
@@ -342,6 +363,9 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
     },
     handleRequestDone: release,
     handleRequestReset: release,
+    cleanup() {
+      protocol.cleanup?.();
+    },
   };
   if (protocol.checkLocal) {
     plugin.handleSubrequestStart = (r: Request): HandlerResult => {
