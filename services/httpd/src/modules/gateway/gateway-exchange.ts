@@ -43,6 +43,12 @@ export class GatewayExchange implements BackendRequest {
   private readonly reused: boolean;
   /** Bytes received from the backend on this exchange. */
   private bytesReceived = 0;
+  /** Writes are being gathered until the end of this turn. */
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   /**
    * `kept`: a kept-alive connection from an earlier request (keep-conn) instead of a new one; if the
@@ -187,11 +193,19 @@ export class GatewayExchange implements BackendRequest {
     return !this.closed && !this.socket.writableNeedDrain;
   }
 
-  /** Bytes to the backend as they are. */
+  /**
+   * Bytes to the backend as they are. Everything written in one turn of the event loop leaves in
+   * one system call (a FastCGI request's BEGIN_REQUEST, PARAMS and empty STDIN are six records).
+   */
   write(data: Buffer): void {
     if (this.closed || data.length === 0) return;
     const waiting = this.socket.writableNeedDrain;
     this.bytesSent += data.length;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
     this.socket.write(data);
     // write_ts restarts when the socket starts waiting to write (FDEVENT_OUT added)
     if (!waiting && this.socket.writableNeedDrain) this.writeTs = monotonicSecs();
