@@ -2,7 +2,8 @@
 // 1.4.69 on the same config in front of one SCGI/uwsgi application server in this test (TCP and a
 // unix socket), which records the raw bytes of every request it receives and answers a CGI
 // response. What the backend receives must be the same from both servers, byte for byte, apart
-// from the ports (SERVER_PORT, REMOTE_PORT); the clients must get the same answers.
+// from the ports (SERVER_PORT, REMOTE_PORT); the clients must get the same answers, and scgi.debug
+// must log the same lines.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -141,6 +142,7 @@ test('what an SCGI and a uwsgi backend receive, and what the client gets, are th
     ')',
     'scgi.map-extensions = ( ".sc" => ".scgi" )',
     '$HTTP["url"] =~ "^/uw/" { scgi.protocol = "uwsgi" }',
+    'scgi.debug = 1',
   ].join('\n');
   fs.mkdirSync(path.join(dir, 'uploads'));
   server = await startConf(['server.bind = "127.0.0.1"', 'server.port = 0', 'server.errorlog = "@TMP@/error.log"', 'server.upload-dirs = ( "@TMP@/uploads" )', lines, ''].join('\n'), dir);
@@ -194,6 +196,16 @@ test('what an SCGI and a uwsgi backend receive, and what the client gets, are th
     // httpoxy
     expect(r.env.find(([n]) => n === 'HTTP_PROXY')).toBeUndefined();
   }
+  // scgi.debug: the same gw_backend.c lines for every election, connection and release
+  const debugLines = (log: string): string[] =>
+    log
+      .split('\n')
+      .map((l) => l.replace(/^\S+ \S+ (\(\S+\) )?/, ''))
+      .filter((l) => /^(gw - found a host|got proc|released proc)/.test(l));
+  const ourDebug = debugLines(errorLog(dir));
+  expect(ourDebug).toEqual(debugLines(fs.readFileSync(path.join(ldir, 'lighttpd-error.log'), 'utf8')));
+  expect(ourDebug).toContain(`got proc: pid: 0 socket: tcp:127.0.0.1:${tcp.port} load: 1`);
+  expect(ourDebug).toContain(`released proc: pid: 0 socket: unix:${socketPath} load: 0`);
   const big = await request(server.port, 'GET', '/app/big', undefined, { Host: 'scgi.test' });
   expect([big.body.length, md5(big.body)]).toEqual([1024 * 1024, md5(pattern(1024 * 1024))]);
   expect(errorLog(dir)).not.toMatch(/not available/);

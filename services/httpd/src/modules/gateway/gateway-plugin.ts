@@ -6,7 +6,9 @@
 // disable-time), the request body sent as it is read (the whole body first with
 // server.stream-request-body = 0) with backpressure both ways, reconnecting to another backend after
 // a refused or timed-out connect (gw_reconnect), the 1-second trigger that re-enables backends and
-// ends requests past connect/read/write-timeout, and the statistics mod_status shows. A protocol
+// ends requests past connect/read/write-timeout, the statistics mod_status shows, and the
+// <prefix>.debug log lines of a backend httpd-ts did not spawn ("gw - found a host", "got proc",
+// "released proc"). A protocol
 // module brings its codec: how to connect, the request head it sends, and how to read the answer.
 import { HandlerResult, pluginsErrDirectiveType, type DirectiveSpec, type ModuleConfig, type TypedValue } from '@libs/plugins';
 import { ChunkQueue, FilePart } from '../../core/chunk-queue';
@@ -49,12 +51,15 @@ export interface GatewayProtocol<C extends object, X extends GatewayExchange> {
 interface CoreConfig {
   readonly server: readonly GatewayExtension[];
   readonly balance: GatewayBalance;
+  readonly debug: boolean;
   readonly mapExtensions: ReadonlyArray<readonly [string, string]>;
 }
 
 /** A request a gateway answers, where it goes and how far it got (lighttpd's gw_handler_ctx). */
 interface HandlerCtx<X extends GatewayExchange> {
   readonly ext: GatewayExtension;
+  /** <prefix>.debug as the request was taken (hctx->conf.debug). */
+  readonly debug: boolean;
   /** The elected backend, assigned (its load counts this request) until the backend is closed. */
   backend: BackendState;
   assigned: boolean;
@@ -81,6 +86,7 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
   const serverKey = `${prefix}.server`;
   const balanceKey = `${prefix}.balance`;
   const mapKey = `${prefix}.map-extensions`;
+  const debugKey = `${prefix}.debug`;
   let mc: ModuleConfig<C> | null = null;
   const ctxs = new WeakMap<Request, HandlerCtx<X>>();
   const backends = new GatewayBackends();
@@ -106,7 +112,7 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
       },
     },
     { key: balanceKey, type: 'string', scope: 'connection', default: 'fair', parse: compileBalance(balanceKey) },
-    { key: `${prefix}.debug`, type: 'int', scope: 'connection', default: 0 },
+    { key: debugKey, type: 'int', scope: 'connection', default: 0 },
     { key: mapKey, type: 'array-kv-string', scope: 'connection', default: Object.freeze([]) },
     ...protocol.directives,
   ]);
@@ -117,6 +123,7 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
     return {
       server: conf[serverKey] as readonly GatewayExtension[],
       balance: conf[balanceKey] as GatewayBalance,
+      debug: (conf[debugKey] as number) !== 0,
       mapExtensions: conf[mapKey] as ReadonlyArray<readonly [string, string]>,
     };
   }
@@ -131,24 +138,32 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
 
   /** gw_host_get with this request's balance; null (having logged) when all are down. */
   function elect(r: Request, ext: GatewayExtension): BackendState | null {
-    return backends.get(ext, core(r).balance, { path: r.url, query: r.queryString, authority: r.head.host, remoteIp: r.remoteIp }, r.env.log);
+    const conf = core(r);
+    const backend = backends.get(ext, conf.balance, { path: r.url, query: r.queryString, authority: r.head.host, remoteIp: r.remoteIp }, r.env.log);
+    if (backend !== null && conf.debug) {
+      const h = backend.host;
+      r.env.log.error(`gw - found a host ${h.socketPath === null ? h.host : ''} ${h.port}`);
+    }
+    return backend;
   }
 
   function take(self: HttpPlugin, r: Request, ext: GatewayExtension, backend: BackendState): HandlerResult {
     r.handler = self;
     backend.load++;
-    ctxs.set(r, { ext, backend, assigned: true, reconnects: 0, envDone: false, exchange: null, response: null, readingBody: false, bodySent: false, fresh: false, failed: null });
+    ctxs.set(r, { ext, debug: core(r).debug, backend, assigned: true, reconnects: 0, envDone: false, exchange: null, response: null, readingBody: false, bodySent: false, fresh: false, failed: null });
     return HandlerResult.GoOn;
   }
 
   /** gw_backend_close: the connection closed and the backend's load given back. */
-  function closeBackend(ctx: HandlerCtx<X>): void {
+  function closeBackend(r: Request, ctx: HandlerCtx<X>): void {
     const x = ctx.exchange;
     if (x !== null) {
       x.close();
       ctx.backend.requests.delete(x);
       ctx.exchange = null;
       ctx.response = null;
+      // gw_proc_release (pid 0: a backend httpd-ts did not spawn)
+      if (ctx.debug) r.env.log.error(`released proc: pid: 0 socket: ${x.host.name} load: ${ctx.backend.requests.size}`);
     }
     if (ctx.assigned) {
       ctx.assigned = false;
@@ -159,7 +174,7 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
   function release(r: Request): HandlerResult {
     const ctx = ctxs.get(r);
     if (ctx !== undefined) {
-      closeBackend(ctx);
+      closeBackend(r, ctx);
       ctxs.delete(r);
     }
     return HandlerResult.GoOn;
@@ -167,7 +182,7 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
 
   /** gw_backend_error before the head: an error status with lighttpd's error page (handler_module = NULL). */
   function fail(r: Request, ctx: HandlerCtx<X>, status: number): HandlerResult {
-    closeBackend(ctx);
+    closeBackend(r, ctx);
     ctxs.delete(r);
     r.status = status;
     return HandlerResult.Finished;
@@ -176,7 +191,7 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
   /** The ways a response reader ends this request. */
   function ending(r: Request, ctx: HandlerCtx<X>): GatewayEnd {
     const finish = (rc: HandlerResult): HandlerResult => {
-      closeBackend(ctx);
+      closeBackend(r, ctx);
       ctxs.delete(r);
       return rc;
     };
@@ -234,7 +249,7 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
    * attempts, another elected; 503 when none is up or the attempts are used up.
    */
   function reconnect(r: Request, ctx: HandlerCtx<X>, limit: number): HandlerResult {
-    closeBackend(ctx);
+    closeBackend(r, ctx);
     if (ctx.reconnects++ >= limit) return fail(r, ctx, 503);
     const backend = elect(r, ctx.ext);
     if (backend === null) return fail(r, ctx, 503);
@@ -248,7 +263,7 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
   function timedOut(r: Request, ctx: HandlerCtx<X>, x: X, kind: string): HandlerResult {
     r.env.log.error(`${kind} timeout on socket: ${x.host.name} (fd: ${x.fd})`);
     if (!r.respBodyStarted) return fail(r, ctx, 504);
-    closeBackend(ctx);
+    closeBackend(r, ctx);
     ctxs.delete(r);
     return HandlerResult.Error;
   }
@@ -286,7 +301,7 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
     }
     if (x.lostKept && !ctx.bodySent) {
       // the backend had closed the kept-alive connection: the request goes out again on a new one
-      closeBackend(ctx);
+      closeBackend(r, ctx);
       ctx.assigned = true;
       ctx.backend.load++;
       ctx.exchange = null;
@@ -302,6 +317,7 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
     if (response === null) {
       // gw_proc_connect_success, then the protocol's create_env
       ctx.backend.connected++;
+      if (ctx.debug) r.env.log.error(`got proc: pid: 0 socket: ${x.host.name} load: ${ctx.backend.requests.size}`);
       const begun = protocol.begin(r, x, r.config(mc));
       if (typeof begun === 'number') return fail(r, ctx, begun);
       requestsSent++;
