@@ -141,7 +141,7 @@ function printStack(results: StackResults, seconds: number): void {
   const best = Math.max(nginxPhp ?? 0, median('lighttpd -> php8.2-fpm') ?? 0);
   for (const [name, rounds] of Object.entries(results)) {
     if (rounds instanceof Error) {
-      process.stdout.write(`    ${name.padEnd(24)} failed: ${rounds.message}\n`);
+      process.stdout.write(`    ${name.padEnd(36)} failed: ${rounds.message}\n`);
       continue;
     }
     const m = median(name) ?? 0;
@@ -149,7 +149,7 @@ function printStack(results: StackResults, seconds: number): void {
     const ratios = [best > 0 ? `${fmt(m / best, 2)}x the better PHP stack` : '', nginxPhp ? `${fmt(m / nginxPhp, 2)}x nginx -> php-fpm` : ''].filter(Boolean).join(', ');
     const faults = rounds.reduce((n, r) => n + r.faults, 0);
     process.stdout.write(
-      `    ${name.padEnd(24)} ${fmt(m).padStart(9)} req/s  ${fmt(us, 1).padStart(6)} us  ${ratios}   rounds: ${rounds.map((r) => fmt(r.requestsPerSec)).join(', ')}${faults > 0 ? ` (${faults} faults)` : ''}\n`,
+      `    ${name.padEnd(36)} ${fmt(m).padStart(9)} req/s  ${fmt(us, 1).padStart(6)} us  ${ratios}   rounds: ${rounds.map((r) => fmt(r.requestsPerSec)).join(', ')}${faults > 0 ? ` (${faults} faults)` : ''}\n`,
     );
   }
 }

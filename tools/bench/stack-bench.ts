@@ -3,9 +3,10 @@
 // Every site's web server and FastCGI server run on core 0, wrk on core 1 (issue "Gateways",
 // Performance). A PHP "hello" page and a JavaScript "hello" handler; pm static with FPM_WORKERS
 // workers on a unix socket. All sites are up at once (an idle one costs nothing) and take turns
-// for STACK_ROUNDS rounds, so the noise of a shared machine falls on all alike. The front servers
-// keep their defaults for FastCGI connections: nginx keeps them open (keepalive), lighttpd 1.4 and
-// httpd-ts open one per request.
+// for STACK_ROUNDS rounds, so the noise of a shared machine falls on all alike. FastCGI connections:
+// nginx keeps them open (keepalive), lighttpd 1.4 opens one per request, httpd-ts is measured both
+// ways (its keep-conn host key on and off). keep-conn is not used towards php-fpm: a php-fpm child
+// serves one connection until it closes, so kept connections beyond pm.max_children starve.
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from '@libs/testing';
@@ -29,17 +30,18 @@ export type StackResults = Record<string, readonly StackRound[] | Error>;
 type Front = 'nginx' | 'lighttpd' | 'httpd-ts';
 type Backend = 'php8.2-fpm' | 'fpm-ts';
 
-/** The sites measured, in print order: the two targets' references first. */
-export const STACK_SITES: ReadonlyArray<readonly [Front, Backend]> = [
-  ['nginx', 'php8.2-fpm'],
-  ['lighttpd', 'php8.2-fpm'],
-  ['httpd-ts', 'fpm-ts'],
-  ['nginx', 'fpm-ts'],
-  ['lighttpd', 'fpm-ts'],
-  ['httpd-ts', 'php8.2-fpm'],
+/** The sites measured, in print order: the two targets' references first; true: keep-conn. */
+export const STACK_SITES: ReadonlyArray<readonly [Front, Backend, boolean]> = [
+  ['nginx', 'php8.2-fpm', false],
+  ['lighttpd', 'php8.2-fpm', false],
+  ['httpd-ts', 'fpm-ts', true],
+  ['httpd-ts', 'fpm-ts', false],
+  ['nginx', 'fpm-ts', false],
+  ['lighttpd', 'fpm-ts', false],
+  ['httpd-ts', 'php8.2-fpm', false],
 ];
 
-export const siteName = (front: Front, backend: Backend): string => `${front} -> ${backend}`;
+export const siteName = (front: Front, backend: Backend, keepConn: boolean): string => `${front} -> ${backend}${keepConn ? ' (keep-conn)' : ''}`;
 
 function poolConf(work: string, name: string): string {
   return `[global]
@@ -55,7 +57,7 @@ pm.max_children = ${FPM_WORKERS}
 `;
 }
 
-function frontConf(front: Front, work: string, site: string, port: number, socket: string, script: string): string {
+function frontConf(front: Front, work: string, site: string, port: number, socket: string, script: string, keepConn: boolean): string {
   if (front === 'nginx') {
     return `daemon off;
 master_process off;
@@ -86,7 +88,7 @@ server.bind = "127.0.0.1"
 server.port = ${port}
 server.errorlog = "${work}/${site}-error.log"
 server.modules += ( "mod_fastcgi" )
-fastcgi.server = ( "${path.extname(script)}" => (( "socket" => "${socket}" )) )
+fastcgi.server = ( "${path.extname(script)}" => (( "socket" => "${socket}"${keepConn ? ', "keep-conn" => "enable"' : ''} )) )
 `;
 }
 
@@ -120,7 +122,7 @@ function startFront(front: Front, conf: string, httpdTs: string): Started {
   return startPinned(front, 0, process.execPath, [httpdTs, '-D', '-f', conf]);
 }
 
-async function startSite(work: string, front: Front, backend: Backend, index: number, bins: { fpmTs: string; httpdTs: string }): Promise<Site> {
+async function startSite(work: string, [front, backend, keepConn]: readonly [Front, Backend, boolean], index: number, bins: { fpmTs: string; httpdTs: string }): Promise<Site> {
   const name = `site${index}-${backend}`;
   const socket = path.join(work, `${name}.sock`);
   fs.rmSync(socket, { force: true });
@@ -132,7 +134,7 @@ async function startSite(work: string, front: Front, backend: Backend, index: nu
     const conf = path.join(work, `site${index}-${front}.conf`);
     // lighttpd and httpd-ts take SCRIPT_FILENAME from the document root and the URL: "/" maps to the script by name
     const url = front === 'nginx' ? '/' : `/${path.basename(script)}`;
-    fs.writeFileSync(conf, frontConf(front, work, `site${index}-${front}`, port, socket, script));
+    fs.writeFileSync(conf, frontConf(front, work, `site${index}-${front}`, port, socket, script, keepConn));
     const started = startFront(front, conf, bins.httpdTs);
     try {
       await waitForHttp(port, url);
@@ -161,8 +163,8 @@ export async function benchStack(work: string, bins: { fpmTs: string; httpdTs: s
   const sites = new Map<string, Site | Error>();
   const results: Record<string, StackRound[] | Error> = {};
   try {
-    for (const [i, [front, backend]] of STACK_SITES.entries()) {
-      sites.set(siteName(front, backend), await startSite(work, front, backend, i, bins).catch((err: Error) => err));
+    for (const [i, site] of STACK_SITES.entries()) {
+      sites.set(siteName(...site), await startSite(work, site, i, bins).catch((err: Error) => err));
     }
     for (const [name, site] of sites) {
       if (site instanceof Error) results[name] = site;
