@@ -211,10 +211,10 @@ test('fastcgi.balance outside lighttpd\'s words and backend keys still not built
   const balance = await runHttpd(['-tt', '-f', conf]);
   expect(balance.code).not.toBe(0);
   expect(balance.stderr + balance.stdout).toMatch(/fastcgi\.balance.*round-robin, hash, sticky, but not: random/);
-  fs.writeFileSync(conf, [...base, `fastcgi.server = ( ".php" => (( "socket" => "${dir}/a.sock", "bin-path" => "/usr/bin/php-cgi" )) )`, ''].join('\n'));
-  const binPath = await runHttpd(['-tt', '-f', conf]);
-  expect(binPath.code).not.toBe(0);
-  expect(binPath.stderr + binPath.stdout).toMatch(/"bin-path", which is not available/);
+  fs.writeFileSync(conf, [...base, `fastcgi.server = ( ".php" => (( "socket" => "${dir}/a.sock", "tcp-fin-propagate" => "enable" )) )`, ''].join('\n'));
+  const unbuilt = await runHttpd(['-tt', '-f', conf]);
+  expect(unbuilt.code).not.toBe(0);
+  expect(unbuilt.stderr + unbuilt.stdout).toMatch(/"tcp-fin-propagate", which is not available/);
 });
 
 /**

@@ -38,6 +38,13 @@ export interface ServerView {
    */
   spawn(command: string, args: readonly string[], options?: SpawnOptions): ChildProcess;
   /**
+   * The user and group spawned processes run as: server.username / server.groupname when started
+   * as root (lighttpd spawns after dropping privileges), null to run as this process does.
+   */
+  readonly childCredentials: { readonly uid: number | undefined; readonly gid: number | undefined } | null;
+  /** One of a watcher's workers (server.max-worker >= 2), not the only serving process. */
+  readonly watcherWorker: boolean;
+  /**
    * Adds a module's section to this process's status report; `section` runs when a report is
    * asked for and returns JSON-serialisable data (it crosses the watcher's channel).
    */

@@ -27,6 +27,8 @@ import type { RequestParserOptions } from '../http/request-parser';
 import { httpConditionEvaluator, isSocketCondition } from './conditions';
 import { serveErrors } from './errors';
 import { featureInt } from './feature-flags';
+import { targetIds } from './privileges';
+import { isWorker } from './worker-role';
 
 export interface HttpServerOptions {
   readonly tree: ConfigTree;
@@ -170,8 +172,17 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
     return this.dispatcher.subrequest(r.handler as HttpPlugin, r);
   }
 
+  readonly watcherWorker = isWorker();
+
+  get childCredentials(): { uid: number | undefined; gid: number | undefined } | null {
+    const user = this.globalValue('server.username');
+    const group = this.globalValue('server.groupname');
+    return targetIds(typeof user === 'string' ? user : '', typeof group === 'string' ? group : '');
+  }
+
   spawn(command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
-    const child = spawn(command, args, { stdio: 'ignore', ...options });
+    const ids = this.childCredentials;
+    const child = spawn(command, args, { stdio: 'ignore', ...(ids?.uid !== undefined ? { uid: ids.uid } : {}), ...(ids?.gid !== undefined ? { gid: ids.gid } : {}), ...options });
     const pid = child.pid ?? -1;
     // wait(2)'s status word: exit code << 8, or the signal number
     child.once('exit', (code, signal) => this.dispatcher.waitpid(this, pid, signal !== null ? (os.constants.signals[signal] ?? 0) : (code ?? 0) << 8));

@@ -231,6 +231,11 @@ export const serve: ServeFunction = async (ctx) => {
         const plugins = loadHttpPlugins(next.modules, ctx.options.moduleDir, log);
         const warnings = unknownKeyWarnings(next.tree, next.registry, plugins);
         const fresh = new HttpServer({ tree: next.tree, validation: next.validation, plugins, log, idleLimit: ctx.options.idleTimeout ?? 0 });
+        // the new modules' init, as at start (status sections, bin-path backends taking over the sockets)
+        if (fresh.dispatcher.workerInit(fresh) !== HandlerResult.GoOn) {
+          fresh.dispatcher.cleanup(fresh);
+          throw serveErrors.startup('Initialization of plugins failed.');
+        }
         let drained: Promise<void> = Promise.resolve();
         const stale = await fresh.listen({
           sockets: listenSpecs(next.tree, next.validation, activated),
