@@ -83,8 +83,10 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
   private closing = false;
   private input: Buffer[] = [];
   private inputBytes = 0;
-  /** The request body is being read (its message is not complete yet). */
+  /** The request body is being read (its message is not complete yet, or the connection is a tunnel). */
   private inBody = false;
+  /** Upgraded (101, CONNECT): the client's bytes are the request body as they come, never parsed again. */
+  private tunnel = false;
   /** A request with a body waits to start until the input at hand is parsed. */
   private startPending = false;
   /** feed() is on the stack (a nested resume must not parse in between). */
@@ -204,6 +206,10 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
   private readonly onData = (chunk: Buffer): void => {
     this.conn.markRead();
     if (this.closing) return;
+    if (this.tunnel) {
+      this.tunnelIn(this.current as HttpRequest, chunk);
+      return;
+    }
     if (this.current !== null && !this.inBody) {
       // a pipelined request: kept until the current response is done
       this.input.push(chunk);
@@ -218,6 +224,14 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     this.readEnded = true;
     if (this.closing) {
       this.conn.socket.destroy();
+      return;
+    }
+    if (this.tunnel) {
+      // the client ended its side of the tunnel: the request body is complete, the answer goes on
+      // (lighttpd's reqbody_length = bytes_in on RDHUP; the backend is not told, as without tcp-fin-propagate)
+      const r = this.current as HttpRequest;
+      r.reqBody.end();
+      this.bodyInput(r);
       return;
     }
     if (this.inBody) {
@@ -289,6 +303,11 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
           break;
         case ParseStatus.MessageComplete: {
           const req = r as HttpRequest;
+          if (req.tunnel) {
+            // the body the request announced is in; the tunnel's bytes follow in the same queue
+            this.enterTunnel(req);
+            return;
+          }
           const hadBody = this.inBody;
           this.inBody = false;
           req.reqBody.end();
@@ -365,8 +384,46 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
         return false;
       }
     }
-    if (r.bodyWanted && !this.startPending) this.owner.schedule(this.conn);
+    if (r.bodyWanted && !this.startPending) this.bodyInput(r);
     return true;
+  }
+
+  /**
+   * Body input is an event for the handler, as every event on the connection is in lighttpd: it runs
+   * again even while it waits for I/O of its own (a streaming handler that waits on its backend
+   * must still pass the client's bytes on).
+   */
+  private bodyInput(r: HttpRequest): void {
+    r.pending = null;
+    this.owner.schedule(this.conn);
+  }
+
+  /** The request upgraded and its message is complete: what the client sent after it, and all it sends from now, is the request body. */
+  private enterTunnel(r: HttpRequest): void {
+    this.tunnel = true;
+    this.inBody = true;
+    const rest = this.parser.takeBuffered();
+    const input = this.input;
+    this.input = [];
+    this.inputBytes = 0;
+    if (rest.length > 0) r.reqBody.append(rest);
+    for (const b of input) r.reqBody.append(b);
+    if (this.readEnded) r.reqBody.end();
+    if (!r.reqBody.isEmpty || r.reqBody.finished) this.bodyInput(r);
+    this.resumeBody();
+  }
+
+  /** Tunnel bytes from the client, with server.max-request-size over all of them as lighttpd counts it. */
+  private tunnelIn(r: HttpRequest, data: Buffer): void {
+    this.bodyBytes += data.length;
+    const limit = r.conf['server.max-request-size'] * 1024;
+    if (limit > 0 && this.bodyBytes > limit) {
+      this.conn.socket.destroy();
+      return;
+    }
+    r.reqBody.append(data);
+    if (this.bodyFull(r)) this.conn.socket.pause();
+    this.bodyInput(r);
   }
 
   spillFor(_r: HttpRequest): TempSpill {
@@ -441,13 +498,15 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
       status: r.status,
       httpVersion: head.httpVersion,
       headers: r.responseHeaders,
-      ...(body.finished ? { contentLength: body.length } : {}),
+      ...(body.finished && !r.tunnel ? { contentLength: body.length } : {}),
       keepAlive,
       serverTag: conf['server.tag'],
       date: r.env.httpDate,
+      tunnel: r.tunnel,
     });
-    this.framing = head.method === 'HEAD' ? 'none' : rh.framing;
+    this.framing = head.method === 'HEAD' && !r.tunnel ? 'none' : rh.framing;
     this.outKeepAlive = rh.keepAlive;
+    if (r.tunnel && !this.inBody) this.enterTunnel(r);
     if (this.framing === 'none') {
       // HEAD and bodiless statuses: the body is produced (for its length) but not sent
       body.takeAll();
@@ -529,6 +588,8 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
       if (this.fileBusy) return WriteResult.Blocked;
       if (conn.pendingBytes > 0 || socket.writableNeedDrain) {
         this.waitingOutput = true;
+        // a tunnel times out as lighttpd's: max-write-idle while its output waits, else max-read-idle
+        if (this.tunnel) conn.setPhase(IoPhase.Write);
         return WriteResult.Blocked;
       }
       if (this.fd !== -1) {
@@ -537,7 +598,10 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
       }
       const c = body.peek();
       if (c === undefined) {
-        if (!body.finished) return WriteResult.Idle;
+        if (!body.finished) {
+          if (this.tunnel) conn.setPhase(IoPhase.ReadBody);
+          return WriteResult.Idle;
+        }
         if (this.framing === 'chunked' && !this.lastChunkSent) {
           this.lastChunkSent = true;
           conn.write(LAST_CHUNK);
@@ -674,6 +738,10 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
   resumeBody(): void {
     const r = this.current;
     if (r === null || !this.inBody || this.bodyFull(r)) return;
+    if (this.tunnel) {
+      if (this.conn.socket.isPaused() && !this.readEnded) this.conn.socket.resume();
+      return;
+    }
     const input = this.input;
     this.input = [];
     this.inputBytes = 0;

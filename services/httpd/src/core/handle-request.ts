@@ -46,6 +46,12 @@ function physicalPathOf(root: string, url: string): string {
 
 /** Sets url/queryString from the request target; false (and status 400) when it is refused. */
 export function applyRequestTarget(req: HttpRequest, target: string): boolean {
+  if (req.head.method === 'CONNECT' && target === req.head.uri) {
+    // lighttpd (request.c http_request_parse_target): CONNECT's target is the path as it is
+    req.url = target;
+    req.queryString = '';
+    return true;
+  }
   const known = targets.get(target);
   if (known !== undefined) {
     req.url = known.path;
@@ -139,6 +145,16 @@ function stepUri(req: HttpRequest): void {
   const env = req.env;
   // the uri_clean slot also runs each module's handleUriRaw just before its handleUriClean (plugin.c)
   if (!hookGoesOn(req, env.callRequest('handleUriClean', req))) return;
+  if (method === 'CONNECT') {
+    // http_response_prepare_connect: a module that took CONNECT (mod_proxy with "connect" =>
+    // "enable") tunnels it, with no document root or file; without one it is 405 and the connection closes
+    if (req.handler !== null) req.stage = HANDLER;
+    else {
+      req.status = 405;
+      req.forceClose = true;
+    }
+    return;
+  }
   if (method !== 'GET' && method !== 'HEAD' && method !== 'POST' && req.handler === null) {
     if (method === 'OPTIONS') {
       req.status = 200;
@@ -349,6 +365,24 @@ export function runRequest(req: HttpRequest): boolean {
   }
 }
 
+/**
+ * A streamed response the engine buffered to its end (server.stream-response-body = 0) is finished
+ * before its head, so Range applies as to any finished 200 (lighttpd http_response_write_prepare:
+ * Accept-Ranges, 206, and a 416 with its error page). false: wait for `req.pending` (an error file).
+ */
+export function finishBuffered(req: HttpRequest): boolean {
+  if (req.stage !== DONE) return true;
+  const status = req.status;
+  applyRange(req);
+  if (req.status === status || req.status < 400) {
+    req.respBody.end();
+    return true;
+  }
+  req.savedContentRange = req.responseHeader('Content-Range');
+  req.stage = ERRORDOC;
+  return runRequest(req);
+}
+
 /** The request's response is being streamed: true while the handler still produces its body. */
 export function isStreaming(req: HttpRequest): boolean {
   return req.stage === HANDLER;
@@ -400,7 +434,8 @@ export function sliceParts(parts: readonly Chunk[], start: number, length: numbe
 /** Range on a complete 200 response to GET (HTTP/1.1 only, as upstream by default). */
 function applyRange(req: HttpRequest): void {
   const method = req.head.method;
-  if (req.status !== 200 || req.bodyLength === 0 || (method !== 'GET' && method !== 'HEAD')) return;
+  // an empty 200 too (http_range_rfc7233 has no length check): Accept-Ranges, and 416 for any range
+  if (req.status !== 200 || (method !== 'GET' && method !== 'HEAD')) return;
   if (req.head.httpVersion !== 11 || !req.conf['server.range-requests']) return;
   req.responseHeaders.push('Accept-Ranges', 'bytes');
   if (method === 'HEAD') return;

@@ -47,7 +47,7 @@ export interface Request {
    * after readBody() returned GoOn; take what you consumed (shift/takeAll/steal).
    */
   readonly reqBody: ChunkQueue;
-  /** Content-Length of the request body, -1 while a chunked body's length is unknown, 0 without one. */
+  /** Content-Length of the request body, -1 while its length is unknown (chunked, or a tunnel's stream), 0 without one. */
   readonly reqBodyLength: number;
   /** The response body (lighttpd r->write_queue): append to it; `end()` or Finished ends it. */
   readonly respBody: ChunkQueue;
@@ -61,6 +61,8 @@ export interface Request {
    * (its own config snapshot): the serialized response may be reused.
    */
   wireKey: object | null;
+  /** upgrade() was called: the connection is a tunnel between the client and the handler. */
+  readonly tunnel: boolean;
   conditions(): RequestConditions<Condition, Request>;
   config<T extends object>(mc: ModuleConfig<T>): Readonly<T>;
   moduleConfig(name: string): ConfigSnapshot;
@@ -74,6 +76,7 @@ export interface Request {
   resetResponse(): void;
   readBody(): HandlerResult;
   requestEnv(): HandlerResult;
+  upgrade(): void;
 }
 
 /** The request body of every request that has none: empty and finished. */
@@ -104,6 +107,7 @@ export class HttpRequest implements Request {
   readonly respBody = new ChunkQueue();
   respBodyStarted = false;
   wireKey: object | null = null;
+  tunnel = false;
   /** The handler asked for the body (readBody): the transport reads it (else it waits). */
   bodyWanted = false;
   /** The transport's part of readBody (HTTP/1: "100 Continue"), called the first time. */
@@ -133,6 +137,7 @@ export class HttpRequest implements Request {
   ) {}
 
   get reqBodyLength(): number {
+    if (this.tunnel) return this.reqBody.finished ? this.reqBody.bytesIn : -1;
     return this.head.contentLength;
   }
 
@@ -226,6 +231,36 @@ export class HttpRequest implements Request {
     }
     if (this.reqBody.finished || this.conf['server.stream-request-body'] !== 0) return HandlerResult.GoOn;
     return HandlerResult.WaitForEvent;
+  }
+
+  /**
+   * lighttpd's http_response_upgrade_read_body_unknown, for a handler that answered 101 (with an
+   * Upgrade header) or 200 to CONNECT and set respBodyStarted: the connection becomes a tunnel. The
+   * request body becomes the client's bytes after the request, unframed, until the client ends its
+   * side (reqBody.finished); the response body goes out unframed until the handler finishes it; both
+   * stream (server.stream-request-body and server.stream-response-body 0 count as 2 here) and the
+   * connection closes afterwards. The head carries "Connection: upgrade" when the response has an
+   * Upgrade header (HTTP/1.1), else "Connection: close".
+   */
+  upgrade(): void {
+    if (this.tunnel) return;
+    this.tunnel = true;
+    this.forceClose = true;
+    this.bodyWanted = true;
+    const conf = this.conf;
+    if (conf['server.stream-request-body'] === 0 || conf['server.stream-response-body'] === 0) {
+      this.conf = {
+        ...conf,
+        'server.stream-request-body': conf['server.stream-request-body'] || 2,
+        'server.stream-response-body': conf['server.stream-response-body'] || 2,
+      };
+    }
+    // a body that was complete goes on with the tunnel's bytes (lighttpd's reqbody_length = -2)
+    if (this.reqBody.finished) {
+      const q = new ChunkQueue();
+      if (this.reqBody !== NO_BODY) q.steal(this.reqBody);
+      this.reqBody = q;
+    }
   }
 
   /** lighttpd's srv->request_env: modules fill in backend environment (handleRequestEnv), once per request. */

@@ -115,4 +115,31 @@ describe('RequestParser', () => {
     expect(q.responseVersion).toBe(11);
     expect(q.request).toBeUndefined();
   });
+
+  it('treats Upgrade as lighttpd does: 400 without HTTP/1.1, dropped without Connection, h2c never', () => {
+    expect(failure('GET / HTTP/1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n').status).toBe(400);
+    expect(failure('GET / HTTP/1.0\r\nHTTP2-Settings: AAA\r\n\r\n').status).toBe(400);
+    expect(head('GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n').headers).toEqual([
+      'host', 'a', 'upgrade', 'websocket', 'connection', 'Upgrade',
+    ]);
+    expect(head('GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n').headers).toEqual(['host', 'a']);
+    expect(head('GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAA\r\n\r\n').headers).toEqual([
+      'host', 'a', 'connection', 'keep-alive',
+    ]);
+  });
+
+  it('takes CONNECT with an authority that starts with a digit or a colon, as lighttpd does', () => {
+    expect(head('CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n')).toMatchObject({ method: 'CONNECT', uri: '127.0.0.1:22' });
+    expect(head('CONNECT :22 HTTP/1.0\r\n\r\n').uri).toBe(':22');
+    expect(failure('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n').status).toBe(400);
+    expect(failure('GET 127.0.0.1:22 HTTP/1.1\r\nHost: a\r\n\r\n').status).toBe(400);
+  });
+
+  it('hands over the bytes after a complete message', () => {
+    const p = new RequestParser();
+    expect(p.execute(Buffer.from('GET / HTTP/1.1\r\nHost: a\r\n\r\nraw bytes'))).toBe(ParseStatus.HeadComplete);
+    expect(p.execute()).toBe(ParseStatus.MessageComplete);
+    expect(p.takeBuffered().toString()).toBe('raw bytes');
+    expect(p.bufferedBytes).toBe(0);
+  });
 });

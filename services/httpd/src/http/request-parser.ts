@@ -24,7 +24,7 @@ export type HttpVersion = 10 | 11;
 export interface RequestHead {
   /** request method as sent (one of lighttpd's known methods). */
   method: string;
-  /** request-target in origin form ("/path?query"), "*" for OPTIONS *; latin1, still encoded. */
+  /** request-target in origin form ("/path?query"), "*" for OPTIONS *, the authority for CONNECT; latin1, still encoded. */
   uri: string;
   /** the request-target exactly as it appeared in the request line. */
   target: string;
@@ -128,6 +128,28 @@ function hasToken(lower: string, token: string): boolean {
   return false;
 }
 
+/**
+ * What lighttpd 1.4.69 does with Upgrade before any module sees it (h2.c h2_check_con_upgrade_h2c,
+ * run for every request with an Upgrade header): without a Connection header Upgrade is dropped; an
+ * upgrade to "h2c" is never carried out here, so Upgrade, HTTP2-Settings and the Connection tokens
+ * naming them are dropped (as lighttpd does when it does not switch to HTTP/2). `upgrade` and
+ * `connection` index the first of each in the flat header list.
+ */
+function dropUpgrade(headers: string[], upgrade: number, connection: number): void {
+  const remove = (name: string): void => {
+    for (let i = headers.length - 2; i >= 0; i -= 2) if (headers[i] === name) headers.splice(i, 2);
+  };
+  if (connection === -1) return remove('upgrade');
+  if (!hasToken((headers[upgrade + 1] as string).toLowerCase(), 'h2c')) return;
+  const tokens = (headers[connection + 1] as string).split(',').filter((t) => {
+    const l = t.trim().toLowerCase();
+    return l !== 'upgrade' && l !== 'http2-settings';
+  });
+  headers[connection + 1] = tokens.map((t) => t.trim()).join(', ');
+  remove('upgrade');
+  remove('http2-settings');
+}
+
 export class RequestParser {
   /** set when execute() returned HeadComplete (kept until the next head is processed; a head
    *  that fails validation leaves it undefined). */
@@ -169,6 +191,17 @@ export class RequestParser {
   /** bytes received but not yet consumed (the start of a pipelined request, for instance). */
   get bufferedBytes(): number {
     return this.buf.length - this.pos;
+  }
+
+  /**
+   * Takes the bytes received after the last complete message: an upgraded connection (101,
+   * CONNECT) carries them to the handler instead of parsing them.
+   */
+  takeBuffered(): Buffer {
+    const rest = this.buf.subarray(this.pos);
+    this.buf = EMPTY;
+    this.pos = 0;
+    return rest;
   }
 
   /** true while a message is in progress (head partly read, or body not finished). */
@@ -270,6 +303,9 @@ export class RequestParser {
     this.request = undefined;
     const req = this.parseRequestLine(buf, start, start + (lineEnds[0] as number));
     let hasContentLength = false;
+    let hopByHop = false;
+    let connection = -1;
+    let upgrade = -1;
     let connClose = false;
     let connKeepAlive = false;
     // first value of the headers lighttpd allows once (see the cases below); made when one comes
@@ -330,7 +366,12 @@ export class RequestParser {
           req.contentLength = -1;
           continue;
         }
+        case 'upgrade':
+          hopByHop = true;
+          if (upgrade === -1) upgrade = req.headers.length;
+          break;
         case 'connection': {
+          if (connection === -1) connection = req.headers.length;
           const lower = value.toLowerCase();
           if (hasToken(lower, 'close')) connClose = true;
           else if (hasToken(lower, 'keep-alive')) connKeepAlive = true;
@@ -349,6 +390,7 @@ export class RequestParser {
           if (!firstCopy((single ??= new Map()), name, value, 'If-Modified-Since')) continue;
           break;
         case 'http2-settings':
+          hopByHop = true;
           if (!firstCopy((single ??= new Map()), name, value, 'HTTP2-Settings')) continue;
           break;
         case 'if-none-match':
@@ -363,6 +405,8 @@ export class RequestParser {
     }
     this.rawHost = '';
     if (req.httpVersion === 11 && req.host === '') throw httpErrors.badRequest('HTTP/1.1 but Host missing');
+    if (hopByHop && req.httpVersion !== 11) throw httpErrors.badRequest('invalid hop-by-hop header w/o HTTP/1.1');
+    if (upgrade !== -1) dropUpgrade(req.headers, upgrade, connection);
     if (req.method === 'GET' || req.method === 'HEAD') {
       if (req.chunked || req.contentLength > 0) throw httpErrors.badRequest('GET/HEAD with content-length');
     } else if (req.method === 'POST' && !hasContentLength && !req.chunked) {
@@ -443,6 +487,9 @@ export class RequestParser {
     };
     const c0 = buf[us];
     if (c0 === 0x2f) return req;
+    // CONNECT's authority-form: lighttpd (strict header parsing, the default) takes only a target
+    // that starts with a digit or ':' ("127.0.0.1:22"); a host name there is 400
+    if (method === 'CONNECT' && (c0 === 0x3a || (c0 !== undefined && c0 >= 0x30 && c0 <= 0x39))) return req;
     if (c0 === 0x2a && ue - us === 1) {
       if (method !== 'OPTIONS') throw httpErrors.badRequest('"*" request-target only with OPTIONS');
       return req;

@@ -5,6 +5,15 @@ import { CONTINUE_100, encodeChunk, LAST_CHUNK, serializeResponseHead } from './
 const DATE = 'Sun, 06 Nov 1994 08:49:37 GMT';
 
 describe('serializeResponseHead', () => {
+  it('writes a tunnel head (101, CONNECT 200) without framing: Connection: upgrade with an Upgrade header on 1.1, else close', () => {
+    const ws = serializeResponseHead({ status: 101, httpVersion: 11, headers: ['Upgrade', 'websocket'], keepAlive: false, serverTag: 'lighttpd', date: DATE, tunnel: true });
+    expect(ws.head).toBe(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\nDate: ${DATE}\r\nServer: lighttpd\r\n\r\n`);
+    expect(ws).toMatchObject({ framing: 'close', keepAlive: false });
+    const connect = serializeResponseHead({ status: 200, httpVersion: 10, keepAlive: true, serverTag: 'lighttpd', date: DATE, tunnel: true });
+    expect(connect.head).toBe(`HTTP/1.0 200 OK\r\nConnection: close\r\nDate: ${DATE}\r\nServer: lighttpd\r\n\r\n`);
+    expect(connect.framing).toBe('close');
+  });
+
   it('writes status line, headers, Content-Length, Date and Server', () => {
     const r = serializeResponseHead({ status: 200, httpVersion: 11, headers: ['Content-Type', 'text/html'], contentLength: 5, keepAlive: true, serverTag: 'httpd-ts', date: DATE });
     expect(r.head).toBe(`HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\nDate: ${DATE}\r\nServer: httpd-ts\r\n\r\n`);

@@ -18,6 +18,11 @@ export interface ResponseHeadInit {
   serverTag?: string;
   /** a fixed Date value (tests pin it); defaults to the per-second cached one. */
   date?: string;
+  /**
+   * the connection becomes a tunnel after this head (101, or 200 to CONNECT): no length and no
+   * chunks, the body's bytes go out as they are and the connection closes after them.
+   */
+  tunnel?: boolean;
 }
 
 export type BodyFraming = 'none' | 'length' | 'chunked' | 'close';
@@ -37,7 +42,10 @@ export function serializeResponseHead(init: ResponseHeadInit): ResponseHead {
   const { status, httpVersion } = init;
   let keepAlive = init.keepAlive;
   let framing: BodyFraming;
-  if (statusHasNoBody(status)) framing = 'none';
+  if (init.tunnel === true) {
+    framing = 'close';
+    keepAlive = false;
+  } else if (statusHasNoBody(status)) framing = 'none';
   else if (init.contentLength !== undefined) framing = 'length';
   else if (httpVersion === 11) framing = 'chunked';
   else {
@@ -50,17 +58,21 @@ export function serializeResponseHead(init: ResponseHeadInit): ResponseHead {
   // a backend's own Date and Server (mod_proxy) are kept, as h1.c http_response_write_header does
   let hasDate = false;
   let hasServer = false;
+  let hasUpgrade = false;
   if (headers !== undefined) {
     for (let i = 0; i + 1 < headers.length; i += 2) {
       const name = headers[i] as string;
       if (name.length === 4 && name.toLowerCase() === 'date') hasDate = true;
       else if (name.length === 6 && name.toLowerCase() === 'server') hasServer = true;
+      else if (name.length === 7 && name.toLowerCase() === 'upgrade') hasUpgrade = true;
       head += name + ': ' + headers[i + 1] + '\r\n';
     }
   }
   if (framing === 'length') head += 'Content-Length: ' + init.contentLength + '\r\n';
   else if (framing === 'chunked') head += 'Transfer-Encoding: chunked\r\n';
-  if (!keepAlive) head += 'Connection: close\r\n';
+  // lighttpd (http_response_write_header): an upgraded HTTP/1.1 answer says so instead of "close"
+  if (init.tunnel === true && hasUpgrade && httpVersion === 11) head += 'Connection: upgrade\r\n';
+  else if (!keepAlive) head += 'Connection: close\r\n';
   else if (httpVersion === 10) head += 'Connection: keep-alive\r\n';
   if (!hasDate) head += 'Date: ' + (init.date ?? dateHeader()) + '\r\n';
   const tag = init.serverTag ?? 'lighttpd';

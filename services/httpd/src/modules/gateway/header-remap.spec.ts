@@ -37,4 +37,17 @@ describe('HeaderRemap', () => {
     expect(m.uri('mailto:x', false)).toBe('mailto:x');
     expect(m.setCookie('k=v; HttpOnly')).toBe('k=v; HttpOnly');
   });
+
+  it('https-remap: a remapped authority changes scheme for a request that came over https, nothing else does', () => {
+    const m = new HeaderRemap(opts, 'site.example', true);
+    expect(m.uri('https://site.example/app/x', true)).toBe('http://backend.local/x');
+    expect(m.uri('http://backend.local/page', false)).toBe('https://site.example/app/page');
+    // no host entry matched: the scheme stays
+    expect(m.uri('http://other.example/page', false)).toBe('http://other.example/app/page');
+    // only "https" and "http" exactly, as upstream compares them
+    expect(m.uri('HTTP://backend.local/page', false)).toBe('HTTP://site.example/app/page');
+    const plain = new HeaderRemap(opts, 'site.example', false);
+    plain.host('site.example', true);
+    expect(plain.uri('http://backend.local/page', false)).toBe('http://site.example/app/page');
+  });
 });

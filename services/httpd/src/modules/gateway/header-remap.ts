@@ -2,7 +2,9 @@
 // mod_proxy.c http_header_remap_* apply them: on the request line, Host, Destination and
 // Content-Location going to the backend, and on Location, Content-Location and Set-Cookie (Path,
 // Domain) coming back. One object per request: the first mapping used on the way in is preferred
-// for the reverse mapping on the way out (remap_hdrs->forwarded_urlpath / forwarded_host).
+// for the reverse mapping on the way out (remap_hdrs->forwarded_urlpath / forwarded_host). With
+// https-remap, for a request that came over https, a URI whose authority a map-host entry rewrote
+// changes scheme too: https to http on the way in, http to https on the way out.
 
 /** The compiled proxy.header maps ("key" => "value" in config order; null when not set). */
 export interface RemapOpts {
@@ -20,6 +22,8 @@ export class HeaderRemap {
     private readonly opts: RemapOpts,
     /** The client's Host (null without one): "-" in a map stands for it. */
     private readonly httpHost: string | null,
+    /** https-remap is on and the request came over https (mod_proxy_check_extension). */
+    private readonly httpsRemap = false,
   ) {}
 
   /** Request headers are remapped only with map-urlpath or map-host-request. */
@@ -84,8 +88,14 @@ export class HeaderRemap {
       slash = value.length - 1;
     } else if (slash === start) return value;
     const authority = value.slice(start, slash);
-    const mapped = this.hostMatch(authority, isReq) ?? authority;
-    return value.slice(0, start) + mapped + this.urlpath(value.slice(slash), isReq);
+    const mapped = this.hostMatch(authority, isReq);
+    let scheme = value.slice(0, colon);
+    // http_header_remap_uri: only a remapped authority changes scheme (exact, lower-case scheme names)
+    if (mapped !== null && this.httpsRemap) {
+      if (isReq && scheme === 'https') scheme = 'http';
+      else if (!isReq && scheme === 'http') scheme = 'https';
+    }
+    return `${scheme}://${mapped ?? authority}${this.urlpath(value.slice(slash), isReq)}`;
   }
 
   /** http_header_remap_setcookie: the Path and Domain attributes of one Set-Cookie value. */

@@ -2,28 +2,60 @@
 // the head parsed as lighttpd's proxy head (gateway/http-response-head.ts), Location,
 // Content-Location and Set-Cookie mapped back by proxy.header's maps, then the body by its framing
 // (Content-Length, chunked, or up to the close), taken into r.respBody only while it holds less than
-// the engine's low-water mark, so a slow client slows the backend instead of growing memory.
+// the engine's low-water mark, so a slow client slows the backend instead of growing memory. With
+// proxy.header "upgrade", a 101 with an Upgrade header makes the connection a tunnel
+// (proxy_response_headers: gw_set_transparent, http_response_upgrade_read_body_unknown): from then on
+// the backend's bytes go to the client and the client's to the backend, as they are, until the
+// backend closes; a CONNECT starts as a tunnel (proxy_create_env_connect).
 import { HandlerResult } from '@libs/plugins';
 import type { Request } from '../../core/request';
 import { ChunkedDecoder } from './chunked-decoder';
-import type { GatewayExchange } from './gateway-exchange';
 import { clientBehind, type GatewayEnd, type GatewayResponse } from './gateway-response';
 import type { HeaderRemap } from './header-remap';
+import type { HttpExchange } from './http-exchange';
 import { parseHttpHead } from './http-response-head';
 
-export class HttpResponse implements GatewayResponse<GatewayExchange> {
+export class HttpResponse implements GatewayResponse<HttpExchange> {
   /** Bytes of the response head received so far. */
   private head: Buffer | null = null;
   /** Response body bytes still due by Content-Length (-1: chunked or up to the close). */
   private remaining = -1;
   private decoder: ChunkedDecoder | null = null;
+  /** The connection is a tunnel: bytes pass both ways unframed. */
+  private tunnel = false;
 
-  /** `remap`: proxy.header's maps for this request (null: none set). */
-  constructor(private readonly remap: HeaderRemap | null) {}
+  /**
+   * `remap`: proxy.header's maps for this request (null: none set); `upgrade`: a 101 may make the
+   * connection a tunnel (proxy.header "upgrade" on an HTTP/1.1 request).
+   */
+  constructor(
+    private readonly remap: HeaderRemap | null,
+    private readonly upgrade = false,
+  ) {}
 
-  read(r: Request, x: GatewayExchange, end: GatewayEnd): HandlerResult | null {
+  /** proxy_create_env_connect: CONNECT is answered 200 at once and tunnelled; nothing is sent first. */
+  static connect(r: Request, x: HttpExchange): HttpResponse {
+    const res = new HttpResponse(null);
+    r.status = 200;
+    r.respBodyStarted = true;
+    res.startTunnel(r, x);
+    return res;
+  }
+
+  /** gw_set_transparent: the request body (what the client sends from now) goes on to the backend unframed. */
+  private startTunnel(r: Request, x: HttpExchange): void {
+    this.tunnel = true;
+    this.remaining = -1;
+    this.decoder = null;
+    r.upgrade();
+    x.chunkedBody = false;
+    x.bodyEnded = false;
+  }
+
+  read(r: Request, x: HttpExchange, end: GatewayEnd): HandlerResult | null {
     // a reset counts as the backend's close, as a FIN does
     const closed = x.eof || x.failed;
+    if (this.tunnel) return this.pass(r, x, end, closed);
     if (!r.respBodyStarted) {
       if (x.inBytes > 0) {
         const rc = this.receiveHead(r, x, end);
@@ -44,8 +76,24 @@ export class HttpResponse implements GatewayResponse<GatewayExchange> {
     return null;
   }
 
+  /**
+   * The backend's bytes to the client while it keeps up, until the backend closes (the end of the
+   * tunnel: the client connection closes after them). A reset cuts the client connection; lighttpd
+   * logs neither (gw_backend_error is quiet for an Upgrade response).
+   */
+  private pass(r: Request, x: HttpExchange, end: GatewayEnd, closed: boolean): HandlerResult | null {
+    if (clientBehind(r)) return HandlerResult.WaitForEvent;
+    for (const b of x.take()) r.respBody.append(b);
+    if (closed && x.inBytes === 0) return x.failed && !x.eof ? end.abort() : end.done();
+    x.resumeRead();
+    // the core waits on the backend only while no client bytes are due; a tunnel always waits on
+    // it (the client's bytes wake the handler too: body input is an event of its own)
+    r.wait(x.next());
+    return null;
+  }
+
   /** The response head from what the backend sent; null while it is incomplete. */
-  private receiveHead(r: Request, x: GatewayExchange, end: GatewayEnd): HandlerResult | null {
+  private receiveHead(r: Request, x: HttpExchange, end: GatewayEnd): HandlerResult | null {
     const parts = x.take();
     const buf = this.head === null ? Buffer.concat(parts) : Buffer.concat([this.head, ...parts]);
     const head = parseHttpHead(buf, r.url);
@@ -73,10 +121,13 @@ export class HttpResponse implements GatewayResponse<GatewayExchange> {
       r.responseHeaders.push(name, value);
     }
     r.respBodyStarted = true;
-    // HEAD, 204 and 304 have no body whatever the head says (RFC 9112 6.3)
-    const none = r.head.method === 'HEAD' || head.status === 204 || head.status === 304;
-    this.remaining = none ? 0 : head.contentLength;
-    this.decoder = none || !head.chunked ? null : new ChunkedDecoder();
+    if (head.status === 101 && this.upgrade && head.headers.some((n, i) => i % 2 === 0 && n.toLowerCase() === 'upgrade')) this.startTunnel(r, x);
+    else {
+      // HEAD, 204 and 304 have no body whatever the head says (RFC 9112 6.3)
+      const none = r.head.method === 'HEAD' || head.status === 204 || head.status === 304;
+      this.remaining = none ? 0 : head.contentLength;
+      this.decoder = none || !head.chunked ? null : new ChunkedDecoder();
+    }
     if (head.bodyStart < buf.length && !this.appendBody(r, buf.subarray(head.bodyStart))) return this.badBody(r, x, end);
     x.resumeRead();
     return HandlerResult.WaitForEvent;
@@ -103,7 +154,7 @@ export class HttpResponse implements GatewayResponse<GatewayExchange> {
    * A chunked body the backend broke: lighttpd 1.4.69 logs it (gw_backend_error after
    * resp_body_started) and ends the response with the body received so far.
    */
-  private badBody(r: Request, x: GatewayExchange, end: GatewayEnd): HandlerResult {
+  private badBody(r: Request, x: HttpExchange, end: GatewayEnd): HandlerResult {
     r.env.log.error(`response already sent out, but backend returned error on socket: ${x.host.name} for ${end.where}, terminating connection`);
     return end.done();
   }

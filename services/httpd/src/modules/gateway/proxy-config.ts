@@ -1,6 +1,5 @@
 // proxy.forwarded and proxy.header as lighttpd 1.4.69's mod_proxy.c set_defaults reads them
-// (proxy.server and proxy.balance are the gateway core's, gateway/gateway-config.ts). What httpd-ts
-// does not carry out yet stops the start.
+// (proxy.server and proxy.balance are the gateway core's, gateway/gateway-config.ts).
 import { pluginsErrDirectiveType, type ConfigArrayLike, type ConfigValueLike, type TypedValue } from '@libs/plugins';
 import type { RemapOpts } from './header-remap';
 
@@ -44,10 +43,16 @@ export function parseProxyForwarded(value: TypedValue, where: string): number {
   return flags;
 }
 
-/** proxy.header as this version carries it out. */
+/** proxy.header (lighttpd's http_header_remap_opts). */
 export interface ProxyHeaderOpts {
   /** force-http10: HTTP/1.0 to the backend, no TE or Upgrade passed. */
   readonly forceHttp10: boolean;
+  /** upgrade: an HTTP/1.1 client's Upgrade goes to the backend, and its 101 turns the connection into a tunnel. */
+  readonly upgrade: boolean;
+  /** connect: CONNECT is tunnelled to the backend (else 405). */
+  readonly connect: boolean;
+  /** https-remap: for a request that came over https, a remapped URI's scheme follows (https <-> http). */
+  readonly httpsRemap: boolean;
   readonly remap: RemapOpts;
 }
 
@@ -62,21 +67,16 @@ function kvstrings(v: ConfigValueLike): Array<readonly [string, string]> | null 
   return out;
 }
 
-/**
- * mod_proxy_parse_header_opts. "https-remap" is taken and has no effect: it acts only on requests
- * that came in over https, which this version does not serve. "upgrade" and "connect" stop the start
- * when enabled (WebSocket and CONNECT tunnels are not built).
- */
+/** mod_proxy_parse_header_opts. */
 export function parseProxyHeader(value: TypedValue, where: string): ProxyHeaderOpts {
-  let forceHttp10 = false;
+  const flags = { 'force-http10': false, upgrade: false, connect: false, 'https-remap': false };
   const maps = new Map<string, ReadonlyArray<readonly [string, string]>>();
   for (const item of (value as ConfigArrayLike).items) {
     const key = item.key ?? '';
     if (key === 'force-http10' || key === 'https-remap' || key === 'upgrade' || key === 'connect') {
       const on = tobool(item.value);
       if (on === null) throw pluginsErrDirectiveType('proxy.header', `expects "${key}" => "enable" or "disable"`, where);
-      if (key === 'force-http10') forceHttp10 = on;
-      else if (on && key !== 'https-remap') throw pluginsErrDirectiveType('proxy.header', `uses "${key}", which is not available in this version of httpd-ts`, where);
+      flags[key] = on;
       continue;
     }
     const kv = kvstrings(item.value);
@@ -91,5 +91,11 @@ export function parseProxyHeader(value: TypedValue, where: string): ProxyHeaderO
     hostsRequest: maps.get('map-host-request') ?? null,
     hostsResponse: maps.get('map-host-response') ?? null,
   });
-  return Object.freeze({ forceHttp10, remap });
+  return Object.freeze({
+    forceHttp10: flags['force-http10'],
+    upgrade: flags.upgrade,
+    connect: flags.connect,
+    httpsRemap: flags['https-remap'],
+    remap,
+  });
 }

@@ -17,6 +17,7 @@ const base: ProxyRequestInput = {
   forwarded: 0,
   replaceHost: null,
   forceHttp10: false,
+  upgrade: false,
   remap: null,
 };
 const head = (x: Partial<ProxyRequestInput>): string[] => buildProxyRequest({ ...base, ...x }).head.toString('latin1').split('\r\n');
@@ -55,5 +56,22 @@ describe('buildProxyRequest', () => {
     const lines = head({ forwarded: FORWARDED_FOR | FORWARDED_PROTO | FORWARDED_HOST, headers: ['x-forwarded-for', '10.0.0.1, 2001:db8::1'] });
     expect(lines).toContain('Forwarded: for="10.0.0.1", for="[2001:db8::1]", for=192.0.2.7;proto=http;host="site.example"');
     expect(lines).toContain('X-Forwarded-For: 10.0.0.1, 2001:db8::1, 192.0.2.7');
+  });
+
+  it('passes Upgrade only with "upgrade" enabled on HTTP/1.1, and names it in Connection', () => {
+    const ws = ['upgrade', 'websocket', 'connection', 'Upgrade', 'sec-websocket-key', 'k'];
+    const on = head({ headers: ws, upgrade: true });
+    expect(on).toContain('Upgrade: websocket');
+    expect(on).toContain('Sec-Websocket-Key: k');
+    expect(on[on.length - 3]).toBe('Connection: close, upgrade');
+    const off = head({ headers: ws });
+    expect(off.some((l) => l.startsWith('Upgrade:'))).toBe(false);
+    expect(off[off.length - 3]).toBe('Connection: close');
+    expect(head({ headers: ws, upgrade: true, forceHttp10: true }).some((l) => l.startsWith('Upgrade:'))).toBe(false);
+    expect(head({ headers: ws, upgrade: true, httpVersion: 10 }).some((l) => l.startsWith('Upgrade:'))).toBe(false);
+    // without a Connection header from the client, Upgrade passes but is not named
+    const bare = head({ headers: ['upgrade', 'websocket'], upgrade: true });
+    expect(bare).toContain('Upgrade: websocket');
+    expect(bare[bare.length - 3]).toBe('Connection: close');
   });
 });

@@ -2,7 +2,8 @@
 // proxy_set_Forwarded build it (src/mod_proxy.c): the request line with HTTP/1.1 (HTTP/1.0 without
 // a Host, or with force-http10), Host (the host's label with proxy.replace-http-host), the body's
 // framing, "Forwarded" when proxy.forwarded asks, X-Forwarded-For / X-Host / X-Forwarded-Host /
-// X-Forwarded-Proto always, the client's headers without the hop-by-hop ones, "Connection: close".
+// X-Forwarded-Proto always, the client's headers without the hop-by-hop ones (Upgrade passes with
+// proxy.header "upgrade"), "Connection: close" (", upgrade" when Upgrade passed).
 import type { HeaderRemap } from './header-remap';
 import { FORWARDED_BY, FORWARDED_FOR, FORWARDED_HOST, FORWARDED_PROTO } from './proxy-config';
 
@@ -28,6 +29,8 @@ export interface ProxyRequestInput {
   /** proxy.replace-http-host: the host label to send as Host ('' or null: the client's Host). */
   readonly replaceHost: string | null;
   readonly forceHttp10: boolean;
+  /** proxy.header "upgrade" for an HTTP/1.1 request: the client's Upgrade goes to the backend. */
+  readonly upgrade: boolean;
   /** proxy.header's map-urlpath / map-host-request, when set. */
   readonly remap: HeaderRemap | null;
 }
@@ -113,19 +116,22 @@ export function buildProxyRequest(x: ProxyRequestInput): { readonly head: Buffer
 
   let connection: string | undefined;
   let te = false;
+  let upgrade = false;
   for (const n of names) {
     const v = values.get(n) as string;
     switch (n) {
       // Host was written above; Proxy never passes (httpoxy); Set-Cookie is a response header (not
-      // reflected); connections.c answered Expect itself and removed it; Upgrade passes only with
-      // "upgrade" => "enable", which is not built
+      // reflected); connections.c answered Expect itself and removed it
       case 'host':
       case 'proxy-connection':
       case 'proxy':
       case 'set-cookie':
       case 'expect':
-      case 'upgrade':
         continue;
+      case 'upgrade':
+        if (x.forceHttp10 || x.httpVersion !== 11 || !x.upgrade) continue;
+        upgrade = true;
+        break;
       case 'connection':
         connection = v;
         continue;
@@ -139,8 +145,9 @@ export function buildProxyRequest(x: ProxyRequestInput): { readonly head: Buffer
     const mapped = remap !== null && (n === 'destination' || n === 'content-location') ? remap.uri(v, true) : v;
     lines.push(`${canonical(n)}: ${mapped}`);
   }
-  // mod_proxy always sends "Connection: close" to the backend
-  const tokens = connection !== undefined && !x.forceHttp10 && x.httpVersion === 11 && connection.toLowerCase() !== 'close' && te ? ', te' : '';
-  lines.push(`Connection: close${tokens}`, '', '');
+  // mod_proxy always sends "Connection: close" to the backend, with the tokens of what it passed on
+  // when the client sent a Connection header other than "close"
+  const tokens = connection !== undefined && !x.forceHttp10 && x.httpVersion === 11 && connection.toLowerCase() !== 'close';
+  lines.push(`Connection: close${tokens && te ? ', te' : ''}${tokens && upgrade ? ', upgrade' : ''}`, '', '');
   return { head: Buffer.from(lines.join('\r\n'), 'latin1'), chunked };
 }
