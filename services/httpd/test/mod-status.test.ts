@@ -302,7 +302,13 @@ describe('the HTML status page', () => {
       expect(o.htmlUnsorted).not.toContain('<script');
       expect(o.htmlUnsorted).toContain('<tr><th class="status">Client IP</th>\n<th class="status">Read</th>\n');
     }
-    expect(normalize(ours.htmlUnsorted).replace(/<tr><td class="string">.*\n/g, '')).toBe(normalize(lighttpd.htmlUnsorted).replace(/<tr><td class="string">.*\n/g, ''));
+    // the connection rows and the state letters depend on timing (lighttpd may still be closing an
+    // earlier connection, a "C"): the page around them is compared
+    const frame = (html: string): string =>
+      normalize(html)
+        .replace(/<tr><td class="string">.*\n/g, '')
+        .replace(/(<b>N connections<\/b>\n)[A-Za-z._]*\n/, '$1STATES\n');
+    expect(frame(ours.htmlUnsorted)).toBe(frame(lighttpd.htmlUnsorted));
   });
 });
 

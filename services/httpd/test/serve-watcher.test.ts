@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { startLoad } from './load-client';
-import { errorLog, startConf, tempDir, until, type RunningServer } from './serve-support';
+import { errorLog, startBundle, tempDir, until, type RunningServer } from './serve-support';
 
 const MODULES = path.join(__dirname, 'fixtures', 'modules');
 
@@ -46,7 +46,7 @@ server.modules += ( "mod_wedge" )
 ${extra}
 `;
 
-/** The watcher's workers: its children running httpd-ts (tsx may add a helper process). */
+/** The watcher's workers: its children running httpd-ts. */
 function workerPids(s: RunningServer): number[] {
   const pid = s.child.pid ?? 0;
   let children: string;
@@ -80,7 +80,7 @@ function rssKb(pid: number): number {
 }
 
 async function startWatcher(extra = ''): Promise<RunningServer> {
-  const s = await startConf(conf(extra), dir, ['-m', MODULES]);
+  const s = await startBundle(conf(extra), dir, ['-m', MODULES]);
   await until(() => workerPids(s).length === 2);
   return s;
 }
@@ -279,7 +279,7 @@ it('keeps serving other clients while 500 slowloris connections trickle their he
 });
 
 it('runs one process with -i, as lighttpd, saying that it disables server.max-worker', async () => {
-  server = await startConf(conf(), dir, ['-m', MODULES, '-i', '30']);
+  server = await startBundle(conf(), dir, ['-m', MODULES, '-i', '30']);
   expect(errorLog(dir)).toContain('server idle time limit command line option disables server.max-worker config file option.');
   expect(workerPids(server)).toEqual([]);
   expect((await get(server.port, '/pid')).body).toBe(String(server.child.pid));
@@ -308,10 +308,17 @@ it('drops privileges in every worker to server.username; the watcher keeps root 
 });
 
 it('fails the start, naming the reason, when the workers cannot start', async () => {
+  const s = startBundle(conf('server.modules += ( "mod_failinit" )'), dir, ['-m', MODULES]);
+  await expect(s).rejects.toThrow(/did not start/);
+  expect(errorLog(dir)).toContain('Initialization of plugins failed. Going down.');
+  expect(errorLog(dir)).toMatch(/child \d+ exited with code 255/);
+  expect(errorLog(dir)).not.toContain('server started');
+});
+
+it('stops the start when server.username does not exist, before any worker starts', async () => {
   if (process.getuid?.() !== 0) throw new Error('this test needs root: only root looks server.username up');
-  const s = startConf(conf('server.username = "no-such-user-here"'), dir, ['-m', MODULES]);
+  const s = startBundle(conf('server.username = "no-such-user-here"'), dir, ['-m', MODULES]);
   await expect(s).rejects.toThrow(/did not start/);
   expect(errorLog(dir)).toContain("can't find username no-such-user-here");
-  expect(errorLog(dir)).toMatch(/exited with code 255/);
-  expect(errorLog(dir)).not.toContain('server started');
+  expect(errorLog(dir)).not.toContain('child');
 });
