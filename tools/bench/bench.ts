@@ -19,7 +19,7 @@ import {
 import { benchHttpd, HTTPD_SCENARIOS, type HttpdResults } from './httpd-bench';
 import { benchHttpdEcho, type EchoResult } from './httpd-echo-bench';
 import { benchIdleMemory, printIdleMemory } from './idle-memory';
-import { benchStack, STACK_ROUNDS, type StackResults } from './stack-bench';
+import { benchStack, benchStackPosts, POST_BYTES, STACK_ROUNDS, type PostResults, type StackResults } from './stack-bench';
 import type { WrkResult } from './wrk';
 
 const root = path.resolve(__dirname, '../..');
@@ -154,6 +154,19 @@ function printStack(results: StackResults, seconds: number): void {
   }
 }
 
+function printStackPosts(results: PostResults): void {
+  process.stdout.write(`\none ${POST_BYTES / 1048576} MiB POST through each site (same layout), read whole by the handler: the front's default, then streamed to the backend\n`);
+  process.stdout.write('  (nginx: fastcgi_request_buffering on/off; lighttpd and httpd-ts: server.stream-request-body = 0 (temp files) / 2)\n');
+  for (const [name, r] of Object.entries(results)) {
+    if (r instanceof Error) {
+      process.stdout.write(`    ${name.padEnd(36)} failed: ${r.message}\n`);
+      continue;
+    }
+    const cells = r.map((p) => `${fmt(p.mibPerSec, 1).padStart(7)} MiB/s (front peak RSS ${fmt(p.frontPeakRssMiB, 1)} MiB)`).join('   ');
+    process.stdout.write(`    ${name.padEnd(36)} ${cells}\n`);
+  }
+}
+
 function printSharedCore(results: SharedCoreResults, seconds: number): void {
   process.stdout.write(`\nnginx and the FastCGI server sharing core 0, wrk on core 1 (a one-box site), pm static with ${FPM_WORKERS} workers, unix socket\n`);
   process.stdout.write(`  (${SHARED_ROUNDS} rounds of ${seconds} s, the servers taking turns; CPU us per request of each process group, median round)\n`);
@@ -204,6 +217,7 @@ async function main(): Promise<void> {
       fs.mkdirSync(path.join(work, 'stack'), { mode: 0o755 });
       const bins = { fpmTs: path.join(root, 'services/fpm/dist/fpm-ts.js'), httpdTs: path.join(root, 'services/httpd/dist/httpd-ts.js') };
       printStack(await benchStack(path.join(work, 'stack'), bins, seconds), seconds);
+      printStackPosts(await benchStackPosts(path.join(work, 'stack'), bins));
     }
     if (run('fpm') || which.includes('fpm-shared')) {
       fs.mkdirSync(path.join(work, 'fpm-shared'), { mode: 0o755 });

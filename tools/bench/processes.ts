@@ -103,3 +103,17 @@ export function pssKiB(pids: readonly number[]): number {
   }
   return total;
 }
+
+/** Resident set size in KiB, summed over the processes (0 for one that is gone). */
+export function rssKiB(pids: readonly number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      total += Number(m?.[1] ?? 0);
+    } catch {
+      // Gone.
+    }
+  }
+  return total;
+}

@@ -8,10 +8,11 @@
 // ways (its keep-conn host key on and off). keep-conn is not used towards php-fpm: a php-fpm child
 // serves one connection until it closes, so kept connections beyond pm.max_children starve.
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { freePort } from '@libs/testing';
 import { FPM_WORKERS } from './fpm-bench';
-import { cpuSeconds, processTree, startPinned, waitForHttp, type Started } from './processes';
+import { cpuSeconds, processTree, rssKiB, startPinned, waitForHttp, type Started } from './processes';
 import { runWrk } from './wrk';
 
 export const STACK_ROUNDS = 3;
@@ -25,7 +26,18 @@ export interface StackRound {
   readonly faults: number;
 }
 
+/** One 100 MiB POST through a site: the handler counts the bytes it read. */
+export interface PostResult {
+  readonly path: string;
+  readonly mibPerSec: number;
+  /** Peak resident memory of the front server (its processes) during the POST. */
+  readonly frontPeakRssMiB: number;
+}
+
 export type StackResults = Record<string, readonly StackRound[] | Error>;
+export type PostResults = Record<string, readonly PostResult[] | Error>;
+
+export const POST_BYTES = 100 * 1024 * 1024;
 
 type Front = 'nginx' | 'lighttpd' | 'httpd-ts';
 type Backend = 'php8.2-fpm' | 'fpm-ts';
@@ -54,6 +66,7 @@ listen = ${work}/${name}.sock
 listen.mode = 0666
 pm = static
 pm.max_children = ${FPM_WORKERS}
+php_admin_value[post_max_size] = 0
 `;
 }
 
@@ -70,11 +83,25 @@ http {
   client_body_temp_path ${work}/body; proxy_temp_path ${work}/proxy; fastcgi_temp_path ${work}/fastcgi;
   uwsgi_temp_path ${work}/uwsgi; scgi_temp_path ${work}/scgi;
   upstream app { server unix:${socket}; keepalive 32; }
+  client_max_body_size 0;
   server {
     listen 127.0.0.1:${port};
     location / {
       include /etc/nginx/fastcgi_params;
       fastcgi_param SCRIPT_FILENAME ${script};
+      fastcgi_keep_conn on;
+      fastcgi_pass app;
+    }
+    location = /upload {
+      include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME ${work}/upload${path.extname(script)};
+      fastcgi_keep_conn on;
+      fastcgi_pass app;
+    }
+    location = /streamed/upload {
+      fastcgi_request_buffering off;
+      include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME ${work}/streamed/upload${path.extname(script)};
       fastcgi_keep_conn on;
       fastcgi_pass app;
     }
@@ -89,6 +116,8 @@ server.port = ${port}
 server.errorlog = "${work}/${site}-error.log"
 server.modules += ( "mod_fastcgi" )
 fastcgi.server = ( "${path.extname(script)}" => (( "socket" => "${socket}"${keepConn ? ', "keep-conn" => "enable"' : ''} )) )
+server.upload-dirs = ( "${work}" )
+$HTTP["url"] =~ "^/streamed/" { server.stream-request-body = 2 }
 `;
 }
 
@@ -157,9 +186,79 @@ function round(site: Site, seconds: number): StackRound {
   return { requestsPerSec: wrk.requestsPerSec, serverUs: (used * 1e6) / (wrk.requestsPerSec * seconds), faults: wrk.errors + wrk.non2xx };
 }
 
-export async function benchStack(work: string, bins: { fpmTs: string; httpdTs: string }, seconds: number): Promise<StackResults> {
+/** Sends POST_BYTES to the site's `urlPath` in 1 MiB writes; the answer must be the count. */
+function post(site: Site, urlPath: string): Promise<PostResult> {
+  return new Promise((resolve, reject) => {
+    const pids = processTree(site.front.child.pid ?? 0);
+    let peak = 0;
+    const sample = setInterval(() => (peak = Math.max(peak, rssKiB(pids))), 50);
+    const piece = Buffer.alloc(1024 * 1024, 'p');
+    const started = performance.now();
+    const req = http.request({ host: '127.0.0.1', port: site.port, method: 'POST', path: urlPath, headers: { 'content-type': 'application/octet-stream', 'content-length': POST_BYTES } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => {
+        clearInterval(sample);
+        const secs = (performance.now() - started) / 1000;
+        if (res.statusCode !== 200 || body.trim() !== String(POST_BYTES)) return reject(new Error(`${urlPath}: ${res.statusCode} ${body.slice(0, 200)}`));
+        resolve({ path: urlPath, mibPerSec: POST_BYTES / 1048576 / secs, frontPeakRssMiB: peak / 1024 });
+      });
+    });
+    req.on('error', (e) => {
+      clearInterval(sample);
+      reject(e);
+    });
+    let sent = 0;
+    const more = (): void => {
+      while (sent < POST_BYTES) {
+        sent += piece.length;
+        if (!req.write(piece)) return void req.once('drain', more);
+      }
+      req.end();
+    };
+    more();
+  });
+}
+
+/** The upload handlers (count what they read) and the hello pages. */
+function writeScripts(work: string): void {
   fs.writeFileSync(path.join(work, 'hello.php'), '<?php echo "hello";\n');
   fs.writeFileSync(path.join(work, 'hello.js'), "module.exports = () => new Response('hello');\n");
+  const php = '<?php $n = 0; $in = fopen("php://input", "r"); while (!feof($in)) { $n += strlen(fread($in, 65536)); } echo $n;\n';
+  const js = 'module.exports = async (req) => { let n = 0; for await (const c of req.body) n += c.length; return new Response(String(n)); };\n';
+  fs.mkdirSync(path.join(work, 'streamed'), { recursive: true });
+  for (const dir of [work, path.join(work, 'streamed')]) {
+    fs.writeFileSync(path.join(dir, 'upload.php'), php);
+    fs.writeFileSync(path.join(dir, 'upload.js'), js);
+  }
+}
+
+/** One POST each way (the front's default, and streamed to the backend) through every site. */
+export async function benchStackPosts(work: string, bins: { fpmTs: string; httpdTs: string }): Promise<PostResults> {
+  writeScripts(work);
+  const results: Record<string, PostResult[] | Error> = {};
+  for (const [i, site] of STACK_SITES.entries()) {
+    const name = siteName(...site);
+    let started: Site | undefined;
+    try {
+      started = await startSite(work, site, 100 + i, bins);
+      const ext = site[1] === 'php8.2-fpm' ? '.php' : '.js';
+      const paths = site[0] === 'nginx' ? ['/upload', '/streamed/upload'] : [`/upload${ext}`, `/streamed/upload${ext}`];
+      const out: PostResult[] = [];
+      for (const p of paths) out.push(await post(started, p));
+      results[name] = out;
+    } catch (err) {
+      results[name] = err as Error;
+    } finally {
+      await started?.front.stop();
+      await started?.fpm.stop();
+    }
+  }
+  return results;
+}
+
+export async function benchStack(work: string, bins: { fpmTs: string; httpdTs: string }, seconds: number): Promise<StackResults> {
+  writeScripts(work);
   const sites = new Map<string, Site | Error>();
   const results: Record<string, StackRound[] | Error> = {};
   try {
