@@ -1,20 +1,26 @@
 // Reads one file range of a body queue (a temp-file part of a request body spilled to
-// server.upload-dirs) into memory, for a gateway that sends it on as FastCGI STDIN records.
-import fs from 'node:fs/promises';
+// server.upload-dirs) into memory, for a gateway that sends it on as FastCGI STDIN records. The
+// read is synchronous, as lighttpd's: a temp file just written is in the page cache, and three
+// thread-pool round trips per 64 KiB piece (open, read, close) cost more than the read itself.
+import fs from 'node:fs';
 import type { FilePart } from '../../core/chunk-queue';
 
-export async function readFilePart(part: FilePart): Promise<Buffer> {
-  const fh = await fs.open(part.path, 'r');
+export function readFilePart(part: FilePart): Promise<Buffer> {
   try {
-    const buf = Buffer.allocUnsafe(part.length);
-    let at = 0;
-    while (at < part.length) {
-      const { bytesRead } = await fh.read(buf, at, part.length - at, part.start + at);
-      if (bytesRead === 0) throw new Error(`${part.path} ended ${part.length - at} bytes early`);
-      at += bytesRead;
+    const fd = fs.openSync(part.path, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(part.length);
+      let at = 0;
+      while (at < part.length) {
+        const n = fs.readSync(fd, buf, at, part.length - at, part.start + at);
+        if (n === 0) throw new Error(`${part.path} ended ${part.length - at} bytes early`);
+        at += n;
+      }
+      return Promise.resolve(buf);
+    } finally {
+      fs.closeSync(fd);
     }
-    return buf;
-  } finally {
-    await fh.close();
+  } catch (e) {
+    return Promise.reject(e);
   }
 }
