@@ -45,9 +45,9 @@ async function ready(p: FastcgiPeer, child: ChildProcess): Promise<FastcgiPeer> 
 /**
  * php-fpm8.2 -F -y conf -p dir (-R as root): one static pool of `children` on dir/php.sock, as the
  * current user; with `pool`, the pool has that name, listens on dir/<pool>.sock and its scripts see
- * it as getenv('POOL').
+ * it as getenv('POOL'); `extra` lines are added to the pool's section.
  */
-export async function startPhpFpm(dir: string, children = 2, pool?: string): Promise<FastcgiPeer> {
+export async function startPhpFpm(dir: string, children = 2, pool?: string, extra = ''): Promise<FastcgiPeer> {
   if (PHP_FPM === undefined) throw new Error('php-fpm is not installed: install the Debian package "php8.2-fpm"');
   const socket = path.join(dir, `${pool ?? 'php'}.sock`);
   const conf = path.join(dir, 'php-fpm.conf');
@@ -62,7 +62,7 @@ pm = static
 pm.max_children = ${children}
 security.limit_extensions = .php .php5
 php_admin_value[post_max_size] = 64M
-`,
+${extra}`,
   );
   const args = ['-F', '-y', conf, '-p', dir, ...(process.getuid?.() === 0 ? ['-R'] : [])];
   const child = spawn(PHP_FPM, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,7 +5,7 @@
 // head; an HTTP/2 stream would get it from its session), which is the ResponseSink here.
 import { HandlerResult } from '@libs/plugins';
 import { defaultErrorPage } from './error-page';
-import { isStreaming, produceMore, runRequest } from './handle-request';
+import { finishBuffered, isStreaming, produceMore, runRequest } from './handle-request';
 import { RESPONSE_LOW_WATER, type HttpRequest } from './request';
 import { RequestState } from './request-state';
 import type { TempSpill } from './temp-spill';
@@ -73,7 +73,11 @@ function produceBuffered(r: HttpRequest, sink: ResponseSink): boolean {
     const before = r.respBody.bytesIn;
     if (!produceMore(r)) throw new Error('the handler failed while producing the response');
     sink.spillFor(r).spill(r.respBody);
-    if (r.respBody.finished) return true;
+    if (r.respBody.finished) {
+      if (finishBuffered(r)) return true;
+      if (r.pending !== null) sink.waitFor(r, r.pending);
+      return false;
+    }
     // waiting for an event of its own (body input): it runs again then
     if (r.pending === null && r.respBody.bytesIn === before) return false;
   }

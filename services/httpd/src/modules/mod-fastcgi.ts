@@ -3,7 +3,9 @@
 // (gateway/gateway-plugin.ts) matches keys, elects the backend (fastcgi.balance), streams the body
 // and keeps the timeouts; this module is the FastCGI codec: BEGIN_REQUEST and the CGI environment as
 // PARAMS once connected (fcgi_create_env), the body as STDIN records, STDOUT read as a CGI response
-// that ends with END_REQUEST, STDERR to the error log.
+// that ends with END_REQUEST, STDERR to the error log; hosts with "mode" => "authorizer" are asked
+// first in the FCGI_AUTHORIZER role (gateway/authorizer.ts).
+import { FCGI_AUTHORIZER, FCGI_RESPONDER } from '@libs/fastcgi';
 import type { DirectiveSpec } from '@libs/plugins';
 import type { HttpPlugin } from '../core/plugin';
 import { cgiEnvironment } from './gateway/cgi-env';
@@ -25,12 +27,13 @@ export function createModFastcgi(): HttpPlugin {
     cgi: true,
     checkLocal: true,
     keepConn: true,
+    authorizer: true,
     connect: (host, r, fresh) => new FastcgiExchange(host, r.env.log, host.keepConn ? idle : null, fresh),
     cleanup: () => idle.closeAll(),
-    begin(r, x) {
+    begin(r, x, _conf, authorizer) {
       const length = r.reqBodyLength >= 0 ? r.reqBodyLength : r.reqBody.bytesIn;
-      x.begin(cgiEnvironment(r, x.host, length));
-      return new CgiResponse();
+      x.begin(cgiEnvironment(r, x.host, length, authorizer), authorizer ? FCGI_AUTHORIZER : FCGI_RESPONDER);
+      return new CgiResponse(authorizer);
     },
   });
 }

@@ -6,6 +6,7 @@
 // timer per backend or request.
 import type { ServiceLog } from '@libs/log';
 import { pickHost, type Election, type GatewayBalance } from './balance';
+import type { SpawnedBackend } from './backend-spawner';
 import type { GatewayExtension, GatewayHost } from './gateway-config';
 
 /** lighttpd's log_monotonic_secs. */
@@ -15,11 +16,13 @@ export function monotonicSecs(): number {
 
 /** A request in progress on a backend, as the timeout check sees it (the gw handler context). */
 export interface BackendRequest {
+  /** Where it is connected (a spawned backend's process: its own address). */
+  readonly host: GatewayHost;
   /** The trigger found it waiting longer than the backend's timeout. */
   expire(now: number): void;
 }
 
-/** One backend (lighttpd: the host with its one proc, as without bin-path). */
+/** One backend (lighttpd: the host; its one proc without bin-path, its spawned procs with it). */
 export class BackendState {
   /** Requests assigned to it (host->load), from the election until the request lets go. */
   load = 0;
@@ -33,22 +36,38 @@ export class BackendState {
   died = 0;
   overloaded = 0;
 
+  /** bin-path: the processes httpd-ts started for it (backend-spawner.ts drives them). */
+  spawned: SpawnedBackend | null = null;
+
   constructor(readonly host: GatewayHost) {}
 
+  /** In the election (host->active_procs > 0). */
+  get up(): boolean {
+    return this.spawned === null ? !this.disabled : this.spawned.activeProcs > 0;
+  }
+
+  /** Where the next connection goes: the host, or its least loaded running process (null: none runs). */
+  target(): GatewayHost | null {
+    return this.spawned === null ? this.host : this.spawned.pick();
+  }
+
   /**
-   * gw_proc_connect_error for a backend httpd-ts did not spawn: disabled for disable-time seconds,
-   * counted as overloaded when the kernel said EAGAIN, else as died.
+   * gw_proc_connect_error: the backend (a spawned one: the process at `target`) disabled for
+   * disable-time seconds, counted as overloaded when the kernel said EAGAIN, else as died.
    */
-  connectFailed(now: number, eagain: boolean): void {
-    this.disabledUntil = now + this.host.disableTime;
-    this.disabled = true;
+  connectFailed(now: number, eagain: boolean, target: GatewayHost = this.host, log?: ServiceLog): void {
+    if (this.spawned !== null && log !== undefined) this.spawned.connectFailed(target, now, this.load, log);
+    else {
+      this.disabledUntil = now + this.host.disableTime;
+      this.disabled = true;
+    }
     if (eagain) this.overloaded++;
     else this.died++;
   }
 
-  /** gw_proc_check_enable, from the trigger. */
+  /** gw_proc_check_enable, from the trigger (a spawned backend's processes: the spawner's trigger). */
   checkEnable(now: number, log: ServiceLog): void {
-    if (!this.disabled || now <= this.disabledUntil) return;
+    if (this.spawned !== null || !this.disabled || now <= this.disabledUntil) return;
     this.disabled = false;
     const h = this.host;
     log.error(`gw-server re-enabled: ${h.name} ${h.socketPath === null ? h.host : ''} ${h.port} ${h.socketPath ?? ''}`);
@@ -88,7 +107,7 @@ export class GatewayBackends {
   get(ext: GatewayExtension, balance: GatewayBalance, req: Election & { readonly query: string }, log: ServiceLog): BackendState | null {
     const candidates = ext.hosts.map((h) => {
       const s = this.state(h);
-      return { up: !s.disabled, load: s.load, hash: h.gwHash, port: h.port };
+      return { up: s.up, load: s.load, hash: h.gwHash, port: h.port };
     });
     const { ndx, lastUsed } = pickHost(candidates, balance, this.lastUsed.get(ext) ?? -1, req);
     this.lastUsed.set(ext, lastUsed);

@@ -3,6 +3,7 @@
 // SCRIPT_NAME, PATH_INFO/PATH_TRANSLATED, SCRIPT_FILENAME, DOCUMENT_ROOT, ..., then one HTTP_* per
 // request header. Values are latin1 strings of bytes, as the request carries them.
 import type { Request } from '../../core/request';
+import { backendEnv } from './authorizer';
 
 /** What a gateway's host sets about the environment (lighttpd's http_cgi_opts). */
 export interface CgiOptions {
@@ -44,10 +45,13 @@ function serverName(r: Request, serverAddr: string): string {
   return colon === -1 ? name : name.slice(0, colon);
 }
 
-/** The params of one request, in lighttpd's order. `contentLength` is the body length sent. */
-export function cgiEnvironment(r: Request, host: CgiOptions, contentLength: number): Array<[string, string]> {
+/**
+ * The params of one request, in lighttpd's order. `contentLength` is the body length sent. An
+ * `authorizer` (gateway/authorizer.ts) gets no CONTENT_LENGTH, SCRIPT_NAME, PATH_INFO or PATH_TRANSLATED.
+ */
+export function cgiEnvironment(r: Request, host: CgiOptions, contentLength: number, authorizer = false): Array<[string, string]> {
   const env: Array<[string, string]> = [];
-  env.push(['CONTENT_LENGTH', String(contentLength)]);
+  if (!authorizer) env.push(['CONTENT_LENGTH', String(contentLength)]);
   env.push(['QUERY_STRING', r.queryString]);
   let uri = r.head.uri;
   const strip = host.stripRequestUri;
@@ -55,8 +59,8 @@ export function cgiEnvironment(r: Request, host: CgiOptions, contentLength: numb
   if (strip !== null && uri.startsWith(strip) && uri[strip.length] === '/') uri = uri.slice(strip.length);
   env.push(['REQUEST_URI', uri]);
   env.push(['REDIRECT_STATUS', '200']);
-  env.push(['SCRIPT_NAME', r.url]);
-  if (r.pathInfo !== '') {
+  if (!authorizer) env.push(['SCRIPT_NAME', r.url]);
+  if (r.pathInfo !== '' && !authorizer) {
     env.push(['PATH_INFO', r.pathInfo]);
     env.push(['PATH_TRANSLATED', joinPath(host.docroot ?? r.docRoot, r.pathInfo)]);
   }
@@ -64,7 +68,9 @@ export function cgiEnvironment(r: Request, host: CgiOptions, contentLength: numb
     env.push(['SCRIPT_FILENAME', joinPath(host.docroot, r.url)]);
     env.push(['DOCUMENT_ROOT', host.docroot]);
   } else {
-    env.push(['SCRIPT_FILENAME', host.brokenScriptFilename && r.pathInfo !== '' ? joinPath(r.physicalPath, r.pathInfo) : r.physicalPath]);
+    // buffer_copy_path_len2 joins with a slash even when PATH_INFO is empty: "/www/env.php/", and
+    // PHP's fix_pathinfo then sets ORIG_SCRIPT_FILENAME and PATH_TRANSLATED from it
+    env.push(['SCRIPT_FILENAME', host.brokenScriptFilename ? joinPath(r.physicalPath, r.pathInfo) : r.physicalPath]);
     env.push(['DOCUMENT_ROOT', r.docRoot]);
   }
   env.push(['REQUEST_METHOD', r.head.method]);
@@ -98,6 +104,8 @@ export function cgiEnvironment(r: Request, host: CgiOptions, contentLength: numb
     seen.set(varName, env.length);
     env.push([varName, value]);
   }
+  // r->env (an authorizer's Variable-* headers), after the request headers as http_cgi_headers sends them
+  for (const [name, value] of backendEnv(r)) env.push([cgiVarName(name, ''), value]);
   return env;
 }
 

@@ -2,7 +2,8 @@
 // BACKEND_FASTCGI / BACKEND_SCGI): the CGI head (gateway/response-head.ts), then the body, taken
 // into r.respBody only while it holds less than the engine's low-water mark, so a slow client slows
 // the backend instead of growing memory. The response is over when the exchange says so (FastCGI:
-// END_REQUEST; SCGI: the backend closed).
+// END_REQUEST; SCGI: the backend closed). An authorizer's answer of 200 is read to its end and
+// dropped, and the request goes on (gateway/authorizer.ts); any other is the response.
 import { HandlerResult } from '@libs/plugins';
 import type { Request } from '../../core/request';
 import type { GatewayExchange } from './gateway-exchange';
@@ -12,8 +13,17 @@ import { parseCgiHead } from './response-head';
 export class CgiResponse implements GatewayResponse<GatewayExchange> {
   /** Response bytes before the end of the CGI head. */
   private head: Buffer | null = null;
+  /** An authorizer's answer: its Variable-* headers as [NAME, value] (null: a responder's). */
+  private readonly variables: Array<[string, string]> | null;
+  /** The authorizer said 200: the rest of its answer is read and dropped. */
+  private approved = false;
+
+  constructor(authorizer = false) {
+    this.variables = authorizer ? [] : null;
+  }
 
   read(r: Request, x: GatewayExchange, end: GatewayEnd): HandlerResult | null {
+    if (this.approved) return this.drain(r, x, end);
     const rc = this.take(r, x, end);
     if (rc !== null) return rc;
     if (x.responseEnded && x.inBytes === 0) {
@@ -33,13 +43,25 @@ export class CgiResponse implements GatewayResponse<GatewayExchange> {
     return null;
   }
 
+  /** An approved authorizer's answer: dropped until it ends, then the request goes on (gw_authorizer_ok). */
+  private drain(r: Request, x: GatewayExchange, end: GatewayEnd): HandlerResult | null {
+    x.take();
+    x.resumeRead();
+    if (x.responseEnded) return end.authorized(this.variables ?? []);
+    if (x.responseBroken) {
+      r.env.log.error(`response not received, request sent: ${x.bytesSent} on socket: ${x.host.name} for ${end.where}, closing connection`);
+      return end.fail(500);
+    }
+    return null;
+  }
+
   /** The head first, then body while the queue is below the mark. */
   private take(r: Request, x: GatewayExchange, end: GatewayEnd): HandlerResult | null {
     if (x.inBytes === 0) return null;
     if (!r.respBodyStarted) {
       const parts = x.take();
       const buf = this.head === null ? Buffer.concat(parts) : Buffer.concat([this.head, ...parts]);
-      const head = parseCgiHead(buf, r.url);
+      const head = parseCgiHead(buf, r.url, this.variables);
       if (head.kind === 'more') {
         this.head = buf;
         x.resumeRead();
@@ -52,6 +74,11 @@ export class CgiResponse implements GatewayResponse<GatewayExchange> {
       this.head = null;
       // what paused the socket is taken: the backend may write again
       x.resumeRead();
+      if (this.variables !== null && (head.status === 0 || head.status === 200)) {
+        // fcgi_recv_parse: "authorizer approved request; ignore the content here"
+        this.approved = true;
+        return this.drain(r, x, end);
+      }
       r.status = head.status === 0 ? 200 : head.status;
       for (let i = 0; i < head.headers.length; i += 2) r.responseHeaders.push(head.headers[i] as string, head.headers[i + 1] as string);
       r.respBodyStarted = true;

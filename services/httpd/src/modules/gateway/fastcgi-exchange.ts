@@ -5,7 +5,7 @@
 // (nginx's fastcgi_keep_conn). The request body goes out as STDIN records; STDOUT is the response
 // the request takes, STDERR goes to the error log.
 import type { ServiceLog } from '@libs/log';
-import { FastcgiClient, type FastcgiClientRequest } from '@libs/fastcgi';
+import { FCGI_RESPONDER, FastcgiClient, type FastcgiClientRequest } from '@libs/fastcgi';
 import type { GatewayHost } from './gateway-config';
 import { GatewayExchange } from './gateway-exchange';
 import type { IdleConnections } from './idle-connections';
@@ -55,9 +55,10 @@ export class FastcgiExchange extends GatewayExchange {
   }
 
   /** BEGIN_REQUEST and PARAMS (lighttpd sends them once connected, fcgi_create_env). */
-  begin(params: Iterable<readonly [string, string]>): void {
+  begin(params: Iterable<readonly [string, string]>, role = FCGI_RESPONDER): void {
     this.request = this.client.request({
       params,
+      role,
       keepConn: this.idle !== null,
       onStdout: (chunk) => this.push(chunk),
       onStderr: (chunk) => {

@@ -14,6 +14,8 @@ import { HandlerResult, pluginsErrDirectiveType, type DirectiveSpec, type Module
 import { ChunkQueue, FilePart } from '../../core/chunk-queue';
 import type { HttpPlugin } from '../../core/plugin';
 import type { Request } from '../../core/request';
+import { authorizerOk } from './authorizer';
+import { BackendSpawner } from './backend-spawner';
 import { GatewayBackends, monotonicSecs, type BackendState } from './backend-state';
 import type { GatewayBalance } from './balance';
 import { compileBalance, compileGatewayServers, matchExtension, type GatewayExtension, type GatewayHost } from './gateway-config';
@@ -21,6 +23,7 @@ import type { GatewayExchange } from './gateway-exchange';
 import type { GatewayEnd, GatewayResponse } from './gateway-response';
 import { gatewayStatistics } from './gateway-statistics';
 import { readFilePart } from './read-part';
+import { omitResponseHeaders, startXSendfile } from './x-sendfile';
 
 /** A backend protocol over the core: its names, its own directives and its codec. */
 export interface GatewayProtocol<C extends object, X extends GatewayExchange> {
@@ -43,8 +46,13 @@ export interface GatewayProtocol<C extends object, X extends GatewayExchange> {
   connect(host: GatewayHost, r: Request, fresh: boolean): X;
   /** The server stops: kept-alive connections are closed. */
   cleanup?(): void;
-  /** Once connected: sends the request's head; the reader of the answer, or a status to fail with. */
-  begin(r: Request, x: X, conf: Readonly<C>): GatewayResponse<X> | number;
+  /** Hosts may be "mode" => "authorizer" (FastCGI's FCGI_AUTHORIZER role); else that mode stops the start. */
+  readonly authorizer?: boolean;
+  /**
+   * Once connected: sends the request's head (as an authorizer's, `authorizer`: no body, the
+   * authorizer's environment); the reader of the answer, or a status to fail with.
+   */
+  begin(r: Request, x: X, conf: Readonly<C>, authorizer: boolean): GatewayResponse<X> | number;
 }
 
 /** The directives every gateway has, as request code reads them. */
@@ -90,12 +98,16 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
   let mc: ModuleConfig<C> | null = null;
   const ctxs = new WeakMap<Request, HandlerCtx<X>>();
   const backends = new GatewayBackends();
+  /** bin-path backends (mod_scgi runs bin-path through /bin/sh as upstream's sh_exec). */
+  const spawner = new BackendSpawner(prefix === 'scgi');
   /** Every <prefix>.server value compiled at start-up, conditional blocks included, for the statistics. */
   const configured: GatewayExtension[] = [];
   /** Requests sent to a backend (lighttpd's "<prefix>.requests"). */
   let requestsSent = 0;
 
-  const compileServers = compileGatewayServers(serverKey, protocol.checkLocal);
+  const compileServers = compileGatewayServers(serverKey, protocol.checkLocal, protocol.cgi, protocol.authorizer === true);
+  /** Requests an authorizer of this module let through: its authorizers are not asked again (hctx->ext_auth). */
+  const authorized = new WeakSet<Request>();
   const directives: readonly DirectiveSpec[] = Object.freeze([
     {
       key: serverKey,
@@ -133,7 +145,9 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
     if (r.handler !== null || mc === null) return null;
     const conf = core(r);
     if (conf.server.length === 0) return null;
-    return matchExtension(conf.server, conf.mapExtensions, fn, r.url);
+    // the authorizers' keys first, unless one of them already let this request through
+    const auth = authorized.has(r) ? null : matchExtension(conf.server, conf.mapExtensions, fn, r.url, true);
+    return auth ?? matchExtension(conf.server, conf.mapExtensions, fn, r.url);
   }
 
   /** gw_host_get with this request's balance; null (having logged) when all are down. */
@@ -199,6 +213,11 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
       fail: (status) => fail(r, ctx, status),
       done: () => finish(HandlerResult.Finished),
       abort: () => finish(HandlerResult.Error),
+      authorized: (variables) => {
+        finish(HandlerResult.Comeback);
+        authorized.add(r);
+        return authorizerOk(r, variables);
+      },
       where: `${r.url}?${r.queryString}`,
     };
   }
@@ -273,18 +292,21 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
     if (ctx === undefined || mc === null) return HandlerResult.Finished;
     let x = ctx.exchange;
     if (x === null) {
-      // gw_handle_subrequest: the whole body first unless it is streamed
-      const rc = r.readBody();
+      // gw_handle_subrequest: the whole body first unless it is streamed; an authorizer gets none
+      const rc = ctx.ext.authorizer ? HandlerResult.GoOn : r.readBody();
       if (rc !== HandlerResult.GoOn) return rc;
       if (protocol.cgi) {
         // a streamed chunked body has no CONTENT_LENGTH
-        if (r.reqBodyLength < 0 && !r.reqBody.finished) return fail(r, ctx, 411);
+        if (r.reqBodyLength < 0 && !r.reqBody.finished && !ctx.ext.authorizer) return fail(r, ctx, 411);
         if (!ctx.envDone) {
           if (r.requestEnv() === HandlerResult.Error) return fail(r, ctx, 500);
           ctx.envDone = true;
         }
       }
-      x = protocol.connect(ctx.backend.host, r, ctx.fresh);
+      // a spawned backend: its least loaded running process (gw_write_request; none: elect again)
+      const target = ctx.backend.target();
+      if (target === null) return reconnect(r, ctx, 5);
+      x = protocol.connect(target, r, ctx.fresh);
       ctx.exchange = x;
       ctx.backend.requests.add(x);
     }
@@ -296,7 +318,7 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
       // gw_proc_connect_error: a backend httpd-ts did not spawn is disabled for disable-time seconds;
       // a connect timeout is retried once only (the request already waited connect-timeout)
       r.env.log.error(`establishing connection failed: socket: ${x.host.name}: ${x.connectError ?? 'Connection timed out'}`);
-      ctx.backend.connectFailed(monotonicSecs(), x.connectErrorCode === 'EAGAIN');
+      ctx.backend.connectFailed(monotonicSecs(), x.connectErrorCode === 'EAGAIN', x.host, r.env.log);
       return reconnect(r, ctx, x.connectError !== null ? 5 : 1);
     }
     if (x.lostKept && !ctx.bodySent) {
@@ -318,20 +340,35 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
       // gw_proc_connect_success, then the protocol's create_env
       ctx.backend.connected++;
       if (ctx.debug) r.env.log.error(`got proc: pid: 0 socket: ${x.host.name} load: ${ctx.backend.requests.size}`);
-      const begun = protocol.begin(r, x, r.config(mc));
+      const begun = protocol.begin(r, x, r.config(mc), ctx.ext.authorizer);
       if (typeof begun === 'number') return fail(r, ctx, begun);
       requestsSent++;
       response = ctx.response = begun;
     }
-    if (!x.bodyEnded) {
+    if (ctx.ext.authorizer) {
+      // the body stays with the client until the authorizer answered; without one, STDIN ends at once (fcgi_stdin_append)
+      if (r.reqBodyLength === 0 && !x.bodyEnded) x.endBody();
+    } else if (!x.bodyEnded) {
       if (r.reqBodyLength !== 0) r.readBody();
       sendBody(r, ctx, x);
     }
+    const headless = !r.respBodyStarted;
     const rc = response.read(r, x, ending(r, ctx));
+    if (headless && r.respBodyStarted && (rc === null || rc === HandlerResult.WaitForEvent)) {
+      // the backend's head is in: X-Sendfile (the backend is done with), then headers never sent on
+      const file = startXSendfile(r, x.host, prefix === 'fastcgi');
+      omitResponseHeaders(r);
+      if (file !== null) {
+        closeBackend(r, ctx);
+        ctxs.delete(r);
+        r.wait(file);
+        return HandlerResult.WaitForEvent;
+      }
+    }
     if (rc !== null) return rc;
     // the head is out and the backend waits for body the client has not sent: body input runs this
     // again (a wait on the backend would hide it from the engine while the response streams)
-    if (r.respBodyStarted && !x.bodyEnded && !ctx.readingBody && x.writable && r.reqBody.isEmpty) return HandlerResult.WaitForEvent;
+    if (r.respBodyStarted && !ctx.ext.authorizer && !x.bodyEnded && !ctx.readingBody && x.writable && r.reqBody.isEmpty) return HandlerResult.WaitForEvent;
     r.wait(x.next());
     return HandlerResult.WaitForEvent;
   }
@@ -346,7 +383,14 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
     },
     workerInit(srv) {
       srv.publishStatus(protocol.name, () => ({ statistics: gatewayStatistics(prefix, backends.all(), requestsSent) }));
-      return HandlerResult.GoOn;
+      if (!BackendSpawner.needed(backends.all())) return HandlerResult.GoOn;
+      // lighttpd spawns in its main process before forking workers, which only connect; httpd-ts's
+      // workers are processes of their own, and would each spawn the same sockets
+      if (srv.watcherWorker) {
+        srv.log.error(`${serverKey} "bin-path" with server.max-worker is not available in this version of httpd-ts: run the backend outside httpd-ts (php-fpm, spawn-fcgi, a systemd unit) and name its "socket"`);
+        return HandlerResult.Error;
+      }
+      return spawner.start(backends.all(), srv) ? HandlerResult.GoOn : HandlerResult.Error;
     },
     handleUriClean(r: Request): HandlerResult {
       const ext = match(r, r.url);
@@ -356,8 +400,8 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
       if (backend === null) return unavailable(r);
       const host = backend.host;
       if (host.checkLocal) return HandlerResult.GoOn;
-      // a "/prefix" key: SCRIPT_NAME is the prefix up to the next slash, the rest PATH_INFO
-      if (ext.key.startsWith('/')) {
+      // a "/prefix" key: SCRIPT_NAME is the prefix up to the next slash, the rest PATH_INFO (not for an authorizer)
+      if (ext.key.startsWith('/') && !ext.authorizer) {
         const elen = ext.key.length;
         if (elen === 1 && host.fixRootScriptname) {
           r.pathInfo = r.url;
@@ -375,11 +419,16 @@ export function createGatewayPlugin<C extends object, X extends GatewayExchange>
     handleSubrequest: subrequest,
     handleTrigger(srv) {
       backends.trigger(srv.log);
+      spawner.trigger();
       return HandlerResult.GoOn;
+    },
+    handleWaitpid(_srv, pid, status) {
+      return spawner.waitpid(pid, status) ? HandlerResult.Finished : HandlerResult.GoOn;
     },
     handleRequestDone: release,
     handleRequestReset: release,
     cleanup() {
+      spawner.stop();
       protocol.cleanup?.();
     },
   };

@@ -13,6 +13,11 @@ export interface GatewayEnd {
   done(): HandlerResult;
   /** After the head went out: cut the client connection (the body stops short). */
   abort(): HandlerResult;
+  /**
+   * An authorizer's answer was 200 and is over: the request goes on to its handler with these
+   * variables in its backend environment (gateway/authorizer.ts).
+   */
+  authorized(variables: ReadonlyArray<readonly [string, string]>): HandlerResult;
   /** Path and query as lighttpd's gw log lines show them ("%s?%.*s"). */
   readonly where: string;
 }

@@ -2,7 +2,9 @@
 // http_response_parse_headers / http_response_process_headers do for BACKEND_FASTCGI
 // (src/http-header-glue.c): "Status:" sets the status (three digits, else 502), "Location:" without
 // a status means 302, an "HTTP/1.x NNN" first line is a non-parsed-header status line, lines
-// without a colon are skipped, a first line without one is 502, a head past 64 KiB is 502.
+// without a colon are skipped, a first line without one is 502, a head past 64 KiB is 502. An
+// authorizer's head (gateway/authorizer.ts) is read as lighttpd reads it with opts->authorizer: while
+// the status is unset or 200, only Status and Variable-* lines count.
 
 /** lighttpd's MAX_HTTP_RESPONSE_FIELD_SIZE. */
 const MAX_HEAD = 65535;
@@ -33,11 +35,15 @@ export function headEnd(b: Buffer): number {
   return -1;
 }
 
-/** Parses the head at the start of `b` (the backend's STDOUT so far); `path` names the request in log lines. */
-export function parseCgiHead(b: Buffer, path: string): CgiHeadResult {
+/**
+ * Parses the head at the start of `b` (the backend's STDOUT so far); `path` names the request in log
+ * lines. With `variables` the head is an authorizer's: its Variable-NAME lines are added there as
+ * [NAME, value], and while the status is unset or 200 no other line is a response header.
+ */
+export function parseCgiHead(b: Buffer, path: string, variables: Array<[string, string]> | null = null): CgiHeadResult {
   let start = 0;
   for (;;) {
-    const r = parseOne(b.subarray(start), path);
+    const r = parseOne(b.subarray(start), path, variables);
     if (r.kind !== 'head') return r;
     // a 1xx head other than 101 is followed by the real one (http_response_check_1xx)
     if (r.status >= 100 && r.status < 200 && r.status !== 101) {
@@ -48,7 +54,7 @@ export function parseCgiHead(b: Buffer, path: string): CgiHeadResult {
   }
 }
 
-function parseOne(b: Buffer, path: string): CgiHeadResult {
+function parseOne(b: Buffer, path: string, variables: Array<[string, string]> | null): CgiHeadResult {
   const end = headEnd(b);
   if ((end === -1 ? b.length : end) > MAX_HEAD) return { kind: 'bad', log: `response headers too large for ${path}` };
   const firstNl = b.indexOf(0x0a);
@@ -80,6 +86,16 @@ function parseOne(b: Buffer, path: string): CgiHeadResult {
     let value = line.slice(colon + 1).replace(/^[ \t]+/, '');
     if (value.endsWith('\r')) value = value.slice(0, -1);
     const lower = name.toLowerCase();
+    if (variables !== null && (status === 0 || status === 200)) {
+      if (lower === 'status') {
+        const code = statusCode(value);
+        if (code < 100) return { kind: 'bad', log: null };
+        status = code;
+      } else if (name.length > 9 && lower.startsWith('variable-')) {
+        variables.push([name.slice(9), value]);
+      }
+      continue;
+    }
     switch (lower) {
       case 'status': {
         const code = statusCode(value);
