@@ -7,12 +7,12 @@
 import { HandlerResult } from '@libs/plugins';
 import type { Request } from '../../core/request';
 import type { GatewayExchange } from './gateway-exchange';
-import { clientBehind, type GatewayEnd, type GatewayResponse } from './gateway-response';
+import { clientBehind, HeadCollector, type GatewayEnd, type GatewayResponse } from './gateway-response';
 import { parseCgiHead } from './response-head';
 
 export class CgiResponse implements GatewayResponse<GatewayExchange> {
   /** Response bytes before the end of the CGI head. */
-  private head: Buffer | null = null;
+  private readonly head = new HeadCollector();
   /** An authorizer's answer: its Variable-* headers as [NAME, value] (null: a responder's). */
   private readonly variables: Array<[string, string]> | null;
   /** The authorizer said 200: the rest of its answer is read and dropped. */
@@ -59,19 +59,9 @@ export class CgiResponse implements GatewayResponse<GatewayExchange> {
   private take(r: Request, x: GatewayExchange, end: GatewayEnd): HandlerResult | null {
     if (x.inBytes === 0) return null;
     if (!r.respBodyStarted) {
-      const parts = x.take();
-      const buf = this.head === null ? Buffer.concat(parts) : Buffer.concat([this.head, ...parts]);
-      const head = parseCgiHead(buf, r.url, this.variables);
-      if (head.kind === 'more') {
-        this.head = buf;
-        x.resumeRead();
-        return null;
-      }
-      if (head.kind === 'bad') {
-        if (head.log !== null) r.env.log.error(head.log);
-        return end.fail(502);
-      }
-      this.head = null;
+      const got = this.head.collect(r, x, end, (b) => parseCgiHead(b, r.url, this.variables));
+      if (got === null || typeof got !== 'object') return got;
+      const { head, buf } = got;
       // what paused the socket is taken: the backend may write again
       x.resumeRead();
       if (this.variables !== null && (head.status === 0 || head.status === 200)) {

@@ -39,3 +39,37 @@ export interface GatewayResponse<X extends GatewayExchange> {
 export function clientBehind(r: Request): boolean {
   return r.conf['server.stream-response-body'] !== 0 && r.respBody.memoryBytes > RESPONSE_LOW_WATER;
 }
+
+/** What a head parser says of the bytes so far: not complete yet, broken (502), or the head. */
+type HeadParse<H> = { readonly kind: 'more' } | { readonly kind: 'bad'; readonly log: string | null } | H;
+
+/**
+ * A backend's response head read across several reads (lighttpd keeps the bytes in hctx->rb until
+ * the blank line): the parsed head with the bytes it came in, null while it is incomplete (the
+ * socket may read on), or the 502 the request ended with.
+ */
+export class HeadCollector {
+  private held: Buffer | null = null;
+
+  collect<H extends { readonly kind: 'head' }>(
+    r: Request,
+    x: GatewayExchange,
+    end: GatewayEnd,
+    parse: (buf: Buffer) => HeadParse<H>,
+  ): { readonly head: H; readonly buf: Buffer } | HandlerResult | null {
+    const parts = x.take();
+    const buf = this.held === null ? Buffer.concat(parts) : Buffer.concat([this.held, ...parts]);
+    const head = parse(buf);
+    if (head.kind === 'more') {
+      this.held = buf;
+      x.resumeRead();
+      return null;
+    }
+    if (head.kind === 'bad') {
+      if (head.log !== null) r.env.log.error(head.log);
+      return end.fail(502);
+    }
+    this.held = null;
+    return { head, buf };
+  }
+}

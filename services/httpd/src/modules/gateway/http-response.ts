@@ -10,14 +10,14 @@
 import { HandlerResult } from '@libs/plugins';
 import type { Request } from '../../core/request';
 import { ChunkedDecoder } from './chunked-decoder';
-import { clientBehind, type GatewayEnd, type GatewayResponse } from './gateway-response';
+import { clientBehind, HeadCollector, type GatewayEnd, type GatewayResponse } from './gateway-response';
 import type { HeaderRemap } from './header-remap';
 import type { HttpExchange } from './http-exchange';
 import { parseHttpHead } from './http-response-head';
 
 export class HttpResponse implements GatewayResponse<HttpExchange> {
   /** Bytes of the response head received so far. */
-  private head: Buffer | null = null;
+  private readonly head = new HeadCollector();
   /** Response body bytes still due by Content-Length (-1: chunked or up to the close). */
   private remaining = -1;
   private decoder: ChunkedDecoder | null = null;
@@ -94,19 +94,9 @@ export class HttpResponse implements GatewayResponse<HttpExchange> {
 
   /** The response head from what the backend sent; null while it is incomplete. */
   private receiveHead(r: Request, x: HttpExchange, end: GatewayEnd): HandlerResult | null {
-    const parts = x.take();
-    const buf = this.head === null ? Buffer.concat(parts) : Buffer.concat([this.head, ...parts]);
-    const head = parseHttpHead(buf, r.url);
-    if (head.kind === 'more') {
-      this.head = buf;
-      x.resumeRead();
-      return null;
-    }
-    if (head.kind === 'bad') {
-      if (head.log !== null) r.env.log.error(head.log);
-      return end.fail(502);
-    }
-    this.head = null;
+    const got = this.head.collect(r, x, end, (b) => parseHttpHead(b, r.url));
+    if (got === null || typeof got !== 'object') return got;
+    const { head, buf } = got;
     r.status = head.status;
     const remap = this.remap !== null && this.remap.onResponse ? this.remap : null;
     for (let i = 0; i < head.headers.length; i += 2) {
