@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from '@libs/testing';
 import { cpuSeconds, processTree, pssKiB, startPinned, waitForHttp, type Started } from './processes';
+import { takeTurns } from './take-turns';
 import { runWrk, type WrkResult } from './wrk';
 
 export const FPM_WORKERS = 4;
@@ -263,6 +264,7 @@ interface SharedCoreSite {
   readonly port: number;
   readonly fpm: Started;
   readonly nginx: Started;
+  stop(): Promise<void>;
 }
 
 async function startSharedCoreSite(work: string, server: FpmServer): Promise<SharedCoreSite> {
@@ -279,7 +281,15 @@ async function startSharedCoreSite(work: string, server: FpmServer): Promise<Sha
     await fpm.stop();
     throw err;
   }
-  return { port, fpm, nginx };
+  return {
+    port,
+    fpm,
+    nginx,
+    async stop() {
+      await nginx.stop();
+      await fpm.stop();
+    },
+  };
 }
 
 /** One wrk run against a shared-core site, with the CPU time of each process group from /proc. */
@@ -298,32 +308,10 @@ function sharedCoreRound(site: SharedCoreSite, seconds: number): SharedCoreRound
  * once (an idle one costs nothing), warm up, then take turns for SHARED_ROUNDS rounds.
  */
 export async function benchFpmSharedCore(work: string, fpmTs: string, seconds: number): Promise<SharedCoreResults> {
-  const servers = Object.entries(fpmServers(work, fpmTs));
-  const sites = new Map<string, SharedCoreSite | Error>();
-  const results: Record<string, SharedCoreRound[] | Error> = {};
-  try {
-    for (const [label, server] of servers) sites.set(label, await startSharedCoreSite(work, server).catch((err: Error) => err));
-    for (const [label, site] of sites) {
-      if (site instanceof Error) results[label] = site;
-      else runWrk(`http://127.0.0.1:${site.port}/`, { core: 1, seconds: SHARED_WARMUP_SECONDS, connections: 16 });
-    }
-    for (let round = 0; round < SHARED_ROUNDS; round++) {
-      for (const [label, site] of sites) {
-        const rounds = (results[label] ??= []);
-        if (site instanceof Error || rounds instanceof Error) continue;
-        try {
-          rounds.push(sharedCoreRound(site, seconds));
-        } catch (err) {
-          results[label] = err as Error;
-        }
-      }
-    }
-    return results;
-  } finally {
-    for (const site of sites.values()) {
-      if (site instanceof Error) continue;
-      await site.nginx.stop();
-      await site.fpm.stop();
-    }
-  }
+  return takeTurns<SharedCoreSite, SharedCoreRound>({
+    start: Object.entries(fpmServers(work, fpmTs)).map(([label, server]) => [label, () => startSharedCoreSite(work, server)] as const),
+    warmUp: (site) => runWrk(`http://127.0.0.1:${site.port}/`, { core: 1, seconds: SHARED_WARMUP_SECONDS, connections: 16 }),
+    measure: (site) => sharedCoreRound(site, seconds),
+    rounds: SHARED_ROUNDS,
+  });
 }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { freePort } from '@libs/testing';
 import { FPM_WORKERS } from './fpm-bench';
 import { cpuSeconds, processTree, rssKiB, startPinned, waitForHttp, type Started } from './processes';
+import { takeTurns } from './take-turns';
 import { runWrk } from './wrk';
 
 export const STACK_ROUNDS = 3;
@@ -127,6 +128,7 @@ interface Site {
   readonly front: Started;
   /** What wrk asks for: "/" (nginx maps it to the script) or the script's own name. */
   readonly url: string;
+  stop(): Promise<void>;
 }
 
 async function waitForFile(file: string, timeoutMs = 15000): Promise<void> {
@@ -171,7 +173,16 @@ async function startSite(work: string, [front, backend, keepConn]: readonly [Fro
       await started.stop();
       throw err;
     }
-    return { port, fpm, front: started, url };
+    return {
+      port,
+      fpm,
+      front: started,
+      url,
+      async stop() {
+        await started.stop();
+        await fpm.stop();
+      },
+    };
   } catch (err) {
     await fpm.stop();
     throw err;
@@ -250,8 +261,7 @@ export async function benchStackPosts(work: string, bins: { fpmTs: string; httpd
     } catch (err) {
       results[name] = err as Error;
     } finally {
-      await started?.front.stop();
-      await started?.fpm.stop();
+      await started?.stop();
     }
   }
   return results;
@@ -259,33 +269,10 @@ export async function benchStackPosts(work: string, bins: { fpmTs: string; httpd
 
 export async function benchStack(work: string, bins: { fpmTs: string; httpdTs: string }, seconds: number): Promise<StackResults> {
   writeScripts(work);
-  const sites = new Map<string, Site | Error>();
-  const results: Record<string, StackRound[] | Error> = {};
-  try {
-    for (const [i, site] of STACK_SITES.entries()) {
-      sites.set(siteName(...site), await startSite(work, site, i, bins).catch((err: Error) => err));
-    }
-    for (const [name, site] of sites) {
-      if (site instanceof Error) results[name] = site;
-      else runWrk(`http://127.0.0.1:${site.port}${site.url}`, { core: 1, seconds: WARMUP_SECONDS, connections: CONNECTIONS });
-    }
-    for (let r = 0; r < STACK_ROUNDS; r++) {
-      for (const [name, site] of sites) {
-        const rounds = (results[name] ??= []);
-        if (site instanceof Error || rounds instanceof Error) continue;
-        try {
-          rounds.push(round(site, seconds));
-        } catch (err) {
-          results[name] = err as Error;
-        }
-      }
-    }
-    return results;
-  } finally {
-    for (const site of sites.values()) {
-      if (site instanceof Error) continue;
-      await site.front.stop();
-      await site.fpm.stop();
-    }
-  }
+  return takeTurns<Site, StackRound>({
+    start: STACK_SITES.map((site, i) => [siteName(...site), () => startSite(work, site, i, bins)] as const),
+    warmUp: (site) => runWrk(`http://127.0.0.1:${site.port}${site.url}`, { core: 1, seconds: WARMUP_SECONDS, connections: CONNECTIONS }),
+    measure: (site) => round(site, seconds),
+    rounds: STACK_ROUNDS,
+  });
 }

@@ -198,9 +198,11 @@ export async function watch(ctx: ServeContext, start: WatcherStart): Promise<num
     ],
   });
 
-  // STATUS=: workers, connections and the request rate since the last line
+  // STATUS=: workers, connections and the request rate since the last line; without systemd
+  // listening nobody reads it, and the workers are not asked
   let last: { at: number; requests: number } | null = null;
   const statusTimer = setInterval(() => {
+    if (!systemdNotify.enabled) return;
     void gatherReports().then((reports) => {
       const requests = reports.reduce((n, r) => n + r.requests, 0);
       const now = performance.now();
