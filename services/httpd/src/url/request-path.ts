@@ -36,9 +36,11 @@ export function assertNoEncodedControls(target: string): void {
 /**
  * Decodes %XX escapes (a latin1 string of bytes out); invalid escapes ("%zz", a trailing "%2")
  * stay literal like lighttpd's buffer_urldecode_path. "%2F" becomes '/', so it is simplified
- * like any other slash and cannot smuggle "..". A decoded NUL is refused (400).
+ * like any other slash and cannot smuggle "..". A decoded NUL is refused (400); with
+ * `controls` = 'underscore' every decoded control byte becomes '_' instead, as
+ * buffer_urldecode_path does for paths a backend names (X-Sendfile).
  */
-export function urlDecodePath(raw: string): string {
+export function urlDecodePath(raw: string, controls: 'refuse-nul' | 'underscore' = 'refuse-nul'): string {
   let i = raw.indexOf('%');
   if (i === -1) return raw;
   let out = raw.slice(0, i);
@@ -48,8 +50,9 @@ export function urlDecodePath(raw: string): string {
     const lo = hi >= 0 ? hexValue(raw.charCodeAt(i + 2)) : -1;
     if (lo >= 0) {
       const b = hi * 16 + lo;
-      if (b === 0) throw httpErrors.badRequest('%00 in URL path');
-      out += raw.slice(from, i) + String.fromCharCode(b);
+      const control = b < 0x20 || b === 0x7f;
+      if (b === 0 && controls === 'refuse-nul') throw httpErrors.badRequest('%00 in URL path');
+      out += raw.slice(from, i) + (control && controls === 'underscore' ? '_' : String.fromCharCode(b));
       from = i + 3;
       i = raw.indexOf('%', from);
     } else {

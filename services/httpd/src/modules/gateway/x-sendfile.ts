@@ -14,7 +14,7 @@ import { DEFAULT_MIMETYPE } from '../../core/mimetype';
 import { readOpened, type OpenedFile } from '../../core/opened-file';
 import type { Request } from '../../core/request';
 import { SMALL_FILE_LIMIT } from '../../core/stat-cache';
-import { simplifyPath } from '../../url/request-path';
+import { simplifyPath, urlDecodePath } from '../../url/request-path';
 import { cachableStatus } from '../mod-staticfile';
 import type { GatewayHost } from './gateway-config';
 
@@ -29,36 +29,12 @@ function headerAt(h: readonly string[], lower: string): number {
   return -1;
 }
 
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  const l = c | 0x20;
-  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
-}
-
-/** buffer_urldecode_path: %XX decoded, control bytes become '_', invalid escapes stay as they are. */
-function urldecodePath(s: string): string {
-  if (!s.includes('%')) return s;
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const hi = s[i] === '%' ? hexValue(s.charCodeAt(i + 1)) : -1;
-    const lo = hi >= 0 ? hexValue(s.charCodeAt(i + 2)) : -1;
-    if (lo < 0) {
-      out += s[i];
-      continue;
-    }
-    const b = hi * 16 + lo;
-    out += b >= 32 && b !== 127 ? String.fromCharCode(b) : '_';
-    i += 2;
-  }
-  return out;
-}
-
 /**
  * The path a backend named, as lighttpd prepares it: url-decoded, valid UTF-8 (else null),
  * simplified, lower-cased under server.force-lowercase-filenames. Values are latin1 strings of bytes.
  */
 function preparePath(r: Request, value: string): string | null {
-  const decoded = urldecodePath(value);
+  const decoded = urlDecodePath(value, 'underscore');
   if (!isUtf8(Buffer.from(decoded, 'latin1'))) return null;
   // buffer_path_simplify; a relative path is opened relative to the working directory as upstream's
   const simple = decoded === '' ? '' : decoded.startsWith('/') ? simplifyPath(decoded) : decoded;
@@ -129,7 +105,7 @@ async function sendFile(r: Request, path: string): Promise<void> {
 async function xSendfile(r: Request, value: string, docroots: readonly string[]): Promise<void> {
   const path = preparePath(r, value);
   if (path === null) {
-    r.env.log.error(`X-Sendfile invalid UTF-8 after url-decode: ${urldecodePath(value)}`);
+    r.env.log.error(`X-Sendfile invalid UTF-8 after url-decode: ${urlDecodePath(value, 'underscore')}`);
     if (r.status < 400) r.status = 502;
     return;
   }
@@ -169,7 +145,7 @@ async function xSendfile2(r: Request, value: string, docroots: readonly string[]
     pos = end;
     const path = preparePath(r, raw);
     if (path === null) {
-      r.env.log.error(`X-Sendfile2 invalid UTF-8 after url-decode: ${urldecodePath(raw)}`);
+      r.env.log.error(`X-Sendfile2 invalid UTF-8 after url-decode: ${urlDecodePath(raw, 'underscore')}`);
       r.status = 502;
       return;
     }
