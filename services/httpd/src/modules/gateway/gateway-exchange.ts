@@ -5,7 +5,8 @@
 // that the 1-second trigger can end it past connect-, read- or write-timeout. Bytes go out as they
 // are; a protocol that frames them (FastCGI records, a chunked proxy body) overrides writeBody,
 // endBody and receive.
-import net from 'node:net';
+import type net from 'node:net';
+import { connectBackend, corkUntilTurnEnds, setBackendReader } from './backend-socket';
 import { monotonicSecs, type BackendRequest } from './backend-state';
 import { connectErrorText } from './connect-error';
 import type { GatewayHost } from './gateway-config';
@@ -43,13 +44,6 @@ export class GatewayExchange implements BackendRequest {
   private readonly reused: boolean;
   /** Bytes received from the backend on this exchange. */
   private bytesReceived = 0;
-  /** Writes are being gathered until the end of this turn. */
-  private corked = false;
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket.uncork();
-  };
-
   /**
    * `kept`: a kept-alive connection from an earlier request (keep-conn) instead of a new one; if the
    * backend turns out to have closed it, `lostKept` says so and the request may go out again.
@@ -59,12 +53,13 @@ export class GatewayExchange implements BackendRequest {
     kept: net.Socket | null = null,
   ) {
     this.reused = kept !== null;
-    this.socket = kept ?? (host.socketPath !== null ? net.connect({ path: host.socketPath }) : net.connect({ host: host.host, port: host.port }));
+    this.socket = kept ?? connectBackend(host);
     if (kept !== null) {
       this.connected = true;
       this.writeTs = this.readTs = monotonicSecs();
     }
-    this.socket.on('connect', this.onConnect).on('data', this.onData).on('drain', this.onDrain);
+    setBackendReader(this.socket, this.onData);
+    this.socket.on('connect', this.onConnect).on('drain', this.onDrain);
     this.socket.on('end', this.onEnd).on('error', this.onError).on('close', this.onClose);
   }
 
@@ -74,6 +69,7 @@ export class GatewayExchange implements BackendRequest {
     this.notify();
   };
 
+  /** `d` is borrowed (backend-socket.ts): what is kept of it is copied by push. */
   private readonly onData = (d: Buffer): void => {
     this.readTs = monotonicSecs();
     this.bytesReceived += d.length;
@@ -121,7 +117,7 @@ export class GatewayExchange implements BackendRequest {
     if (this.closed || this.eof || this.failed || this.timedOut !== null || this.socket.destroyed) return null;
     this.closed = true;
     const s = this.socket;
-    s.off('connect', this.onConnect).off('data', this.onData).off('drain', this.onDrain);
+    s.off('connect', this.onConnect).off('drain', this.onDrain);
     s.off('end', this.onEnd).off('error', this.onError).off('close', this.onClose);
     s.resume();
     return s;
@@ -137,9 +133,9 @@ export class GatewayExchange implements BackendRequest {
     // raw bytes: nothing is pending a decoder
   }
 
-  /** Response bytes for the request to take. */
+  /** Response bytes for the request to take; `data` may be a view of the read buffer: kept as a copy. */
   protected push(data: Buffer): void {
-    this.in.push(data);
+    this.in.push(Buffer.from(data));
     this.received += data.length;
   }
 
@@ -201,11 +197,7 @@ export class GatewayExchange implements BackendRequest {
     if (this.closed || data.length === 0) return;
     const waiting = this.socket.writableNeedDrain;
     this.bytesSent += data.length;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
+    corkUntilTurnEnds(this.socket);
     this.socket.write(data);
     // write_ts restarts when the socket starts waiting to write (FDEVENT_OUT added)
     if (!waiting && this.socket.writableNeedDrain) this.writeTs = monotonicSecs();

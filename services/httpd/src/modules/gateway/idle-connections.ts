@@ -3,6 +3,7 @@
 // backend closes or writes to while idle is dropped. Idle connections do not keep the process
 // alive (unref'd), and at most MAX_IDLE per backend are kept: more go back closed.
 import type net from 'node:net';
+import { setBackendReader } from './backend-socket';
 
 /** Idle connections kept per backend (nginx's `keepalive 32`). */
 const MAX_IDLE = 32;
@@ -20,7 +21,7 @@ export class IdleConnections {
     const list = this.idle.get(backend);
     const entry = list?.pop();
     if (entry === undefined) return null;
-    entry.socket.off('data', entry.drop).off('end', entry.drop).off('error', entry.drop).off('close', entry.drop);
+    entry.socket.off('end', entry.drop).off('error', entry.drop).off('close', entry.drop);
     entry.socket.ref();
     return entry.socket;
   }
@@ -41,7 +42,8 @@ export class IdleConnections {
         socket.destroy();
       },
     };
-    socket.on('data', entry.drop).on('end', entry.drop).on('error', entry.drop).on('close', entry.drop);
+    setBackendReader(socket, entry.drop);
+    socket.on('end', entry.drop).on('error', entry.drop).on('close', entry.drop);
     socket.unref();
     list.push(entry);
     this.idle.set(backend, list);
