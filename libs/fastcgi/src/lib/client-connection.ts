@@ -32,11 +32,11 @@ export interface EncodeRequestOptions {
   paramsEncoding?: ParamsEncoding;
 }
 
-/** BEGIN_REQUEST, PARAMS (ended) and, when stdin is given, STDIN (ended), as one writev array. */
-export function encodeRequest(requestId: number, options: EncodeRequestOptions): Buffer[] {
+/** BEGIN_REQUEST, PARAMS (ended, in `paramsEncoding`) and, when stdin is given, STDIN (ended), as one writev array. */
+export function encodeRequest(requestId: number, options: EncodeRequestOptions, paramsEncoding = options.paramsEncoding): Buffer[] {
   const flags = options.keepConn === false ? 0 : FCGI_KEEP_CONN;
   const out = [encodeBeginRequest(requestId, options.role ?? FCGI_RESPONDER, flags)];
-  for (const b of encodeParams(requestId, options.params, options.paramsEncoding)) out.push(b);
+  for (const b of encodeParams(requestId, options.params, paramsEncoding)) out.push(b);
   if (options.stdin !== undefined) {
     const body = typeof options.stdin === 'string' ? Buffer.from(options.stdin) : options.stdin;
     for (const b of encodeStream(FCGI_STDIN, requestId, body)) out.push(b);
@@ -123,7 +123,7 @@ export class FastcgiClient {
     while (this.requests.has(id)) id++;
     const request = new FastcgiClientRequest(id, options, this);
     this.requests.set(id, request);
-    this.options.write(encodeRequest(id, { paramsEncoding: this.options.paramsEncoding, ...options }));
+    this.options.write(encodeRequest(id, options, options.paramsEncoding ?? this.options.paramsEncoding));
     return request;
   }
 

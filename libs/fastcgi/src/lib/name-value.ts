@@ -76,22 +76,33 @@ function writeLength(buf: Buffer, offset: number, n: number): number {
   return offset + 4;
 }
 
-/** Encode pairs into one contiguous body (two passes: measure, then write into one Buffer). */
+/** Byte lengths of the pairs being encoded, name and value alternating: kept between calls (no allocation per request). */
+const lengths: number[] = [];
+
+/**
+ * Encode pairs into one contiguous body: one pass measures, the second writes into one Buffer.
+ * This runs for every proxied request: no array per pair.
+ */
 export function encodeNameValuePairs(pairs: NameValueInput, encoding: ParamsEncoding = 'utf8'): Buffer {
-  const items: Array<[string, string | Uint8Array, number, number]> = [];
+  const list = Array.isArray(pairs) ? (pairs as ReadonlyArray<readonly [string, string | Uint8Array]>) : [...toEntries(pairs)];
   let total = 0;
-  for (const [name, value] of toEntries(pairs)) {
+  for (let i = 0; i < list.length; i++) {
+    const [name, value] = list[i] as readonly [string, string | Uint8Array];
     const nameLen = byteLengthOf(name, encoding);
     const valueLen = typeof value === 'string' ? byteLengthOf(value, encoding) : value.byteLength;
     if (nameLen > MAX_NV_LENGTH || valueLen > MAX_NV_LENGTH) {
       throw errors.params(`pair ${name} is longer than 2^31-1 bytes`);
     }
-    items.push([name, value, nameLen, valueLen]);
+    lengths[2 * i] = nameLen;
+    lengths[2 * i + 1] = valueLen;
     total += lengthSize(nameLen) + lengthSize(valueLen) + nameLen + valueLen;
   }
   const buf = Buffer.allocUnsafe(total);
   let off = 0;
-  for (const [name, value, nameLen, valueLen] of items) {
+  for (let i = 0; i < list.length; i++) {
+    const [name, value] = list[i] as readonly [string, string | Uint8Array];
+    const nameLen = lengths[2 * i] as number;
+    const valueLen = lengths[2 * i + 1] as number;
     off = writeLength(buf, off, nameLen);
     off = writeLength(buf, off, valueLen);
     writeString(buf, off, name, nameLen, encoding);

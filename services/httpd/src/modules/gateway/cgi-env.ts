@@ -27,6 +27,24 @@ export function cgiVarName(name: string, prefix: string): string {
   return out;
 }
 
+/**
+ * HTTP_* names of the request headers met so far: the same few dozen names come on every request,
+ * and the same string for the same header lets a repeated header be found by identity.
+ */
+const headerVarNames = new Map<string, string>();
+const HEADER_VAR_NAMES_MAX = 256;
+/** Above this many request headers, repeated ones are found through a Map rather than a scan. */
+const MANY_HEADERS = 16;
+
+function headerVarName(name: string): string {
+  let varName = headerVarNames.get(name);
+  if (varName === undefined) {
+    varName = name === 'content-type' ? 'CONTENT_TYPE' : cgiVarName(name, 'HTTP_');
+    if (headerVarNames.size < HEADER_VAR_NAMES_MAX) headerVarNames.set(name, varName);
+  }
+  return varName;
+}
+
 /** buffer_copy_path_len2: two path parts joined by exactly one slash. */
 function joinPath(a: string, b: string): string {
   if (a.endsWith('/')) a = a.slice(0, -1);
@@ -86,22 +104,25 @@ export function cgiEnvironment(r: Request, host: CgiOptions, contentLength: numb
   env.push(['REMOTE_ADDR', unmapped(r.remoteIp)]);
   env.push(['REMOTE_PORT', String(r.remotePort)]);
   const h = r.head.headers;
-  const seen = new Map<string, number>();
+  const firstHeader = env.length;
+  // lighttpd keeps one entry per header, repeated lines joined with ", ": a request's few headers
+  // are scanned for an earlier one (no Map per request), a long list is indexed
+  const seen = h.length > 2 * MANY_HEADERS ? new Map<string, number>() : null;
   for (let i = 0; i + 1 < h.length; i += 2) {
     const name = h[i] as string;
     const value = h[i + 1] as string;
     if (value === '') continue;
     // httpoxy: a client's Proxy: header must never become HTTP_PROXY (https://httpoxy.org/)
     if (name === 'proxy') continue;
-    const varName = name === 'content-type' ? 'CONTENT_TYPE' : cgiVarName(name, 'HTTP_');
-    // lighttpd keeps one entry per header, repeated lines joined with ", "
-    const at = seen.get(varName);
-    if (at !== undefined) {
-      const entry = env[at] as [string, string];
-      entry[1] += ', ' + value;
+    const varName = headerVarName(name);
+    let at: number;
+    if (seen !== null) at = seen.get(varName) ?? env.length;
+    else for (at = firstHeader; at < env.length && (env[at] as [string, string])[0] !== varName; ) at++;
+    if (at < env.length) {
+      (env[at] as [string, string])[1] += ', ' + value;
       continue;
     }
-    seen.set(varName, env.length);
+    seen?.set(varName, env.length);
     env.push([varName, value]);
   }
   // r->env (an authorizer's Variable-* headers), after the request headers as http_cgi_headers sends them
