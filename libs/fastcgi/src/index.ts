@@ -49,3 +49,4 @@ export {
   type FastcgiResponse,
   type FastcgiClientConnectionOptions,
 } from './lib/socket-adapter';
+export { readIntoBuffer } from './lib/borrowed-reads';

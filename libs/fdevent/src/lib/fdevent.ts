@@ -23,6 +23,11 @@ export interface FdEventOptions {
   readonly trigger?: Trigger;
   /** A connection was accepted and registered; the HTTP layer takes it from here. */
   readonly onConnection: (conn: Connection, serverSocket: ServerSocket) => void;
+  /**
+   * The socket a connection reads and writes, made from the accepted one before anything listens
+   * on it (the HTTP layer reads into its own buffer this way); default: the accepted socket.
+   */
+  readonly takeAccepted?: (accepted: net.Socket) => net.Socket;
 }
 
 export class FdEvent {
@@ -125,7 +130,8 @@ export class FdEvent {
     return this.accept(socket, s);
   }
 
-  private accept(socket: net.Socket, s: ServerSocket): Connection {
+  private accept(accepted: net.Socket, s: ServerSocket): Connection {
+    const socket = this.options.takeAccepted?.(accepted) ?? accepted;
     const conn = new Connection(this.nextId++, socket, this.trigger, s.budget);
     Object.assign(conn.limits, this.limits);
     this.registry.add(conn);

@@ -16,7 +16,7 @@ export interface OpenServerSocketsOptions {
   /** server.systemd-socket-activation: when false (lighttpd's default) inherited fds are ignored. */
   readonly systemdSocketActivation?: boolean;
   /** Options for every listener (an HTTP server wants allowHalfOpen, so a half-closed client still gets its responses). */
-  readonly serverOptions?: Pick<net.ServerOpts, 'allowHalfOpen' | 'noDelay'>;
+  readonly serverOptions?: Pick<net.ServerOpts, 'allowHalfOpen' | 'noDelay' | 'pauseOnConnect'>;
   readonly log: ServiceLog;
 }
 

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import { IoPhase, type Connection, type ConnectionHandler, type TimeoutKind } from '@libs/fdevent';
 import type { ModuleConfig } from '@libs/plugins';
+import { readClient } from './client-reads';
 import { ChunkQueue, FilePart, type Chunk } from '../core/chunk-queue';
 import { coreConfig, type CoreConfig } from '../core/core-config';
 import { defaultErrorPage } from '../core/error-page';
@@ -117,7 +118,7 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     this.remoteIp = socket.remoteAddress ?? '';
     this.startTs = conn.connectionStart;
     socket.setNoDelay(true);
-    socket.on('data', this.onData);
+    readClient(socket, this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('drain', this.onWritable);
@@ -203,21 +204,24 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     if (this.bodyBytes === 0 && this.parser.bufferedBytes === 0) this.conn.write(CONTINUE_100);
   };
 
+  /** `chunk` is borrowed (client-reads.ts): what is kept of it beyond this call is copied. */
   private readonly onData = (chunk: Buffer): void => {
     this.conn.markRead();
     if (this.closing) return;
     if (this.tunnel) {
-      this.tunnelIn(this.current as HttpRequest, chunk);
+      this.tunnelIn(this.current as HttpRequest, Buffer.from(chunk));
       return;
     }
     if (this.current !== null && !this.inBody) {
       // a pipelined request: kept until the current response is done
-      this.input.push(chunk);
+      this.input.push(Buffer.from(chunk));
       this.inputBytes += chunk.length;
       if (this.inputBytes > MAX_PENDING_INPUT) this.conn.socket.pause();
       return;
     }
     this.feed(chunk);
+    // an unfinished head or the start of the next request stays with the parser
+    this.parser.ownInput();
   };
 
   private readonly onEnd = (): void => {
@@ -284,7 +288,7 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
       const r = this.current;
       if (r !== null && this.inBody && this.bodyFull(r)) {
         // the handler has not taken what is queued: read no further until it does
-        if (input !== undefined) this.input.unshift(input);
+        if (input !== undefined) this.input.unshift(Buffer.from(input));
         this.conn.socket.pause();
         return;
       }
@@ -374,7 +378,7 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
       else this.conn.socket.destroy();
       return false;
     }
-    r.reqBody.append(data);
+    r.reqBody.append(Buffer.from(data));
     if (r.bodyWanted && r.conf['server.stream-request-body'] === 0) {
       try {
         this.spillFor(r).spill(r.reqBody);
@@ -402,7 +406,7 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
   private enterTunnel(r: HttpRequest): void {
     this.tunnel = true;
     this.inBody = true;
-    const rest = this.parser.takeBuffered();
+    const rest = Buffer.from(this.parser.takeBuffered());
     const input = this.input;
     this.input = [];
     this.inputBytes = 0;

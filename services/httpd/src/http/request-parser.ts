@@ -204,6 +204,16 @@ export class RequestParser {
     return rest;
   }
 
+  /**
+   * The input given to execute() may be a read buffer used again for the next read: the bytes not
+   * consumed yet are copied (and nothing is held once everything was consumed).
+   */
+  ownInput(): void {
+    // what the parser keeps of a head in progress counts from pos, as append() relies on too
+    this.buf = this.pos >= this.buf.length ? EMPTY : Buffer.from(this.buf.subarray(this.pos));
+    this.pos = 0;
+  }
+
   /** true while a message is in progress (head partly read, or body not finished). */
   get inMessage(): boolean {
     return this.state !== S_HEAD || this.lineEnds.length > 0 || this.scanFrom > 0;

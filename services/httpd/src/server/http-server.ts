@@ -16,6 +16,7 @@ import {
 import type { ServiceLog } from '@libs/log';
 import { ConfigConditions, HandlerResult, ModuleConfig, PluginDispatcher, REQUEST_HOOKS, type RequestConditions, type RequestHook } from '@libs/plugins';
 import type { Condition, ConfigTree, TypedValue, ValidationResult } from '../config';
+import { takeAcceptedIntoBuffer } from '../connection/client-reads';
 import { H1Connection, type ConnectionOwner } from '../connection/h1-connection';
 import { CORE_REQUEST_DIRECTIVES, coreConfig, type CoreConfig } from '../core/core-config';
 import type { ConnectionView, HttpPlugin, ServerView } from '../core/plugin';
@@ -130,6 +131,7 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
         kbytesPerSecond: g['connection.kbytes-per-second'],
       },
       onConnection: (conn, s) => this.accept(conn, s),
+      takeAccepted: takeAcceptedIntoBuffer,
     });
     const trigger = this.fdevent.trigger;
     this.statCache = new StatCache(statEngine, () => trigger.now);
@@ -248,7 +250,8 @@ export class HttpServer implements ConnectionOwner, RequestEnv, ServerView {
       sockets: options.sockets.filter((c) => !kept.some((s) => s.config?.address === c.address)),
       inherited: options.inherited ?? [],
       systemdSocketActivation: activation,
-      serverOptions: { allowHalfOpen: true, noDelay: true },
+      // accepted sockets do not read until takeAcceptedIntoBuffer moved them to its buffer
+      serverOptions: { allowHalfOpen: true, noDelay: true, pauseOnConnect: true },
       log: this.log,
     });
     options.reuse?.release();
