@@ -130,7 +130,7 @@ function medianRound(rounds: readonly SharedCoreRound[]): SharedCoreRound | unde
 }
 
 function printStack(results: StackResults, seconds: number): void {
-  process.stdout.write(`\nweb server and FastCGI server sharing core 0, wrk on core 1 (a one-box site), pm static with ${FPM_WORKERS} workers, unix socket\n`);
+  process.stdout.write(`\nweb server and FastCGI server sharing core 0, wrk on core 1 (a one-box site), pm static with ${FPM_WORKERS} workers (or as named), unix socket\n`);
   process.stdout.write(`  (${STACK_ROUNDS} rounds of ${seconds} s, the sites taking turns; median round; CPU us per request on core 0)\n`);
   const median = (name: string): number | undefined => {
     const rounds = results[name];
@@ -141,7 +141,7 @@ function printStack(results: StackResults, seconds: number): void {
   const best = Math.max(nginxPhp ?? 0, median('lighttpd -> php8.2-fpm') ?? 0);
   for (const [name, rounds] of Object.entries(results)) {
     if (rounds instanceof Error) {
-      process.stdout.write(`    ${name.padEnd(36)} failed: ${rounds.message}\n`);
+      process.stdout.write(`    ${name.padEnd(42)} failed: ${rounds.message}\n`);
       continue;
     }
     const m = median(name) ?? 0;
@@ -149,7 +149,7 @@ function printStack(results: StackResults, seconds: number): void {
     const ratios = [best > 0 ? `${fmt(m / best, 2)}x the better PHP stack` : '', nginxPhp ? `${fmt(m / nginxPhp, 2)}x nginx -> php-fpm` : ''].filter(Boolean).join(', ');
     const faults = rounds.reduce((n, r) => n + r.faults, 0);
     process.stdout.write(
-      `    ${name.padEnd(36)} ${fmt(m).padStart(9)} req/s  ${fmt(us, 1).padStart(6)} us  ${ratios}   rounds: ${rounds.map((r) => fmt(r.requestsPerSec)).join(', ')}${faults > 0 ? ` (${faults} faults)` : ''}\n`,
+      `    ${name.padEnd(42)} ${fmt(m).padStart(9)} req/s  ${fmt(us, 1).padStart(6)} us  ${ratios}   rounds: ${rounds.map((r) => fmt(r.requestsPerSec)).join(', ')}${faults > 0 ? ` (${faults} faults)` : ''}\n`,
     );
   }
 }
@@ -159,11 +159,11 @@ function printStackPosts(results: PostResults): void {
   process.stdout.write('  (nginx: fastcgi_request_buffering on/off; lighttpd and httpd-ts: server.stream-request-body = 0 (temp files) / 2)\n');
   for (const [name, r] of Object.entries(results)) {
     if (r instanceof Error) {
-      process.stdout.write(`    ${name.padEnd(36)} failed: ${r.message}\n`);
+      process.stdout.write(`    ${name.padEnd(42)} failed: ${r.message}\n`);
       continue;
     }
     const cells = r.map((p) => `${fmt(p.mibPerSec, 1).padStart(7)} MiB/s (front peak RSS ${fmt(p.frontPeakRssMiB, 1)} MiB)`).join('   ');
-    process.stdout.write(`    ${name.padEnd(36)} ${cells}\n`);
+    process.stdout.write(`    ${name.padEnd(42)} ${cells}\n`);
   }
 }
 

@@ -2,7 +2,7 @@
 // httpd-ts -> fpm-ts, and the crossings nginx -> fpm-ts, lighttpd -> fpm-ts, httpd-ts -> php-fpm.
 // Every site's web server and FastCGI server run on core 0, wrk on core 1 (issue "Gateways",
 // Performance). A PHP "hello" page and a JavaScript "hello" handler; pm static with FPM_WORKERS
-// workers on a unix socket. All sites are up at once (an idle one costs nothing) and take turns
+// workers (fpm-ts also with one) on a unix socket. All sites are up at once (an idle one costs nothing) and take turns
 // for STACK_ROUNDS rounds, so the noise of a shared machine falls on all alike. FastCGI connections:
 // nginx keeps them open (keepalive), lighttpd 1.4 opens one per request, httpd-ts is measured both
 // ways (its keep-conn host key on and off). keep-conn is not used towards php-fpm: a php-fpm child
@@ -43,20 +43,39 @@ export const POST_BYTES = 100 * 1024 * 1024;
 type Front = 'nginx' | 'lighttpd' | 'httpd-ts';
 type Backend = 'php8.2-fpm' | 'fpm-ts';
 
-/** The sites measured, in print order: the two targets' references first; true: keep-conn. */
-export const STACK_SITES: ReadonlyArray<readonly [Front, Backend, boolean]> = [
-  ['nginx', 'php8.2-fpm', false],
-  ['lighttpd', 'php8.2-fpm', false],
-  ['httpd-ts', 'fpm-ts', true],
-  ['httpd-ts', 'fpm-ts', false],
-  ['nginx', 'fpm-ts', false],
-  ['lighttpd', 'fpm-ts', false],
-  ['httpd-ts', 'php8.2-fpm', false],
+/** One site: its front, its FastCGI server with `workers` (pm static), and keep-conn (httpd-ts only). */
+export interface StackSite {
+  readonly front: Front;
+  readonly backend: Backend;
+  readonly keepConn: boolean;
+  readonly workers: number;
+}
+
+const site = (front: Front, backend: Backend, keepConn = false, workers = FPM_WORKERS): StackSite => ({ front, backend, keepConn, workers });
+
+/**
+ * The sites measured, in print order: the two targets' references first. fpm-ts also runs with one
+ * worker: a JavaScript worker serves its connections concurrently (a php-fpm child serves one), so
+ * one worker per core is how it is meant to run on a one-core host; the issue measured both.
+ */
+export const STACK_SITES: readonly StackSite[] = [
+  site('nginx', 'php8.2-fpm'),
+  site('lighttpd', 'php8.2-fpm'),
+  site('httpd-ts', 'fpm-ts', true),
+  site('httpd-ts', 'fpm-ts', true, 1),
+  site('httpd-ts', 'fpm-ts'),
+  site('nginx', 'fpm-ts'),
+  site('nginx', 'fpm-ts', false, 1),
+  site('lighttpd', 'fpm-ts'),
+  site('httpd-ts', 'php8.2-fpm'),
 ];
 
-export const siteName = (front: Front, backend: Backend, keepConn: boolean): string => `${front} -> ${backend}${keepConn ? ' (keep-conn)' : ''}`;
+export function siteName(s: StackSite): string {
+  const notes = [...(s.workers === FPM_WORKERS ? [] : [`${s.workers} worker${s.workers === 1 ? '' : 's'}`]), ...(s.keepConn ? ['keep-conn'] : [])];
+  return `${s.front} -> ${s.backend}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
+}
 
-function poolConf(work: string, name: string): string {
+function poolConf(work: string, name: string, workers: number): string {
   return `[global]
 error_log = ${work}/${name}-error.log
 pid = ${work}/${name}.pid
@@ -66,7 +85,7 @@ user = nobody
 listen = ${work}/${name}.sock
 listen.mode = 0666
 pm = static
-pm.max_children = ${FPM_WORKERS}
+pm.max_children = ${workers}
 php_admin_value[post_max_size] = 0
 `;
 }
@@ -139,8 +158,8 @@ async function waitForFile(file: string, timeoutMs = 15000): Promise<void> {
   }
 }
 
-function startBackend(backend: Backend, work: string, name: string, fpmTs: string): Started {
-  fs.writeFileSync(path.join(work, `${name}.conf`), poolConf(work, name));
+function startBackend(backend: Backend, workers: number, work: string, name: string, fpmTs: string): Started {
+  fs.writeFileSync(path.join(work, `${name}.conf`), poolConf(work, name, workers));
   const conf = path.join(work, `${name}.conf`);
   return backend === 'php8.2-fpm'
     ? startPinned(name, 0, '/usr/sbin/php-fpm8.2', ['-F', '-R', '-y', conf])
@@ -153,11 +172,11 @@ function startFront(front: Front, conf: string, httpdTs: string): Started {
   return startPinned(front, 0, process.execPath, [httpdTs, '-D', '-f', conf]);
 }
 
-async function startSite(work: string, [front, backend, keepConn]: readonly [Front, Backend, boolean], index: number, bins: { fpmTs: string; httpdTs: string }): Promise<Site> {
+async function startSite(work: string, { front, backend, keepConn, workers }: StackSite, index: number, bins: { fpmTs: string; httpdTs: string }): Promise<Site> {
   const name = `site${index}-${backend}`;
   const socket = path.join(work, `${name}.sock`);
   fs.rmSync(socket, { force: true });
-  const fpm = startBackend(backend, work, name, bins.fpmTs);
+  const fpm = startBackend(backend, workers, work, name, bins.fpmTs);
   try {
     await waitForFile(socket);
     const port = await freePort();
@@ -248,13 +267,15 @@ function writeScripts(work: string): void {
 export async function benchStackPosts(work: string, bins: { fpmTs: string; httpdTs: string }): Promise<PostResults> {
   writeScripts(work);
   const results: Record<string, PostResult[] | Error> = {};
+  // a POST is one request: the worker count does not matter to it
   for (const [i, site] of STACK_SITES.entries()) {
-    const name = siteName(...site);
+    if (site.workers !== FPM_WORKERS) continue;
+    const name = siteName(site);
     let started: Site | undefined;
     try {
       started = await startSite(work, site, 100 + i, bins);
-      const ext = site[1] === 'php8.2-fpm' ? '.php' : '.js';
-      const paths = site[0] === 'nginx' ? ['/upload', '/streamed/upload'] : [`/upload${ext}`, `/streamed/upload${ext}`];
+      const ext = site.backend === 'php8.2-fpm' ? '.php' : '.js';
+      const paths = site.front === 'nginx' ? ['/upload', '/streamed/upload'] : [`/upload${ext}`, `/streamed/upload${ext}`];
       const out: PostResult[] = [];
       for (const p of paths) out.push(await post(started, p));
       results[name] = out;
@@ -270,7 +291,7 @@ export async function benchStackPosts(work: string, bins: { fpmTs: string; httpd
 export async function benchStack(work: string, bins: { fpmTs: string; httpdTs: string }, seconds: number): Promise<StackResults> {
   writeScripts(work);
   return takeTurns<Site, StackRound>({
-    start: STACK_SITES.map((site, i) => [siteName(...site), () => startSite(work, site, i, bins)] as const),
+    start: STACK_SITES.map((s, i) => [siteName(s), () => startSite(work, s, i, bins)] as const),
     warmUp: (site) => runWrk(`http://127.0.0.1:${site.port}${site.url}`, { core: 1, seconds: WARMUP_SECONDS, connections: CONNECTIONS }),
     measure: (site) => round(site, seconds),
     rounds: STACK_ROUNDS,
