@@ -22,6 +22,25 @@ describe('RequestParser', () => {
     expect(r.headers).toEqual(['host', 'WWW.Example.COM.:8080', 'x-thing', 'v 1']);
   });
 
+  it('keeps an unfinished head and the next request across reads into one reused buffer (ownInput)', () => {
+    const p = new RequestParser({});
+    const readBuffer = Buffer.alloc(64);
+    const read = (text: string): Buffer => readBuffer.subarray(0, readBuffer.write(text, 'latin1'));
+    // a GET, then the first half of the next head: the parser must not keep a view of readBuffer
+    expect(p.execute(read('GET /one HTTP/1.1\r\nHost: a\r\n\r\nGET /tw'))).toBe(ParseStatus.HeadComplete);
+    expect((p.request as RequestHead).uri).toBe('/one');
+    expect(p.execute()).toBe(ParseStatus.MessageComplete);
+    expect(p.execute()).toBe(ParseStatus.NeedMore);
+    p.ownInput();
+    readBuffer.fill('X');
+    expect(p.execute(read('o HTTP/1.1\r\nHo'))).toBe(ParseStatus.NeedMore);
+    p.ownInput();
+    readBuffer.fill('Y');
+    expect(p.execute(read('st: b\r\n\r\n'))).toBe(ParseStatus.HeadComplete);
+    expect(p.request).toMatchObject({ uri: '/two', host: 'b' });
+    expect(p.bufferedBytes).toBe(0);
+  });
+
   it('decides keep-alive like lighttpd: 1.1 default on, 1.0 default off, Connection overrides', () => {
     expect(head('GET / HTTP/1.1\r\nHost: a\r\n\r\n').keepAlive).toBe(true);
     expect(head('GET / HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n').keepAlive).toBe(false);
