@@ -186,9 +186,9 @@ peers('GET, a 50 MiB POST (whole and streamed, md5 by PHP, RSS bounded), PATH_IN
   const [hello] = await same('GET', '/hello.php?name=php');
   expect(hello.status).toBe(200);
   expect(hello.body.toString()).toBe('hello php\n');
-  // HEAD: httpd-ts says "Content-Length: 0" for the empty body PHP sends, lighttpd leaves the length out
-  const [head] = await same('HEAD', '/hello.php', undefined, {}, ['content-length']);
-  expect([head.status, head.headers['accept-ranges']]).toEqual([200, 'bytes']);
+  // HEAD: PHP sends no body, and no length is made up for it (lighttpd's answer has none either)
+  const [head] = await same('HEAD', '/hello.php');
+  expect([head.status, head.headers['accept-ranges'], head.headers['content-length']]).toEqual([200, 'bytes', undefined]);
 
   // Range on a PHP answer the engine buffered to its end (server.stream-response-body = 0), as lighttpd does
   const [ranged] = await same('GET', '/hello.php?name=php', undefined, { Range: 'bytes=0-4' });

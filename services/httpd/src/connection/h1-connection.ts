@@ -498,11 +498,15 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     this.lastChunkSent = false;
     const body = r.respBody;
     if (r.wireKey !== null && body.finished && this.writeCached(r, keepAlive)) return;
+    // lighttpd http_response_write_prepare: a finished answer's length is sent, except an empty
+    // one to HEAD (a backend sends HEAD no body: its GET's length is unknown)
+    const emptyHead = head.method === 'HEAD' && body.finished && body.length === 0 && !r.tunnel;
     const rh = serializeResponseHead({
       status: r.status,
       httpVersion: head.httpVersion,
       headers: r.responseHeaders,
-      ...(body.finished && !r.tunnel ? { contentLength: body.length } : {}),
+      ...(body.finished && !r.tunnel && !emptyHead ? { contentLength: body.length } : {}),
+      bodiless: emptyHead,
       keepAlive,
       serverTag: conf['server.tag'],
       date: r.env.httpDate,

@@ -23,6 +23,8 @@ export interface ResponseHeadInit {
    * chunks, the body's bytes go out as they are and the connection closes after them.
    */
   tunnel?: boolean;
+  /** no body and no length for it (an empty, finished answer to HEAD: the GET's length is unknown). */
+  bodiless?: boolean;
 }
 
 export type BodyFraming = 'none' | 'length' | 'chunked' | 'close';
@@ -45,7 +47,7 @@ export function serializeResponseHead(init: ResponseHeadInit): ResponseHead {
   if (init.tunnel === true) {
     framing = 'close';
     keepAlive = false;
-  } else if (statusHasNoBody(status)) framing = 'none';
+  } else if (statusHasNoBody(status) || init.bodiless === true) framing = 'none';
   else if (init.contentLength !== undefined) framing = 'length';
   else if (httpVersion === 11) framing = 'chunked';
   else {
