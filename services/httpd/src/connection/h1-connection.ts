@@ -498,9 +498,10 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     this.lastChunkSent = false;
     const body = r.respBody;
     if (r.wireKey !== null && body.finished && this.writeCached(r, keepAlive)) return;
-    // lighttpd http_response_write_prepare: a finished answer's length is sent, except an empty
-    // one to HEAD (a backend sends HEAD no body: its GET's length is unknown)
-    const emptyHead = head.method === 'HEAD' && body.finished && body.length === 0 && !r.tunnel;
+    // lighttpd http_response_write_prepare: a finished answer's length is sent, but not for HEAD
+    // when it is empty (a backend sends HEAD no body: the GET's length is unknown) or the backend's
+    // own Content-Length is there (passed on for HEAD only, gateway/response-head.ts)
+    const emptyHead = head.method === 'HEAD' && body.finished && !r.tunnel && (body.length === 0 || hasHeader(r.responseHeaders, 'content-length'));
     const rh = serializeResponseHead({
       status: r.status,
       httpVersion: head.httpVersion,
@@ -756,4 +757,10 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     if (this.conn.socket.isPaused()) this.conn.socket.resume();
     this.feed(input.length === 0 ? undefined : input.length === 1 ? input[0] : Buffer.concat(input));
   }
+}
+
+/** Whether `headers` (flat name, value pairs) has one named `lower` in any spelling. */
+function hasHeader(headers: readonly string[], lower: string): boolean {
+  for (let i = 0; i < headers.length; i += 2) if ((headers[i] as string).toLowerCase() === lower) return true;
+  return false;
 }

@@ -9,7 +9,7 @@ const head = (text: string, variables: Array<[string, string]>) => parseCgiHead(
 test('an approving head: Status and Variable-* count, every other line is left out', () => {
   const vars: Array<[string, string]> = [];
   const r = head('Content-Type: text/html\r\nVariable-Auth-User: alice\r\nLocation: /x\r\nStatus: 200 OK\r\nvariable-Role: admin\r\n\r\nbody', vars);
-  expect(r).toEqual({ kind: 'head', status: 200, headers: [], bodyStart: 106 });
+  expect(r).toEqual({ kind: 'head', status: 200, headers: [], bodyStart: 106, lengthHeader: null });
   expect(vars).toEqual([
     ['Auth-User', 'alice'],
     ['Role', 'admin'],

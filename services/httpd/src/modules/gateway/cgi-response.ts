@@ -8,7 +8,7 @@ import { HandlerResult } from '@libs/plugins';
 import type { Request } from '../../core/request';
 import type { GatewayExchange } from './gateway-exchange';
 import { clientBehind, HeadCollector, type GatewayEnd, type GatewayResponse } from './gateway-response';
-import { parseCgiHead } from './response-head';
+import { parseCgiHead, passLengthForHead } from './response-head';
 
 export class CgiResponse implements GatewayResponse<GatewayExchange> {
   /** Response bytes before the end of the CGI head. */
@@ -71,6 +71,7 @@ export class CgiResponse implements GatewayResponse<GatewayExchange> {
       }
       r.status = head.status === 0 ? 200 : head.status;
       for (let i = 0; i < head.headers.length; i += 2) r.responseHeaders.push(head.headers[i] as string, head.headers[i + 1] as string);
+      passLengthForHead(r, head.lengthHeader);
       r.respBodyStarted = true;
       if (head.bodyStart < buf.length) r.respBody.append(buf.subarray(head.bodyStart));
       // the engine asks again (produceMore), so a backend status of 4xx keeps its own body as in lighttpd

@@ -6,7 +6,7 @@ const parse = (s: string) => parseHttpHead(Buffer.from(s, 'latin1'), '/p');
 describe('parseHttpHead', () => {
   it('reads the status line and headers, drops Connection, keeps Status unparsed, and finds the body', () => {
     const wire = 'HTTP/1.1 201 Created\r\nConnection: close\r\nStatus: 500\r\nX-A: 1\r\nContent-Length: 4\r\n\r\nbody';
-    expect(parse(wire)).toEqual({ kind: 'head', status: 201, headers: ['Status', '500', 'X-A', '1'], bodyStart: wire.indexOf('body'), contentLength: 4, chunked: false });
+    expect(parse(wire)).toEqual({ kind: 'head', status: 201, headers: ['Status', '500', 'X-A', '1'], bodyStart: wire.indexOf('body'), contentLength: 4, chunked: false, lengthHeader: ['Content-Length', '4'] });
   });
 
   it('takes chunked over Content-Length, and an invalid length means "to the close"', () => {

@@ -4,7 +4,7 @@
 // 1xx heads other than 101 are skipped, Connection and HTTP2-Settings are dropped, Status passes
 // unparsed, Content-Length and Transfer-Encoding: chunked say how the body ends (the engine frames
 // the body to the client itself), a head past 64 KiB is 502.
-import { headEnd } from './response-head';
+import { headEnd, type LengthHeader } from './response-head';
 
 /** lighttpd's MAX_HTTP_RESPONSE_FIELD_SIZE. */
 const MAX_HEAD = 65535;
@@ -22,6 +22,8 @@ export type HttpHeadResult =
       /** Content-Length, or -1 (none, invalid, or chunked): the body then ends with the decoder or at close. */
       readonly contentLength: number;
       readonly chunked: boolean;
+      /** The backend's first Content-Length line (passed on for HEAD only). */
+      readonly lengthHeader: LengthHeader | null;
     };
 
 
@@ -54,6 +56,7 @@ function parseOne(b: Buffer, path: string): HttpHeadResult {
   const headers: string[] = [];
   let contentLength = -1;
   let sawLength = false;
+  let lengthHeader: LengthHeader | null = null;
   let chunked = false;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
@@ -67,6 +70,7 @@ function parseOne(b: Buffer, path: string): HttpHeadResult {
       case 'http2-settings':
         continue;
       case 'content-length': {
+        lengthHeader ??= [name, value];
         // the first one counts; an invalid one means "read until the backend closes"
         if (!chunked && !sawLength) {
           sawLength = true;
@@ -88,5 +92,5 @@ function parseOne(b: Buffer, path: string): HttpHeadResult {
     }
     if (value !== '') headers.push(name, value);
   }
-  return { kind: 'head', status, headers, bodyStart: end, contentLength, chunked };
+  return { kind: 'head', status, headers, bodyStart: end, contentLength, chunked, lengthHeader };
 }

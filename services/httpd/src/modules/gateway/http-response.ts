@@ -14,6 +14,7 @@ import { clientBehind, HeadCollector, type GatewayEnd, type GatewayResponse } fr
 import type { HeaderRemap } from './header-remap';
 import type { HttpExchange } from './http-exchange';
 import { parseHttpHead } from './http-response-head';
+import { passLengthForHead } from './response-head';
 
 export class HttpResponse implements GatewayResponse<HttpExchange> {
   /** Bytes of the response head received so far. */
@@ -110,6 +111,7 @@ export class HttpResponse implements GatewayResponse<HttpExchange> {
       }
       r.responseHeaders.push(name, value);
     }
+    passLengthForHead(r, head.lengthHeader);
     r.respBodyStarted = true;
     if (head.status === 101 && this.upgrade && head.headers.some((n, i) => i % 2 === 0 && n.toLowerCase() === 'upgrade')) this.startTunnel(r, x);
     else {

@@ -5,6 +5,7 @@
 // without a colon are skipped, a first line without one is 502, a head past 64 KiB is 502. An
 // authorizer's head (gateway/authorizer.ts) is read as lighttpd reads it with opts->authorizer: while
 // the status is unset or 200, only Status and Variable-* lines count.
+import type { Request } from '../../core/request';
 
 /** lighttpd's MAX_HTTP_RESPONSE_FIELD_SIZE. */
 const MAX_HEAD = 65535;
@@ -14,8 +15,22 @@ export type CgiHeadResult =
   | { readonly kind: 'more' }
   /** 502 Bad Gateway; `log` is lighttpd's error log line for it, if it writes one. */
   | { readonly kind: 'bad'; readonly log: string | null }
-  /** The head: status (0 when the backend set none), headers for the client, where the body starts. */
-  | { readonly kind: 'head'; readonly status: number; readonly headers: string[]; readonly bodyStart: number };
+  /**
+   * The head: status (0 when the backend set none), headers for the client, where the body starts,
+   * and the backend's first Content-Length line (passed on for HEAD only: the engine frames bodies).
+   */
+  | { readonly kind: 'head'; readonly status: number; readonly headers: string[]; readonly bodyStart: number; readonly lengthHeader: LengthHeader | null };
+
+/** A backend's Content-Length line: [name as spelled, value]. */
+export type LengthHeader = readonly [string, string];
+
+/**
+ * lighttpd keeps a backend's Content-Length when it answers HEAD (the engine's own length is
+ * not computed then: there is no body), so a HEAD answer tells the GET's length.
+ */
+export function passLengthForHead(r: Request, lengthHeader: LengthHeader | null): void {
+  if (lengthHeader !== null && r.head.method === 'HEAD') r.responseHeaders.push(lengthHeader[0], lengthHeader[1]);
+}
 
 /** http_header_str_to_code: exactly three digits followed by SP, TAB or the end. */
 function statusCode(s: string): number {
@@ -78,6 +93,7 @@ function parseOne(b: Buffer, path: string, variables: Array<[string, string]> | 
   }
   const headers: string[] = [];
   let location = false;
+  let lengthHeader: LengthHeader | null = null;
   for (; i < lines.length; i++) {
     const line = lines[i] as string;
     const colon = line.indexOf(':');
@@ -104,8 +120,10 @@ function parseOne(b: Buffer, path: string, variables: Array<[string, string]> | 
         continue;
       }
       // hop-by-hop or framing: the engine frames the body and decides keep-alive itself
-      case 'connection':
       case 'content-length':
+        lengthHeader ??= [name, value];
+        continue;
+      case 'connection':
       case 'upgrade':
       case 'http2-settings':
         continue;
@@ -126,5 +144,5 @@ function parseOne(b: Buffer, path: string, variables: Array<[string, string]> | 
   }
   // CGI/1.1: a Location without Status is a redirect
   if (status === 0 && location) status = 302;
-  return { kind: 'head', status, headers, bodyStart: end };
+  return { kind: 'head', status, headers, bodyStart: end, lengthHeader };
 }
