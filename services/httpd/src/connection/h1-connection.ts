@@ -501,13 +501,13 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     // lighttpd http_response_write_prepare: a finished answer's length is sent, but not for HEAD
     // when it is empty (a backend sends HEAD no body: the GET's length is unknown) or the backend's
     // own Content-Length is there (passed on for HEAD only, gateway/response-head.ts)
-    const emptyHead = head.method === 'HEAD' && body.finished && !r.tunnel && (body.length === 0 || hasHeader(r.responseHeaders, 'content-length'));
+    const headWithoutLength = head.method === 'HEAD' && body.finished && !r.tunnel && (body.length === 0 || hasHeader(r.responseHeaders, 'content-length'));
     const rh = serializeResponseHead({
       status: r.status,
       httpVersion: head.httpVersion,
       headers: r.responseHeaders,
-      ...(body.finished && !r.tunnel && !emptyHead ? { contentLength: body.length } : {}),
-      bodiless: emptyHead,
+      ...(body.finished && !r.tunnel && !headWithoutLength ? { contentLength: body.length } : {}),
+      bodiless: headWithoutLength,
       keepAlive,
       serverTag: conf['server.tag'],
       date: r.env.httpDate,
