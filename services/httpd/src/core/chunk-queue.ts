@@ -16,6 +16,8 @@ export class FilePart {
      * opens `path` with O_NOFOLLOW and sends nothing unless the descriptor is this same file.
      */
     readonly guard: Stats | null = null,
+    /** A descriptor of the file its owner keeps open (a request body's temp file): read through it, not `path`. */
+    readonly fd = -1,
   ) {}
 }
 
@@ -142,5 +144,5 @@ const EMPTY = Buffer.alloc(0);
 /** [the first `n` bytes, the rest] of a chunk. */
 export function split(c: Chunk, n: number): [Chunk, Chunk] {
   if (!(c instanceof FilePart)) return [c.subarray(0, n), c.subarray(n)];
-  return [new FilePart(c.path, c.start, n, c.guard), new FilePart(c.path, c.start + n, c.length - n, c.guard)];
+  return [new FilePart(c.path, c.start, n, c.guard, c.fd), new FilePart(c.path, c.start + n, c.length - n, c.guard, c.fd)];
 }

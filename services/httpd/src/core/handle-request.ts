@@ -423,7 +423,7 @@ export function sliceParts(parts: readonly Chunk[], start: number, length: numbe
     }
     const from = start > off ? start - off : 0;
     const n = Math.min(plen - from, want);
-    out.push(p instanceof FilePart ? new FilePart(p.path, p.start + from, n, p.guard) : p.subarray(from, from + n));
+    out.push(p instanceof FilePart ? new FilePart(p.path, p.start + from, n, p.guard, p.fd) : p.subarray(from, from + n));
     want -= n;
     off += plen;
     start = off;

@@ -39,7 +39,7 @@ export class TempSpill {
         if (this.fd === -1 || this.size >= this.maxFileSize) this.open();
         const n = Math.min(c.length - at, this.maxFileSize - this.size);
         fs.writeSync(this.fd, c, at, n, this.size);
-        kept.push(new FilePart(this.file, this.size, n));
+        kept.push(new FilePart(this.file, this.size, n, null, this.fd));
         this.size += n;
         at += n;
       }

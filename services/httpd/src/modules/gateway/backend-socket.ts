@@ -10,6 +10,12 @@ import net from 'node:net';
 export type BackendReader = (bytes: Buffer) => void;
 
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+/**
+ * Bytes a backend socket takes before it asks to wait ('drain'): a request body goes out several
+ * 64 KiB pieces per turn of the event loop, about what a unix socket's buffer holds (Node's 16 KiB
+ * default would send one piece per turn).
+ */
+const WRITE_HIGH_WATER_MARK = 256 * 1024;
 const readers = new WeakMap<net.Socket, BackendReader>();
 
 /** Connects to a backend by unix socket path or host and port; its reads go to setBackendReader's function. */
@@ -21,7 +27,8 @@ export function connectBackend(to: { readonly socketPath: string | null; readonl
       return true;
     },
   };
-  const socket = to.socketPath !== null ? net.connect({ path: to.socketPath, onread }) : net.connect({ host: to.host, port: to.port, onread });
+  const options = { onread, writableHighWaterMark: WRITE_HIGH_WATER_MARK };
+  const socket = to.socketPath !== null ? net.connect({ path: to.socketPath, ...options }) : net.connect({ host: to.host, port: to.port, ...options });
   return socket;
 }
 

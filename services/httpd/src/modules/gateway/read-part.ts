@@ -7,7 +7,8 @@ import type { FilePart } from '../../core/chunk-queue';
 
 export function readFilePart(part: FilePart): Promise<Buffer> {
   try {
-    const fd = fs.openSync(part.path, 'r');
+    // a temp file's own descriptor (kept open by the request's TempSpill) saves an open and a close per piece
+    const fd = part.fd >= 0 ? part.fd : fs.openSync(part.path, 'r');
     try {
       const buf = Buffer.allocUnsafe(part.length);
       let at = 0;
@@ -18,7 +19,7 @@ export function readFilePart(part: FilePart): Promise<Buffer> {
       }
       return Promise.resolve(buf);
     } finally {
-      fs.closeSync(fd);
+      if (fd !== part.fd) fs.closeSync(fd);
     }
   } catch (e) {
     return Promise.reject(e);
