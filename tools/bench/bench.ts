@@ -155,7 +155,7 @@ function printStack(results: StackResults, seconds: number): void {
 }
 
 function printStackPosts(results: PostResults): void {
-  process.stdout.write(`\none ${POST_BYTES / 1048576} MiB POST through each site (same layout), read whole by the handler: the front's default, then streamed to the backend\n`);
+  process.stdout.write(`\none ${POST_BYTES / 1048576} MiB POST through each site (same layout, after one not measured), read whole by the handler: the front's default, then streamed to the backend\n`);
   process.stdout.write('  (nginx: fastcgi_request_buffering on/off; lighttpd and httpd-ts: server.stream-request-body = 0 (temp files) / 2)\n');
   for (const [name, r] of Object.entries(results)) {
     if (r instanceof Error) {
