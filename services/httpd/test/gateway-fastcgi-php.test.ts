@@ -77,6 +77,7 @@ $out = [];
 foreach ($keys as $k) $out[$k] = $_SERVER[$k] ?? null;
 echo json_encode($out);`,
   'redirect.php': `<?php header('Location: /hello.php?name=redirected'); echo "moved\\n";`,
+  'length.php': `<?php header('Content-Length: 6'); echo "sized\\n";`,
   'redirect301.php': `<?php header('Location: http://example.test/new', true, 301);`,
   'sendfile.php': `<?php
 if (isset($_GET['type'])) header('Content-Type: ' . $_GET['type']);
@@ -189,6 +190,9 @@ peers('GET, a 50 MiB POST (whole and streamed, md5 by PHP, RSS bounded), PATH_IN
   // HEAD: PHP sends no body, and no length is made up for it (lighttpd's answer has none either)
   const [head] = await same('HEAD', '/hello.php');
   expect([head.status, head.headers['accept-ranges'], head.headers['content-length']]).toEqual([200, 'bytes', undefined]);
+  // a length the script set is the HEAD answer's, as lighttpd keeps it
+  const [sizedHead] = await same('HEAD', '/length.php');
+  expect(sizedHead.headers['content-length']).toBe('6');
 
   // Range on a PHP answer the engine buffered to its end (server.stream-response-body = 0), as lighttpd does
   const [ranged] = await same('GET', '/hello.php?name=php', undefined, { Range: 'bytes=0-4' });
@@ -242,6 +246,9 @@ peers('X-Sendfile: the file as a static answer (Content-Type, ETag, Range, 304),
   expect(whole.headers.etag).toBeDefined();
   expect(whole.headers['last-modified']).toBe(new Date(Math.floor(fs.statSync(path.join(files, 'data.bin')).mtimeMs / 1000) * 1000).toUTCString());
   expect(whole.headers['x-sendfile']).toBeUndefined();
+  // HEAD: the file's length, not the Content-Length: 3 the script set
+  const [head] = await same('HEAD', q(path.join(files, 'data.bin')));
+  expect(head.headers['content-length']).toBe(String(data.length));
 
   // Content-Type from the script, and one from mimetype.assign when the script sets none (header_remove)
   await same('GET', q(path.join(files, 'page.txt'), '&type=text/x-mine'));

@@ -92,5 +92,6 @@ function parseOne(b: Buffer, path: string): HttpHeadResult {
     }
     if (value !== '') headers.push(name, value);
   }
-  return { kind: 'head', status, headers, bodyStart: end, contentLength, chunked, lengthHeader };
+  // a chunked answer's Content-Length is dropped, as http_response_process_headers does
+  return { kind: 'head', status, headers, bodyStart: end, contentLength, chunked, lengthHeader: chunked ? null : lengthHeader };
 }

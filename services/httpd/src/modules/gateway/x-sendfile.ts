@@ -210,7 +210,9 @@ export function startXSendfile(r: Request, host: GatewayHost, fastcgi: boolean):
   if (at === -1) return null;
   const value = h[at + 1] as string;
   h.splice(at, 2);
-  // the backend's Content-Length was dropped with its head; the file's length is the body's
+  // http_response_xsendfile: the backend's Content-Length (kept only for HEAD) is not the file's
+  const length = headerAt(h, 'content-length');
+  if (length !== -1) h.splice(length, 2);
   r.respBody.reset();
   r.respBodyStarted = false;
   const status = r.status;
