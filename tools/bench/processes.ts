@@ -90,13 +90,12 @@ export function cpuSeconds(pids: readonly number[]): number {
   return ticks / USER_HZ;
 }
 
-/** Proportional set size in KiB: shared pages counted once across the tree, which is fair to forking servers. */
-export function pssKiB(pids: readonly number[]): number {
+/** A "Name: N kB" line of a /proc/<pid> file, summed over the processes (a process that is gone counts 0). */
+function sumKiB(pids: readonly number[], file: string, line: RegExp): number {
   let total = 0;
   for (const pid of pids) {
     try {
-      const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-      total += Number(m?.[1] ?? 0);
+      total += Number(line.exec(fs.readFileSync(`/proc/${pid}/${file}`, 'utf8'))?.[1] ?? 0);
     } catch {
       // Gone.
     }
@@ -104,16 +103,12 @@ export function pssKiB(pids: readonly number[]): number {
   return total;
 }
 
+/** Proportional set size in KiB: shared pages counted once across the tree, which is fair to forking servers. */
+export function pssKiB(pids: readonly number[]): number {
+  return sumKiB(pids, 'smaps_rollup', /^Pss:\s+(\d+) kB/m);
+}
+
 /** Resident set size in KiB, summed over the processes (0 for one that is gone). */
 export function rssKiB(pids: readonly number[]): number {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-      total += Number(m?.[1] ?? 0);
-    } catch {
-      // Gone.
-    }
-  }
-  return total;
+  return sumKiB(pids, 'status', /^VmRSS:\s+(\d+) kB/m);
 }

@@ -2,6 +2,7 @@
 // in the foreground with their own config in a temp dir, a pool on a unix socket there, stopped by
 // the test; and a plain HTTP client.
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -11,6 +12,18 @@ import { until } from './serve-support';
 export const FASTCGI_FIXTURES = path.join(__dirname, 'fixtures', 'fastcgi');
 export const PHP_FPM = ['/usr/sbin/php-fpm8.2', '/usr/sbin/php-fpm'].find((p) => fs.existsSync(p));
 const FPM_TS = path.join(workspaceRoot, 'services/fpm/bin/fpm-ts.ts');
+
+/** A body's md5 in hex, what the tests compare large bodies by. */
+export const md5 = (b: Buffer): string => crypto.createHash('md5').update(b).digest('hex');
+
+/** SIGTERM to a child that still runs; resolves once it exited. */
+export async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
 
 export interface FastcgiPeer {
   /** The pool's unix socket. */

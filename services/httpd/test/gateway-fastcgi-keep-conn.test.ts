@@ -1,11 +1,10 @@
 // keep-conn (httpd-ts's own host key; nginx's fastcgi_keep_conn): FastCGI connections to fpm-ts are
 // kept for the next request. A relay between httpd-ts and fpm-ts counts the connections and can
 // play a backend that closed a kept-alive connection just as httpd-ts reuses it.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { FASTCGI_FIXTURES, request, startFpmTs, type FastcgiPeer } from './fastcgi-support';
+import { FASTCGI_FIXTURES, type FastcgiPeer, md5, request, startFpmTs } from './fastcgi-support';
 import { runHttpd, startConf, tempDir, type RunningServer } from './serve-support';
 
 let dir: string;
@@ -95,7 +94,6 @@ function conf(www: string, socket: string, keepConn: boolean): string {
   ].join('\n');
 }
 
-const md5 = (b: Buffer): string => crypto.createHash('md5').update(b).digest('hex');
 
 test('keeps one FastCGI connection for sequential requests, GETs and POSTs alike; without keep-conn one per request', async () => {
   dir = tempDir();

@@ -9,7 +9,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PHP_FPM, request, startPhpFpm, type FastcgiPeer, type HttpAnswer } from './fastcgi-support';
+import { type FastcgiPeer, type HttpAnswer, md5, PHP_FPM, request, startPhpFpm } from './fastcgi-support';
 import { LIGHTTPD, startLighttpd, type RunningLighttpd } from './lighttpd-support';
 import { errorLog, runHttpd, startConf, tempDir, type RunningServer } from './serve-support';
 
@@ -144,7 +144,6 @@ async function startBoth(): Promise<{ www: string; files: string }> {
   return { www, files };
 }
 
-const md5 = (b: Buffer): string => crypto.createHash('md5').update(b).digest('hex');
 
 /** What is compared of an answer: status, headers without Date and Server (an ETag's presence only), the body. */
 function view(a: HttpAnswer): { status: number; headers: Record<string, string>; body: string } {

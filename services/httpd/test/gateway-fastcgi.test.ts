@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FASTCGI_FIXTURES, request, startFpmTs, startPhpFpm, type FastcgiPeer } from './fastcgi-support';
+import { FASTCGI_FIXTURES, type FastcgiPeer, md5, request, startFpmTs, startPhpFpm } from './fastcgi-support';
 import { startLighttpd, type RunningLighttpd } from './lighttpd-support';
 import { errorLog, startConf, tempDir, until, type RunningServer } from './serve-support';
 
@@ -62,7 +62,6 @@ async function startHttpd(lines: string, extra = ''): Promise<RunningServer> {
 }
 
 const json = (body: Buffer): Env => JSON.parse(body.toString()) as Env;
-const md5 = (b: Buffer): string => crypto.createHash('md5').update(b).digest('hex');
 
 test('httpd-ts -> php-fpm 8.2: the CGI environment, POST bodies whole and streamed, PATH_INFO, redirects, statuses, stderr, a dead or missing backend', async () => {
   dir = tempDir();

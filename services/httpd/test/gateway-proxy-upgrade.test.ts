@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { request } from './fastcgi-support';
+import { md5, request, stopChild } from './fastcgi-support';
 import { startLighttpd, type RunningLighttpd } from './lighttpd-support';
 import { rawExchange, startConf, tempDir, until, type RunningServer } from './serve-support';
 
@@ -28,13 +28,7 @@ afterEach(async () => {
   sockets.clear();
   await server?.stop();
   await lighttpd?.stop();
-  if (nginx !== undefined && nginx.exitCode === null && nginx.signalCode === null) {
-    const n = nginx;
-    await new Promise((resolve) => {
-      n.once('exit', resolve);
-      n.kill('SIGTERM');
-    });
-  }
+  await stopChild(nginx);
   for (const close of closers.splice(0)) await close();
   server = undefined;
   lighttpd = undefined;
@@ -43,7 +37,6 @@ afterEach(async () => {
   dir = '';
 });
 
-const md5 = (b: Buffer): string => crypto.createHash('md5').update(b).digest('hex');
 const MiB = 1024 * 1024;
 
 // ---- RFC 6455, as much as an echo needs ----

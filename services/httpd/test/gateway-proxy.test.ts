@@ -12,7 +12,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '@libs/testing';
-import { request } from './fastcgi-support';
+import { md5, request, stopChild } from './fastcgi-support';
 import { startLighttpd, type RunningLighttpd } from './lighttpd-support';
 import { errorLog, runHttpd, startConf, tempDir, until, type RunningServer } from './serve-support';
 
@@ -25,13 +25,7 @@ const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await server?.stop();
   await lighttpd?.stop();
-  if (nginx !== undefined && nginx.exitCode === null && nginx.signalCode === null) {
-    const n = nginx;
-    await new Promise((resolve) => {
-      n.once('exit', resolve);
-      n.kill('SIGTERM');
-    });
-  }
+  await stopChild(nginx);
   for (const close of closers.splice(0)) await close();
   server = undefined;
   lighttpd = undefined;
@@ -40,7 +34,6 @@ afterEach(async () => {
   dir = '';
 });
 
-const md5 = (b: Buffer): string => crypto.createHash('md5').update(b).digest('hex');
 /** A body whose every byte says where it is. */
 const pattern = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_v, i) => (i * 7) % 251));
 

@@ -4,11 +4,10 @@
 // response. What the backend receives must be the same from both servers, byte for byte, apart
 // from the ports (SERVER_PORT, REMOTE_PORT); the clients must get the same answers, and scgi.debug
 // must log the same lines.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { request, type HttpAnswer } from './fastcgi-support';
+import { type HttpAnswer, md5, request } from './fastcgi-support';
 import { startLighttpd, type RunningLighttpd } from './lighttpd-support';
 import { errorLog, runHttpd, startConf, tempDir, type RunningServer } from './serve-support';
 
@@ -27,7 +26,6 @@ afterEach(async () => {
   dir = '';
 });
 
-const md5 = (b: Buffer): string => crypto.createHash('md5').update(b).digest('hex');
 /** A body whose every byte says where it is. */
 const pattern = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_v, i) => (i * 7) % 251));
 
