@@ -25,6 +25,22 @@ export async function stopChild(child: ChildProcess | undefined): Promise<void> 
   });
 }
 
+/**
+ * Writes `total` bytes of `byte` to `out` in 64 KiB pieces, only as fast as it takes them, then
+ * ends it; `counted.written` says how far it got (a slow reader's backpressure is visible there).
+ */
+export function pour(out: NodeJS.WritableStream, total: number, byte: number, counted: { written: number }): void {
+  const piece = Buffer.alloc(64 * 1024, byte);
+  const more = (): void => {
+    while (counted.written < total) {
+      counted.written += piece.length;
+      if (!out.write(piece)) return void out.once('drain', more);
+    }
+    out.end();
+  };
+  more();
+}
+
 export interface FastcgiPeer {
   /** The pool's unix socket. */
   readonly socket: string;

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { md5, request, stopChild } from './fastcgi-support';
+import { md5, pour, request, stopChild } from './fastcgi-support';
 import { startLighttpd, type RunningLighttpd } from './lighttpd-support';
 import { rawExchange, startConf, tempDir, until, type RunningServer } from './serve-support';
 
@@ -137,15 +137,7 @@ async function startWebSocketEcho(seen: Seen[]): Promise<number> {
     }
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptOf(key)}\r\n\r\n`);
     if (req.url === '/flood') {
-      const piece = Buffer.alloc(64 * 1024, 0x62);
-      const more = (): void => {
-        while (flood.written < FLOOD) {
-          flood.written += piece.length;
-          if (!socket.write(piece)) return void socket.once('drain', more);
-        }
-        socket.end();
-      };
-      more();
+      pour(socket, FLOOD, 0x62, flood);
       return;
     }
     if (req.url === '/sink') {

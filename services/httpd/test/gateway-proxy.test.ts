@@ -12,7 +12,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '@libs/testing';
-import { md5, request, stopChild } from './fastcgi-support';
+import { md5, pour, request, stopChild } from './fastcgi-support';
 import { startLighttpd, type RunningLighttpd } from './lighttpd-support';
 import { errorLog, runHttpd, startConf, tempDir, until, type RunningServer } from './serve-support';
 
@@ -78,15 +78,7 @@ async function startEcho(): Promise<number> {
         // 128 MiB, written only as fast as the socket takes it; `written` is what it took
         res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(ENDLESS) });
         res.on('close', () => (endless.closed = endless.written < ENDLESS));
-        const piece = Buffer.alloc(64 * 1024, 0x61);
-        const more = (): void => {
-          while (endless.written < ENDLESS) {
-            endless.written += piece.length;
-            if (!res.write(piece)) return void res.once('drain', more);
-          }
-          res.end();
-        };
-        more();
+        pour(res, ENDLESS, 0x61, endless);
         return;
       }
       if (req.url === '/missing') {
