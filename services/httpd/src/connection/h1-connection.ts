@@ -9,7 +9,6 @@
 import fs from 'node:fs';
 import { IoPhase, type Connection, type ConnectionHandler, type TimeoutKind } from '@libs/fdevent';
 import type { ModuleConfig } from '@libs/plugins';
-import { readClient } from './client-reads';
 import { ChunkQueue, FilePart, type Chunk } from '../core/chunk-queue';
 import { coreConfig, type CoreConfig } from '../core/core-config';
 import { defaultErrorPage } from '../core/error-page';
@@ -22,8 +21,10 @@ import type { RequestEnv } from '../core/request-env';
 import { RequestState } from '../core/request-state';
 import { internalError, runStateMachine, WriteResult, type ResponseSink } from '../core/state-machine';
 import { SPILL_THRESHOLD, TempSpill } from '../core/temp-spill';
+import { headerAt } from '../http/header-list';
 import { ParseStatus, RequestParser, type RequestHead, type RequestParserOptions } from '../http/request-parser';
 import { CONTINUE_100, LAST_CHUNK, serializeResponseHead, type BodyFraming } from '../http/response-head';
+import { readClient } from './client-reads';
 
 const { O_RDONLY, O_NOFOLLOW } = fs.constants;
 
@@ -501,7 +502,7 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     // lighttpd http_response_write_prepare: a finished answer's length is sent, but not for HEAD
     // when it is empty (a backend sends HEAD no body: the GET's length is unknown) or the backend's
     // own Content-Length is there (passed on for HEAD only, gateway/response-head.ts)
-    const headWithoutLength = head.method === 'HEAD' && body.finished && !r.tunnel && (body.length === 0 || hasHeader(r.responseHeaders, 'content-length'));
+    const headWithoutLength = head.method === 'HEAD' && body.finished && !r.tunnel && (body.length === 0 || headerAt(r.responseHeaders, 'content-length') !== -1);
     const rh = serializeResponseHead({
       status: r.status,
       httpVersion: head.httpVersion,
@@ -757,10 +758,4 @@ export class H1Connection implements ConnectionHandler, ResponseSink, Connection
     if (this.conn.socket.isPaused()) this.conn.socket.resume();
     this.feed(input.length === 0 ? undefined : input.length === 1 ? input[0] : Buffer.concat(input));
   }
-}
-
-/** Whether `headers` (flat name, value pairs) has one named `lower` in any spelling. */
-function hasHeader(headers: readonly string[], lower: string): boolean {
-  for (let i = 0; i < headers.length; i += 2) if ((headers[i] as string).toLowerCase() === lower) return true;
-  return false;
 }

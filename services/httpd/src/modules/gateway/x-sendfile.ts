@@ -15,19 +15,11 @@ import { readOpened, type OpenedFile } from '../../core/opened-file';
 import type { Request } from '../../core/request';
 import { SMALL_FILE_LIMIT } from '../../core/stat-cache';
 import { simplifyPath, urlDecodePath } from '../../url/request-path';
+import { headerAt } from '../../http/header-list';
 import { cachableStatus } from '../mod-staticfile';
 import type { GatewayHost } from './gateway-config';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
-
-/** Index of a response header by name, case-insensitively (a backend spells them as it likes), or -1. */
-function headerAt(h: readonly string[], lower: string): number {
-  for (let i = 0; i < h.length; i += 2) {
-    const name = h[i] as string;
-    if (name.length === lower.length && name.toLowerCase() === lower) return i;
-  }
-  return -1;
-}
 
 /**
  * The path a backend named, as lighttpd prepares it: url-decoded, valid UTF-8 (else null),
